@@ -1,0 +1,439 @@
+//! The node codec: strict, zero-copy RLP decoding of trie nodes and the encoders
+//! that produce Ethereum's exact node bytes.
+//!
+//! The decoder accepts only canonical RLP (shortest length forms, single bytes
+//! below `0x80` never wrapped), so every node has exactly one accepted encoding.
+
+use crate::nibbles::{HexPrefix, encode_hex_prefix};
+use crate::{H256, hash};
+
+/// Why bytes are not a valid trie node.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The input ended inside an RLP item.
+    #[error("RLP item is truncated")]
+    Truncated,
+    /// An RLP length is not in its shortest form, or a single byte is wrapped.
+    #[error("RLP item is not canonically encoded")]
+    NonCanonical,
+    /// Bytes follow the node's RLP item.
+    #[error("trailing bytes after the node")]
+    TrailingBytes,
+    /// The node is an RLP string or a list of the wrong length.
+    #[error("a node must be an RLP list of 2 or 17 items, found {0}")]
+    BadShape(String),
+    /// The hex-prefix path is malformed.
+    #[error("malformed hex-prefix path")]
+    BadPath,
+    /// A child reference is neither empty, a 32-byte hash nor an inline node under 32 bytes.
+    #[error("malformed child reference")]
+    BadChild,
+    /// A leaf or branch value is an RLP list, or a leaf value is empty.
+    #[error("malformed value")]
+    BadValue,
+}
+
+/// One RLP item: whether it is a list, its payload and its whole encoding.
+#[derive(Clone, Copy)]
+struct Item<'a> {
+    list: bool,
+    payload: &'a [u8],
+    raw: &'a [u8],
+}
+
+fn read_len(bytes: &[u8]) -> Result<usize, DecodeError> {
+    if bytes.first() == Some(&0) || bytes.len() > 4 {
+        return Err(DecodeError::NonCanonical);
+    }
+    let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    if len <= 55 {
+        return Err(DecodeError::NonCanonical);
+    }
+    Ok(len)
+}
+
+/// Reads one RLP item from the front of `buf`, returning it and the rest.
+fn read_item(buf: &[u8]) -> Result<(Item<'_>, &[u8]), DecodeError> {
+    let b0 = *buf.first().ok_or(DecodeError::Truncated)?;
+    let (list, start, len) = match b0 {
+        0x00..=0x7f => (false, 0, 1),
+        0x80..=0xb7 => (false, 1, usize::from(b0 - 0x80)),
+        0xb8..=0xbf => {
+            let ll = usize::from(b0 - 0xb7);
+            let len = read_len(buf.get(1..1 + ll).ok_or(DecodeError::Truncated)?)?;
+            (false, 1 + ll, len)
+        }
+        0xc0..=0xf7 => (true, 1, usize::from(b0 - 0xc0)),
+        0xf8..=0xff => {
+            let ll = usize::from(b0 - 0xf7);
+            let len = read_len(buf.get(1..1 + ll).ok_or(DecodeError::Truncated)?)?;
+            (true, 1 + ll, len)
+        }
+    };
+    let end = start.checked_add(len).ok_or(DecodeError::Truncated)?;
+    let payload = buf.get(start..end).ok_or(DecodeError::Truncated)?;
+    if !list && start == 1 && len == 1 && payload[0] < 0x80 {
+        return Err(DecodeError::NonCanonical);
+    }
+    Ok((
+        Item {
+            list,
+            payload,
+            raw: &buf[..end],
+        },
+        &buf[end..],
+    ))
+}
+
+/// A reference from a node to a child, as it appears inside the parent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildView<'a> {
+    /// No child.
+    Empty,
+    /// A child stored under its keccak256 hash.
+    Hash(H256),
+    /// A child whose encoding is under 32 bytes, embedded in the parent.
+    Inline(&'a [u8]),
+}
+
+impl<'a> ChildView<'a> {
+    fn parse(item: Item<'a>) -> Result<Self, DecodeError> {
+        if item.list {
+            return if item.raw.len() < 32 {
+                Ok(ChildView::Inline(item.raw))
+            } else {
+                Err(DecodeError::BadChild)
+            };
+        }
+        match item.payload.len() {
+            0 => Ok(ChildView::Empty),
+            32 => Ok(ChildView::Hash(H256::from_slice(item.payload))),
+            _ => Err(DecodeError::BadChild),
+        }
+    }
+
+    /// Whether this is [`ChildView::Empty`].
+    pub fn is_empty(&self) -> bool {
+        matches!(self, ChildView::Empty)
+    }
+}
+
+/// A decoded node borrowing from its encoding.
+#[derive(Clone, Copy, Debug)]
+pub enum NodeView<'a> {
+    /// A leaf: the rest of the key and the value.
+    Leaf {
+        /// Remaining key nibbles.
+        path: HexPrefix<'a>,
+        /// The stored value (never empty).
+        value: &'a [u8],
+    },
+    /// An extension: a shared run of nibbles and the child below it.
+    Extension {
+        /// Shared nibbles (at least one).
+        path: HexPrefix<'a>,
+        /// The child node.
+        child: ChildView<'a>,
+    },
+    /// A branch: sixteen children and the value of the key ending here.
+    Branch {
+        /// Children by next nibble.
+        children: [ChildView<'a>; 16],
+        /// Value of the key that ends at this node.
+        value: Option<&'a [u8]>,
+    },
+}
+
+/// Decodes a node, rejecting anything that is not a canonical leaf, extension or branch.
+pub fn decode_node(bytes: &[u8]) -> Result<NodeView<'_>, DecodeError> {
+    let (outer, rest) = read_item(bytes)?;
+    if !rest.is_empty() {
+        return Err(DecodeError::TrailingBytes);
+    }
+    if !outer.list {
+        return Err(DecodeError::BadShape("an RLP string".into()));
+    }
+    let mut items = [Item {
+        list: false,
+        payload: &[],
+        raw: &[],
+    }; 17];
+    let mut count = 0;
+    let mut buf = outer.payload;
+    while !buf.is_empty() {
+        if count == 17 {
+            return Err(DecodeError::BadShape("more than 17 items".into()));
+        }
+        let (item, rest) = read_item(buf)?;
+        items[count] = item;
+        count += 1;
+        buf = rest;
+    }
+    match count {
+        2 => {
+            if items[0].list {
+                return Err(DecodeError::BadPath);
+            }
+            let (path, leaf) = HexPrefix::parse(items[0].payload).ok_or(DecodeError::BadPath)?;
+            if leaf {
+                if items[1].list || items[1].payload.is_empty() {
+                    return Err(DecodeError::BadValue);
+                }
+                Ok(NodeView::Leaf {
+                    path,
+                    value: items[1].payload,
+                })
+            } else {
+                let child = ChildView::parse(items[1])?;
+                if path.len() == 0 || child.is_empty() {
+                    return Err(DecodeError::BadShape("an empty extension".into()));
+                }
+                Ok(NodeView::Extension { path, child })
+            }
+        }
+        17 => {
+            let mut children = [ChildView::Empty; 16];
+            for (slot, item) in children.iter_mut().zip(&items[..16]) {
+                *slot = ChildView::parse(*item)?;
+            }
+            if items[16].list {
+                return Err(DecodeError::BadValue);
+            }
+            let value = (!items[16].payload.is_empty()).then_some(items[16].payload);
+            Ok(NodeView::Branch { children, value })
+        }
+        n => Err(DecodeError::BadShape(format!("a list of {n} items"))),
+    }
+}
+
+/// A child reference ready to splice into a parent's encoding: `0xa0 ‖ hash`
+/// for a hashed node, the raw bytes for an inline node, `0x80` for none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChildRef {
+    len: u8,
+    buf: [u8; 33],
+}
+
+impl std::fmt::Debug for ChildRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ChildRef({:02x?})", self.as_bytes())
+    }
+}
+
+impl ChildRef {
+    /// The reference of an absent child.
+    pub(crate) const EMPTY: ChildRef = {
+        let mut buf = [0u8; 33];
+        buf[0] = 0x80;
+        ChildRef { len: 1, buf }
+    };
+
+    /// A reference by hash.
+    pub(crate) fn hash(h: &H256) -> Self {
+        let mut buf = [0u8; 33];
+        buf[0] = 0xa0;
+        buf[1..].copy_from_slice(h.as_bytes());
+        ChildRef { len: 33, buf }
+    }
+
+    /// The reference to a node with this encoding: inline under 32 bytes, else by hash.
+    pub(crate) fn of_encoding(enc: &[u8]) -> Self {
+        if enc.len() < 32 {
+            let mut buf = [0u8; 33];
+            buf[..enc.len()].copy_from_slice(enc);
+            ChildRef {
+                len: enc.len() as u8,
+                buf,
+            }
+        } else {
+            ChildRef::hash(&hash(enc))
+        }
+    }
+
+    /// The reference for a decoded child view.
+    pub(crate) fn of_view(view: &ChildView<'_>) -> Self {
+        match view {
+            ChildView::Empty => ChildRef::EMPTY,
+            ChildView::Hash(h) => ChildRef::hash(h),
+            ChildView::Inline(raw) => ChildRef::of_encoding(raw),
+        }
+    }
+
+    /// The bytes to splice into the parent.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
+
+    /// The hash, for a reference by hash.
+    pub(crate) fn as_hash(&self) -> Option<H256> {
+        (self.len == 33).then(|| H256::from_slice(&self.buf[1..]))
+    }
+
+    /// Whether this is the empty reference.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 1 && self.buf[0] == 0x80
+    }
+}
+
+/// Length of the RLP string encoding of `data`.
+#[inline]
+fn string_len(data: &[u8]) -> usize {
+    match data.len() {
+        1 if data[0] < 0x80 => 1,
+        n if n <= 55 => 1 + n,
+        n => 1 + be_len(n) + n,
+    }
+}
+
+#[inline]
+fn be_len(n: usize) -> usize {
+    (usize::BITS as usize / 8) - (n.leading_zeros() as usize / 8)
+}
+
+#[inline]
+fn push_header(out: &mut Vec<u8>, short: u8, len: usize) {
+    if len <= 55 {
+        out.push(short + len as u8);
+    } else {
+        let ll = be_len(len);
+        out.push(short + 55 + ll as u8);
+        out.extend_from_slice(&len.to_be_bytes()[8 - ll..]);
+    }
+}
+
+#[inline]
+fn push_string(out: &mut Vec<u8>, data: &[u8]) {
+    if data.len() == 1 && data[0] < 0x80 {
+        out.push(data[0]);
+    } else {
+        push_header(out, 0x80, data.len());
+        out.extend_from_slice(data);
+    }
+}
+
+/// Length of the RLP string holding the hex-prefix encoding of `n` nibbles.
+#[inline]
+fn path_string_len(n: usize) -> usize {
+    let hp = n / 2 + 1;
+    if hp == 1 {
+        1
+    } else if hp <= 55 {
+        1 + hp
+    } else {
+        1 + be_len(hp) + hp
+    }
+}
+
+#[inline]
+fn push_path(out: &mut Vec<u8>, nibbles: &[u8], leaf: bool) {
+    let hp = nibbles.len() / 2 + 1;
+    if hp > 1 {
+        push_header(out, 0x80, hp);
+    }
+    encode_hex_prefix(nibbles, leaf, out);
+}
+
+/// Appends the encoding of a leaf node.
+pub(crate) fn encode_leaf(path: &[u8], value: &[u8], out: &mut Vec<u8>) {
+    let payload = path_string_len(path.len()) + string_len(value);
+    push_header(out, 0xc0, payload);
+    push_path(out, path, true);
+    push_string(out, value);
+}
+
+/// Appends the encoding of an extension node.
+pub(crate) fn encode_extension(path: &[u8], child: &ChildRef, out: &mut Vec<u8>) {
+    let child = child.as_bytes();
+    push_header(out, 0xc0, path_string_len(path.len()) + child.len());
+    push_path(out, path, false);
+    out.extend_from_slice(child);
+}
+
+/// Appends the encoding of a branch node.
+pub(crate) fn encode_branch(children: &[ChildRef; 16], value: Option<&[u8]>, out: &mut Vec<u8>) {
+    let payload: usize = children.iter().map(|c| usize::from(c.len)).sum::<usize>()
+        + value.map_or(1, string_len);
+    push_header(out, 0xc0, payload);
+    for c in children {
+        out.extend_from_slice(c.as_bytes());
+    }
+    match value {
+        Some(v) => push_string(out, v),
+        None => out.push(0x80),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(path: &[u8], value: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_leaf(path, value, &mut out);
+        out
+    }
+
+    #[test]
+    fn leaf_matches_rlp_crate() {
+        for n in [0usize, 1, 2, 63, 64, 120] {
+            for vlen in [1usize, 2, 55, 56, 300] {
+                let path: Vec<u8> = (0..n).map(|i| (i % 16) as u8).collect();
+                let value = vec![0x42u8; vlen];
+                let mut hp = Vec::new();
+                encode_hex_prefix(&path, true, &mut hp);
+                let mut s = rlp::RlpStream::new_list(2);
+                s.append(&hp).append(&value);
+                assert_eq!(leaf(&path, &value), s.out().to_vec(), "n={n} vlen={vlen}");
+            }
+        }
+    }
+
+    #[test]
+    fn branch_and_extension_round_trip() {
+        let child = ChildRef::hash(&H256::repeat_byte(7));
+        let inline = ChildRef::of_encoding(&leaf(&[1, 2], b"x"));
+        let mut children = [ChildRef::EMPTY; 16];
+        children[3] = child;
+        children[9] = inline;
+        let mut enc = Vec::new();
+        encode_branch(&children, Some(b"value"), &mut enc);
+        match decode_node(&enc).unwrap() {
+            NodeView::Branch { children: c, value } => {
+                assert_eq!(value, Some(&b"value"[..]));
+                assert_eq!(c[3], ChildView::Hash(H256::repeat_byte(7)));
+                assert!(matches!(c[9], ChildView::Inline(_)));
+                assert!(c[0].is_empty());
+            }
+            other => panic!("decoded {other:?}"),
+        }
+        let mut ext = Vec::new();
+        encode_extension(&[1, 2, 3], &child, &mut ext);
+        match decode_node(&ext).unwrap() {
+            NodeView::Extension { path, child: c } => {
+                assert_eq!(&*path.to_nibbles(), &[1, 2, 3]);
+                assert_eq!(c, ChildView::Hash(H256::repeat_byte(7)));
+            }
+            other => panic!("decoded {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rejects_non_canonical_and_trailing() {
+        let good = leaf(&[1], b"ab");
+        let mut trailing = good.clone();
+        trailing.push(0);
+        assert_eq!(decode_node(&trailing).unwrap_err(), DecodeError::TrailingBytes);
+        // 0x81 0x05 wraps a single byte below 0x80.
+        assert_eq!(
+            decode_node(&[0xc3, 0x11, 0x81, 0x05]).unwrap_err(),
+            DecodeError::NonCanonical
+        );
+        // Long-form length for a short list.
+        assert_eq!(
+            decode_node(&[0xf8, 0x02, 0x11, 0x05]).unwrap_err(),
+            DecodeError::NonCanonical
+        );
+        assert_eq!(decode_node(&[0xc1, 0x20]).unwrap_err().to_string(), "a node must be an RLP list of 2 or 17 items, found a list of 1 items");
+        assert_eq!(decode_node(&[]).unwrap_err(), DecodeError::Truncated);
+    }
+}

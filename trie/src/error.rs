@@ -1,0 +1,31 @@
+//! Errors of trie operations.
+
+use crate::{DecodeError, H256, StoreError};
+
+/// Why a trie operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrieError {
+    /// A node the trie needs is not in the store (or the root is unknown).
+    #[error("trie node {0:#x} is missing from the store")]
+    MissingNode(H256),
+    /// A stored node's bytes do not hash to the key they are stored under.
+    #[error("trie node {0:#x} is corrupt: its bytes do not hash to its key")]
+    HashMismatch(H256),
+    /// A stored node does not decode.
+    #[error("trie node {hash:#x} is corrupt: {source}")]
+    CorruptNode {
+        /// The node's hash.
+        hash: H256,
+        /// What is wrong with it.
+        source: DecodeError,
+    },
+    /// The stored nodes describe a key with an odd number of nibbles.
+    #[error("the trie's nodes describe a key with an odd number of nibbles")]
+    OddKey,
+    /// The node store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An earlier error interrupted a mutation; uncommitted changes are lost.
+    #[error("the trie was left unusable by an earlier error; reopen it at its last committed root")]
+    Poisoned,
+}

@@ -1,0 +1,1 @@
+//! Proofs that light clients and syncing nodes check against a root.
