@@ -22,6 +22,9 @@ pub enum TrieError {
     /// The stored nodes describe a key with an odd number of nibbles.
     #[error("the trie's nodes describe a key with an odd number of nibbles")]
     OddKey,
+    /// A range's end is before its start.
+    #[error("the range's end is before its start")]
+    InvalidRange,
     /// The node store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

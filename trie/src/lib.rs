@@ -25,7 +25,7 @@ pub use iter::TrieIter;
 pub use keccak_hash::H256;
 pub use nibbles::HexPrefix;
 pub use store::{HashDbAdapter, MemoryStore, NodeStore, StoreError};
-pub use trie::{Commit, TrieMut};
+pub use trie::{Commit, TrieMut, root_of};
 
 /// Root of the empty trie: keccak256 of RLP `0x80`.
 pub const EMPTY_ROOT: H256 = keccak_hash::KECCAK_NULL_RLP;
@@ -34,15 +34,4 @@ pub const EMPTY_ROOT: H256 = keccak_hash::KECCAK_NULL_RLP;
 #[inline]
 pub fn hash(data: &[u8]) -> H256 {
     keccak_hash::keccak(data)
-}
-
-/// Computes the root of the trie holding `entries` (later duplicates win;
-/// empty values delete), without a store.
-pub fn root_of<K: AsRef<[u8]>, V: AsRef<[u8]>>(entries: impl IntoIterator<Item = (K, V)>) -> H256 {
-    let mut trie = TrieMut::new(MemoryStore::new());
-    // An empty trie over an empty store never reads the store, so this cannot fail.
-    match trie.apply(entries).and_then(|()| trie.commit()) {
-        Ok(commit) => commit.root,
-        Err(e) => unreachable!("building a fresh trie never reads the store: {e}"),
-    }
 }

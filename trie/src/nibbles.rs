@@ -36,12 +36,6 @@ pub(crate) fn pack(nibbles: &[u8]) -> Option<Vec<u8>> {
     Some(nibbles.chunks_exact(2).map(|p| (p[0] << 4) | p[1]).collect())
 }
 
-/// Length of the common prefix of two nibble slices.
-#[inline]
-pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
-}
-
 /// A hex-prefix (compact) encoded path borrowed from an encoded node.
 #[derive(Clone, Copy, Debug)]
 pub struct HexPrefix<'a> {

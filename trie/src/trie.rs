@@ -149,33 +149,8 @@ impl<S: NodeStore> TrieMut<S> {
         V: AsRef<[u8]>,
     {
         let updates: Vec<(K, V)> = updates.into_iter().collect();
-        let mut ops: Vec<(Op<'_>, usize)> = updates
-            .iter()
-            .enumerate()
-            .map(|(i, (k, v))| {
-                let v = v.as_ref();
-                let op = Op {
-                    key: k.as_ref(),
-                    value: (!v.is_empty()).then_some(v),
-                };
-                (op, i)
-            })
-            .collect();
-        let order = |a: &(Op<'_>, usize), b: &(Op<'_>, usize)| a.0.key.cmp(b.0.key).then(a.1.cmp(&b.1));
-        if ops.len() >= PAR_OPS {
-            ops.par_sort_unstable_by(order);
-        } else {
-            ops.sort_unstable_by(order);
-        }
-        // Keep the last update of each key.
-        let mut last: Vec<Op<'_>> = Vec::with_capacity(ops.len());
-        for (op, _) in ops {
-            match last.last_mut() {
-                Some(prev) if prev.key == op.key => *prev = op,
-                _ => last.push(op),
-            }
-        }
-        self.apply_ops(&last)
+        let ops = sorted_ops(&updates);
+        self.apply_ops(&ops)
     }
 
     /// Applies sorted, unique ops.
@@ -233,6 +208,45 @@ impl<S: NodeStore> TrieMut<S> {
     pub fn iter(&self) -> TrieIter<'_, S> {
         self.iter_from(&[])
     }
+}
+
+/// Turns updates into sorted ops, keeping the last update of each key.
+fn sorted_ops<K: AsRef<[u8]>, V: AsRef<[u8]>>(updates: &[(K, V)]) -> Vec<Op<'_>> {
+    let mut ops: Vec<(Op<'_>, usize)> = updates
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            let v = v.as_ref();
+            let op = Op {
+                key: k.as_ref(),
+                value: (!v.is_empty()).then_some(v),
+            };
+            (op, i)
+        })
+        .collect();
+    let order = |a: &(Op<'_>, usize), b: &(Op<'_>, usize)| a.0.key.cmp(b.0.key).then(a.1.cmp(&b.1));
+    if ops.len() >= PAR_OPS {
+        ops.par_sort_unstable_by(order);
+    } else {
+        ops.sort_unstable_by(order);
+    }
+    let mut last: Vec<Op<'_>> = Vec::with_capacity(ops.len());
+    for (op, _) in ops {
+        match last.last_mut() {
+            Some(prev) if prev.key == op.key => *prev = op,
+            _ => last.push(op),
+        }
+    }
+    last
+}
+
+/// Computes the root of the trie holding `entries` (later duplicates win;
+/// empty values delete), without a store.
+pub fn root_of<K: AsRef<[u8]>, V: AsRef<[u8]>>(entries: impl IntoIterator<Item = (K, V)>) -> H256 {
+    let entries: Vec<(K, V)> = entries.into_iter().collect();
+    let ops = sorted_ops(&entries);
+    let par_depth = if ops.len() >= PAR_OPS { 2 } else { 0 };
+    build(&ops, 0).map_or(EMPTY_ROOT, |mut node| hash_root(&mut node, par_depth).0)
 }
 
 /// Hashes a root node: the root is always stored by hash.

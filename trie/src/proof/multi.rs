@@ -1,0 +1,77 @@
+//! Multiproofs: many keys under one root, every node sent once.
+
+use std::collections::HashMap;
+
+use super::ProofError;
+use super::nodes::{ProofNodes, corrupt, fetch_stored, walk};
+use crate::{EMPTY_ROOT, H256, NodeStore, TrieError};
+
+/// A proof of many keys: their values in the order asked, and the union of
+/// their paths' nodes, each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiProof {
+    /// One entry per key: its value, or `None` when absent.
+    pub values: Vec<Option<Vec<u8>>>,
+    /// Every node on any key's path, once, in order of first use.
+    pub nodes: Vec<Vec<u8>>,
+}
+
+/// Proves the values (or absence) of `keys` in the trie with root `root`.
+pub fn prove_many<S: NodeStore + ?Sized, K: AsRef<[u8]>>(
+    store: &S,
+    root: H256,
+    keys: &[K],
+) -> Result<MultiProof, TrieError> {
+    let mut nodes: Vec<Vec<u8>> = Vec::new();
+    let mut index: HashMap<H256, usize> = HashMap::new();
+    let mut values = Vec::with_capacity(keys.len());
+    for key in keys {
+        if root == EMPTY_ROOT {
+            values.push(None);
+            continue;
+        }
+        let value = walk(
+            root,
+            key.as_ref(),
+            |h| {
+                if let Some(&i) = index.get(h) {
+                    return Ok(nodes[i].clone());
+                }
+                let bytes = fetch_stored(store, h)?;
+                index.insert(*h, nodes.len());
+                nodes.push(bytes.clone());
+                Ok(bytes)
+            },
+            corrupt,
+        )?;
+        values.push(value);
+    }
+    Ok(MultiProof { values, nodes })
+}
+
+/// Checks a multiproof of `keys` against `root`, returning each key's proven
+/// value (or `None`). Nodes may come in any order but each exactly once, and
+/// every node must lie on some key's path.
+pub fn verify_many<K: AsRef<[u8]>>(
+    root: H256,
+    keys: &[K],
+    nodes: &[Vec<u8>],
+) -> Result<Vec<Option<Vec<u8>>>, ProofError> {
+    let mut proof = ProofNodes::new(nodes)?;
+    let mut values = Vec::with_capacity(keys.len());
+    for key in keys {
+        if root == EMPTY_ROOT {
+            values.push(None);
+            continue;
+        }
+        let value = walk(
+            root,
+            key.as_ref(),
+            |h| proof.take(h).map(<[u8]>::to_vec),
+            |(_, e)| ProofError::Malformed(e),
+        )?;
+        values.push(value);
+    }
+    proof.all_used()?;
+    Ok(values)
+}
