@@ -45,7 +45,9 @@ fn read_len(bytes: &[u8]) -> Result<usize, DecodeError> {
     if bytes.first() == Some(&0) || bytes.len() > 4 {
         return Err(DecodeError::NonCanonical);
     }
-    let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    let len = bytes
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
     if len <= 55 {
         return Err(DecodeError::NonCanonical);
     }
@@ -351,8 +353,8 @@ pub(crate) fn encode_extension(path: &[u8], child: &ChildRef, out: &mut Vec<u8>)
 
 /// Appends the encoding of a branch node.
 pub(crate) fn encode_branch(children: &[ChildRef; 16], value: Option<&[u8]>, out: &mut Vec<u8>) {
-    let payload: usize = children.iter().map(|c| usize::from(c.len)).sum::<usize>()
-        + value.map_or(1, string_len);
+    let payload: usize =
+        children.iter().map(|c| usize::from(c.len)).sum::<usize>() + value.map_or(1, string_len);
     push_header(out, 0xc0, payload);
     for c in children {
         out.extend_from_slice(c.as_bytes());
@@ -422,7 +424,10 @@ mod tests {
         let good = leaf(&[1], b"ab");
         let mut trailing = good.clone();
         trailing.push(0);
-        assert_eq!(decode_node(&trailing).unwrap_err(), DecodeError::TrailingBytes);
+        assert_eq!(
+            decode_node(&trailing).unwrap_err(),
+            DecodeError::TrailingBytes
+        );
         // 0x81 0x05 wraps a single byte below 0x80.
         assert_eq!(
             decode_node(&[0xc3, 0x11, 0x81, 0x05]).unwrap_err(),
@@ -433,7 +438,10 @@ mod tests {
             decode_node(&[0xf8, 0x02, 0x11, 0x05]).unwrap_err(),
             DecodeError::NonCanonical
         );
-        assert_eq!(decode_node(&[0xc1, 0x20]).unwrap_err().to_string(), "a node must be an RLP list of 2 or 17 items, found a list of 1 items");
+        assert_eq!(
+            decode_node(&[0xc1, 0x20]).unwrap_err().to_string(),
+            "a node must be an RLP list of 2 or 17 items, found a list of 1 items"
+        );
         assert_eq!(decode_node(&[]).unwrap_err(), DecodeError::Truncated);
     }
 }

@@ -153,11 +153,15 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                         self.stack.pop();
                         continue;
                     };
-                    let bounded = frame.bounded && depth < self.start.len() && usize::from(self.start[depth]) == i;
+                    let bounded = frame.bounded
+                        && depth < self.start.len()
+                        && usize::from(self.start[depth]) == i;
                     frame.cursor = i as u8 + 2;
                     let child = match &mut frame.hold {
                         Hold::Borrowed(n) => match &n.kind {
-                            Kind::Branch { children, .. } => children[i].as_deref().map(Hold::Borrowed),
+                            Kind::Branch { children, .. } => {
+                                children[i].as_deref().map(Hold::Borrowed)
+                            }
                             _ => unreachable!("matched above"),
                         },
                         Hold::Owned(n) => match &mut n.kind {

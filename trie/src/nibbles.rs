@@ -33,7 +33,12 @@ pub(crate) fn pack(nibbles: &[u8]) -> Option<Vec<u8>> {
     if nibbles.len() % 2 != 0 {
         return None;
     }
-    Some(nibbles.chunks_exact(2).map(|p| (p[0] << 4) | p[1]).collect())
+    Some(
+        nibbles
+            .chunks_exact(2)
+            .map(|p| (p[0] << 4) | p[1])
+            .collect(),
+    )
 }
 
 /// A hex-prefix (compact) encoded path borrowed from an encoded node.

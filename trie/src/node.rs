@@ -15,7 +15,10 @@ pub(crate) enum Kind {
     /// Remaining key nibbles and the value.
     Leaf { path: Box<[u8]>, value: Box<[u8]> },
     /// Shared nibbles and the child below them.
-    Extension { path: Box<[u8]>, child: Box<MemNode> },
+    Extension {
+        path: Box<[u8]>,
+        child: Box<MemNode>,
+    },
     /// Sixteen children and the value of the key ending here.
     Branch {
         children: Children,
@@ -55,7 +58,10 @@ impl MemNode {
     }
 
     /// Builds an in-memory node from a decoded one; `cached` is its reference.
-    pub(crate) fn from_view(view: &NodeView<'_>, cached: ChildRef) -> Result<Self, crate::DecodeError> {
+    pub(crate) fn from_view(
+        view: &NodeView<'_>,
+        cached: ChildRef,
+    ) -> Result<Self, crate::DecodeError> {
         let kind = match view {
             NodeView::Leaf { path, value } => Kind::Leaf {
                 path: path.to_nibbles(),
@@ -88,7 +94,10 @@ impl MemNode {
             ChildView::Hash(h) => Some(Self::stored(*h)),
             ChildView::Inline(raw) => {
                 let view = decode_node(raw)?;
-                Some(Box::new(Self::from_view(&view, ChildRef::of_encoding(raw))?))
+                Some(Box::new(Self::from_view(
+                    &view,
+                    ChildRef::of_encoding(raw),
+                )?))
             }
         })
     }
@@ -107,7 +116,10 @@ pub(crate) fn load<S: NodeStore + ?Sized>(store: &S, h: &H256) -> Result<MemNode
 
 /// Replaces a [`Kind::Stored`] stub by the loaded node.
 #[inline]
-pub(crate) fn resolve<S: NodeStore + ?Sized>(store: &S, node: &mut MemNode) -> Result<(), TrieError> {
+pub(crate) fn resolve<S: NodeStore + ?Sized>(
+    store: &S,
+    node: &mut MemNode,
+) -> Result<(), TrieError> {
     if let Kind::Stored(h) = node.kind {
         *node = load(store, &h)?;
     }

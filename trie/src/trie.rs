@@ -143,7 +143,10 @@ impl<S: NodeStore> TrieMut<S> {
 
     /// Applies many updates at once, in order: a later update of the same key
     /// wins, and an empty value deletes. Much faster than one call per key.
-    pub fn apply<K, V>(&mut self, updates: impl IntoIterator<Item = (K, V)>) -> Result<(), TrieError>
+    pub fn apply<K, V>(
+        &mut self,
+        updates: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<(), TrieError>
     where
         K: AsRef<[u8]>,
         V: AsRef<[u8]>,
@@ -269,7 +272,10 @@ pub(crate) fn hash_root(node: &mut MemNode, par_depth: u8) -> (H256, NewNodes) {
 #[inline]
 fn has_path(key: &[u8], depth: usize, path: &[u8]) -> bool {
     depth + path.len() <= key_len(key)
-        && path.iter().enumerate().all(|(i, n)| key_nibble(key, depth + i) == *n)
+        && path
+            .iter()
+            .enumerate()
+            .all(|(i, n)| key_nibble(key, depth + i) == *n)
 }
 
 /// Applies sorted unique `ops` (all sharing the node's first `depth` nibbles)
@@ -495,7 +501,11 @@ fn join_extension<S: NodeStore>(
 /// Builds a fresh subtree at `depth` from sorted unique ops, ignoring deletes.
 pub(crate) fn build(ops: &[Op<'_>], depth: usize) -> Option<Box<MemNode>> {
     if ops.iter().any(|op| op.value.is_none()) {
-        let inserts: Vec<Op<'_>> = ops.iter().copied().filter(|op| op.value.is_some()).collect();
+        let inserts: Vec<Op<'_>> = ops
+            .iter()
+            .copied()
+            .filter(|op| op.value.is_some())
+            .collect();
         build_inserts(&inserts, depth)
     } else {
         build_inserts(ops, depth)
@@ -507,7 +517,10 @@ fn build_inserts(ops: &[Op<'_>], depth: usize) -> Option<Box<MemNode>> {
         [] => return None,
         [op] => {
             let value = op.value.unwrap_or_default();
-            return Some(MemNode::leaf(key_nibbles(op.key, depth, key_len(op.key)), value.into()));
+            return Some(MemNode::leaf(
+                key_nibbles(op.key, depth, key_len(op.key)),
+                value.into(),
+            ));
         }
         [first, .., last] => (first.key, last.key),
     };

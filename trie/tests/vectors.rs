@@ -24,11 +24,11 @@ fn bytes(v: &Value, hex_encoded: bool) -> Option<Vec<u8>> {
 
 fn updates(input: &Value, hex_encoded: bool, secure: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
     let pairs: Vec<(Value, Value)> = match input {
-        Value::Array(a) => a
+        Value::Array(a) => a.iter().map(|p| (p[0].clone(), p[1].clone())).collect(),
+        Value::Object(o) => o
             .iter()
-            .map(|p| (p[0].clone(), p[1].clone()))
+            .map(|(k, v)| (Value::String(k.clone()), v.clone()))
             .collect(),
-        Value::Object(o) => o.iter().map(|(k, v)| (Value::String(k.clone()), v.clone())).collect(),
         _ => panic!("bad input"),
     };
     pairs
@@ -53,7 +53,10 @@ fn root_hex(v: &Value) -> H256 {
 fn run(name: &str, secure: bool) -> usize {
     let cases = load(name);
     for (case, body) in &cases {
-        let hex_encoded = body.get("hexEncoded").and_then(Value::as_bool).unwrap_or(false);
+        let hex_encoded = body
+            .get("hexEncoded")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let ups = updates(&body["in"], hex_encoded, secure);
         let want = root_hex(&body["root"]);
 

@@ -9,7 +9,8 @@ use crate::{H256, HexPrefix, NodeStore, TrieError, hash};
 
 /// Whether `key` continues with `path` at nibble `depth`.
 pub(super) fn has_path(key: &[u8], depth: usize, path: &HexPrefix<'_>) -> bool {
-    depth + path.len() <= key_len(key) && (0..path.len()).all(|i| key_nibble(key, depth + i) == path.at(i))
+    depth + path.len() <= key_len(key)
+        && (0..path.len()).all(|i| key_nibble(key, depth + i) == path.at(i))
 }
 
 /// Follows `key` from `root`, reading hashed nodes through `fetch`; returns the
@@ -62,7 +63,10 @@ pub(super) fn walk<E>(
 pub(super) type DecodeErrorAt = (H256, crate::DecodeError);
 
 /// Reads a node from a store for a prover, checking its hash.
-pub(super) fn fetch_stored<S: NodeStore + ?Sized>(store: &S, h: &H256) -> Result<Vec<u8>, TrieError> {
+pub(super) fn fetch_stored<S: NodeStore + ?Sized>(
+    store: &S,
+    h: &H256,
+) -> Result<Vec<u8>, TrieError> {
     let bytes = store.node(h)?.ok_or(TrieError::MissingNode(*h))?;
     if hash(&bytes) != *h {
         return Err(TrieError::HashMismatch(*h));

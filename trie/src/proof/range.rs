@@ -120,7 +120,15 @@ pub fn prove_range<S: NodeStore>(
     let mut nodes = Vec::new();
     if root != EMPTY_ROOT {
         let mut seen = HashSet::new();
-        collect(store, ChildView::Hash(root), root, &mut Vec::new(), &bounds, &mut nodes, &mut seen)?;
+        collect(
+            store,
+            ChildView::Hash(root),
+            root,
+            &mut Vec::new(),
+            &bounds,
+            &mut nodes,
+            &mut seen,
+        )?;
     }
     Ok(RangeProof {
         start: start.to_vec(),
@@ -219,7 +227,10 @@ pub fn verify_range(root: H256, proof: &RangeProof) -> Result<(), ProofError> {
         (None, _) => hash(got.as_bytes()),
     };
     if got != root {
-        return Err(ProofError::RootMismatch { expected: root, got });
+        return Err(ProofError::RootMismatch {
+            expected: root,
+            got,
+        });
     }
     nodes.all_used()
 }
@@ -241,7 +252,13 @@ fn rebuild(
     }
     let mut slot = Vec::new();
     let fetch = |h: &H256| nodes.take(h).map(<[u8]>::to_vec);
-    let view = view_of(child, &mut slot, fetch, |(_, e)| ProofError::Malformed(e), EMPTY_ROOT)?;
+    let view = view_of(
+        child,
+        &mut slot,
+        fetch,
+        |(_, e)| ProofError::Malformed(e),
+        EMPTY_ROOT,
+    )?;
     let Some(view) = view else {
         return Ok(subtree_ref(ops, depth));
     };
@@ -269,7 +286,10 @@ fn rebuild(
             let nibbles = path.to_nibbles();
             let through = |op: &Op<'_>| {
                 depth + nibbles.len() <= key_len(op.key)
-                    && nibbles.iter().enumerate().all(|(i, n)| key_nibble(op.key, depth + i) == *n)
+                    && nibbles
+                        .iter()
+                        .enumerate()
+                        .all(|(i, n)| key_nibble(op.key, depth + i) == *n)
             };
             if !ops.iter().all(through) {
                 // Entries the extension's path rules out: the claim is false.
@@ -296,7 +316,8 @@ fn rebuild(
             let mut refs = [ChildRef::EMPTY; 16];
             let mut from = 0;
             for (i, slot) in refs.iter_mut().enumerate() {
-                let len = rest[from..].partition_point(|op| usize::from(key_nibble(op.key, depth)) <= i);
+                let len =
+                    rest[from..].partition_point(|op| usize::from(key_nibble(op.key, depth)) <= i);
                 prefix.push(i as u8);
                 *slot = rebuild(children[i], prefix, &rest[from..from + len], bounds, nodes)?;
                 prefix.pop();

@@ -14,7 +14,11 @@ pub struct KeyProof {
 }
 
 /// Proves the value of `key`, or its absence, in the trie with root `root`.
-pub fn prove<S: NodeStore + ?Sized>(store: &S, root: H256, key: &[u8]) -> Result<KeyProof, TrieError> {
+pub fn prove<S: NodeStore + ?Sized>(
+    store: &S,
+    root: H256,
+    key: &[u8],
+) -> Result<KeyProof, TrieError> {
     let mut nodes = Vec::new();
     if root == EMPTY_ROOT {
         return Ok(KeyProof { value: None, nodes });
@@ -35,7 +39,11 @@ pub fn prove<S: NodeStore + ?Sized>(store: &S, root: H256, key: &[u8]) -> Result
 /// Checks an EIP-1186 proof of `key` against `root`: returns the proven value,
 /// or `None` when the proof shows the key absent. Every node must lie on the
 /// key's path, in order, with none missing or left over.
-pub fn verify(root: H256, key: &[u8], proof: &[impl AsRef<[u8]>]) -> Result<Option<Vec<u8>>, ProofError> {
+pub fn verify(
+    root: H256,
+    key: &[u8],
+    proof: &[impl AsRef<[u8]>],
+) -> Result<Option<Vec<u8>>, ProofError> {
     if root == EMPTY_ROOT {
         return match proof.len() {
             0 => Ok(None),

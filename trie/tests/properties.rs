@@ -1,0 +1,527 @@
+//! quickcheck properties of the trie against a `BTreeMap` model, against
+//! `alloy-trie` (an independent implementation), and of every proof verifier.
+
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+use alloy_primitives::{B256, Bytes};
+use alloy_trie::{HashBuilder, Nibbles, proof::verify_proof};
+use quickcheck::{Arbitrary, Gen, QuickCheck};
+use svm_trie::proof::{self, ProofError, RangeProof};
+use svm_trie::{EMPTY_ROOT, H256, MemoryStore, NodeStore, StoreError, TrieMut, root_of};
+
+/// Bytes keys are drawn from: few, and sharing nibbles, so prefixes collide.
+const ALPHABET: [u8; 7] = [0x00, 0x01, 0x10, 0x11, 0x12, 0xf0, 0xff];
+
+fn key(g: &mut Gen, max_len: usize) -> Vec<u8> {
+    let len = usize::arbitrary(g) % (max_len + 1);
+    (0..len).map(|_| *g.choose(&ALPHABET).unwrap()).collect()
+}
+
+fn value(g: &mut Gen) -> Vec<u8> {
+    // Short values make inline nodes, long ones hashed nodes.
+    let len = 1 + usize::arbitrary(g) % 40;
+    (0..len).map(|_| u8::arbitrary(g)).collect()
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Insert(Vec<u8>, Vec<u8>),
+    Remove(Vec<u8>),
+    /// Commit; `true` also reopens the trie from the store at the new root.
+    Commit(bool),
+    /// Apply a batch of updates at once (empty values delete).
+    Batch(Vec<(Vec<u8>, Vec<u8>)>),
+}
+
+#[derive(Clone, Debug)]
+struct Script {
+    /// Fixed key length, or `None` for keys of any length 0..=4.
+    fixed: Option<usize>,
+    steps: Vec<Step>,
+}
+
+impl Script {
+    fn key(&self, g: &mut Gen) -> Vec<u8> {
+        match self.fixed {
+            Some(n) => (0..n).map(|_| *g.choose(&ALPHABET).unwrap()).collect(),
+            None => key(g, 4),
+        }
+    }
+
+    fn gen_with(g: &mut Gen, fixed: Option<usize>) -> Self {
+        let mut s = Script {
+            fixed,
+            steps: Vec::new(),
+        };
+        let n = usize::arbitrary(g) % 60;
+        for _ in 0..n {
+            let step = match u8::arbitrary(g) % 10 {
+                0..=4 => Step::Insert(s.key(g), value(g)),
+                5 | 6 => Step::Remove(s.key(g)),
+                7 => Step::Commit(bool::arbitrary(g)),
+                _ => {
+                    let m = usize::arbitrary(g) % 12;
+                    Step::Batch(
+                        (0..m)
+                            .map(|_| {
+                                let v = if u8::arbitrary(g) % 4 == 0 {
+                                    Vec::new()
+                                } else {
+                                    value(g)
+                                };
+                                (s.key(g), v)
+                            })
+                            .collect(),
+                    )
+                }
+            };
+            s.steps.push(step);
+        }
+        s
+    }
+}
+
+impl Arbitrary for Script {
+    fn arbitrary(g: &mut Gen) -> Self {
+        Script::gen_with(g, None)
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        // Drop one step at a time.
+        let this = self.clone();
+        Box::new((0..self.steps.len()).rev().map(move |i| {
+            let mut s = this.clone();
+            s.steps.remove(i);
+            s
+        }))
+    }
+}
+
+/// Scripts whose keys all have the same length (as alloy-trie requires).
+#[derive(Clone, Debug)]
+struct FixedScript(Script);
+
+impl Arbitrary for FixedScript {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let len = 1 + usize::arbitrary(g) % 3;
+        FixedScript(Script::gen_with(g, Some(len)))
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        Box::new(self.0.shrink().map(FixedScript))
+    }
+}
+
+/// A store the test can add to while a trie reads it.
+#[derive(Default)]
+struct Shared(RwLock<MemoryStore>);
+
+impl NodeStore for Shared {
+    fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.read().unwrap().node(hash)
+    }
+}
+
+/// Commits, adds the new nodes to the store, and maybe reopens at the new root.
+fn commit<'s>(trie: &mut TrieMut<&'s Shared>, store: &'s Shared, reopen: bool) -> H256 {
+    let c = trie.commit().unwrap();
+    store.0.write().unwrap().insert_all(c.nodes);
+    if reopen {
+        *trie = TrieMut::open(store, c.root).unwrap();
+    }
+    c.root
+}
+
+/// Runs a script on a trie and on the model; ends with a commit. Checks gets
+/// along the way.
+fn run(script: &Script, store: &Shared) -> (H256, BTreeMap<Vec<u8>, Vec<u8>>) {
+    let mut model = BTreeMap::new();
+    let mut trie = TrieMut::new(store);
+    for step in &script.steps {
+        match step {
+            Step::Insert(k, v) => {
+                trie.insert(k, v).unwrap();
+                model.insert(k.clone(), v.clone());
+            }
+            Step::Remove(k) => {
+                trie.remove(k).unwrap();
+                model.remove(k);
+            }
+            Step::Commit(reopen) => {
+                commit(&mut trie, store, *reopen);
+            }
+            Step::Batch(ups) => {
+                trie.apply(ups.iter().map(|(k, v)| (k, v))).unwrap();
+                for (k, v) in ups {
+                    if v.is_empty() {
+                        model.remove(k);
+                    } else {
+                        model.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        if let Step::Insert(k, _) | Step::Remove(k) = step {
+            assert_eq!(
+                trie.get(k).unwrap().as_ref(),
+                model.get(k),
+                "get after update"
+            );
+        }
+    }
+    let root = commit(&mut trie, store, false);
+    (root, model)
+}
+
+fn qc() -> QuickCheck {
+    QuickCheck::new().tests(300).max_tests(3000)
+}
+
+#[test]
+fn matches_model() {
+    fn prop(script: Script, probes: Vec<u8>) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&script, &store);
+        let mut trie = TrieMut::open(&store, root).unwrap();
+        // Gets, for keys present and probes likely absent.
+        for (k, v) in &model {
+            assert_eq!(trie.get(k).unwrap().as_ref(), Some(v));
+        }
+        assert_eq!(trie.get(&probes).unwrap().as_ref(), model.get(&probes));
+        // Full iteration and iteration from every key and from the probe.
+        let all: Vec<_> = trie.iter().map(Result::unwrap).collect();
+        let want: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(all, want);
+        let mut starts: Vec<Vec<u8>> = model.keys().cloned().collect();
+        starts.push(probes.clone());
+        starts.extend(model.keys().map(|k| [&k[..], &[0u8]].concat()));
+        for start in starts {
+            let got: Vec<_> = trie.iter_from(&start).map(Result::unwrap).collect();
+            let want: Vec<_> = model
+                .range(start.clone()..)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            assert_eq!(got, want, "from {start:02x?}");
+        }
+        // The root depends only on the contents.
+        assert_eq!(root, root_of(model.iter()));
+        true
+    }
+    qc().quickcheck(prop as fn(Script, Vec<u8>) -> bool);
+}
+
+#[test]
+fn root_matches_alloy_hash_builder() {
+    fn prop(script: FixedScript) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&script.0, &store);
+        let mut hb = HashBuilder::default();
+        for (k, v) in &model {
+            hb.add_leaf(Nibbles::unpack(k), v);
+        }
+        assert_eq!(root.0, hb.root().0);
+        true
+    }
+    qc().quickcheck(prop as fn(FixedScript) -> bool);
+}
+
+/// Every way of spoiling a proof: flip one byte of one node, drop a node, add a node.
+fn spoiled(nodes: &[Vec<u8>], g: &mut Gen, extra: &[u8]) -> Vec<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for i in 0..nodes.len() {
+        let mut flipped = nodes.to_vec();
+        let at = usize::arbitrary(g) % flipped[i].len();
+        flipped[i][at] ^= 1 + u8::arbitrary(g) % 255;
+        out.push(flipped);
+        let mut dropped = nodes.to_vec();
+        dropped.remove(i);
+        out.push(dropped);
+    }
+    for at in [0, nodes.len()] {
+        let mut added = nodes.to_vec();
+        added.insert(at, extra.to_vec());
+        out.push(added);
+    }
+    out
+}
+
+static CHECKED_BY_ALLOY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[test]
+fn key_proofs_verify_and_spoiled_ones_fail() {
+    fn prop(script: FixedScript, probe_seed: u64) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&script.0, &store);
+        let mut g = Gen::new(probe_seed as usize % 50 + 10);
+        let len = script.0.fixed.unwrap_or(2);
+        let mut checked_by_alloy = 0;
+        let mut keys: Vec<Vec<u8>> = model.keys().cloned().collect();
+        keys.extend((0..4).map(|_| (0..len).map(|_| *g.choose(&ALPHABET).unwrap()).collect()));
+        for k in &keys {
+            let p = proof::prove(&store, root, k).unwrap();
+            assert_eq!(p.value.as_ref(), model.get(k));
+            assert_eq!(proof::verify(root, k, &p.nodes).unwrap(), p.value);
+            // An independent verifier accepts the same proof. (alloy-trie compares a
+            // root node under 32 bytes with the root as an inline reference, not by
+            // hash, so it cannot check tries whose whole root node is that small.)
+            if p.nodes.first().is_some_and(|n| n.len() >= 32) {
+                let nodes: Vec<Bytes> = p.nodes.iter().map(|n| Bytes::from(n.clone())).collect();
+                verify_proof(
+                    B256::from(root.0),
+                    Nibbles::unpack(k),
+                    p.value.clone(),
+                    &nodes,
+                )
+                .unwrap();
+                checked_by_alloy += 1;
+            }
+            // A wrong root fails.
+            let mut wrong = root;
+            wrong.0[0] ^= 1;
+            assert!(proof::verify(wrong, k, &p.nodes).is_err());
+            // Any spoiled proof fails (an extra node: the root of another trie).
+            let extra = vec![0xc2, 0x20, 0x01];
+            for bad in spoiled(&p.nodes, &mut g, &extra) {
+                assert!(
+                    proof::verify(root, k, &bad).is_err(),
+                    "spoiled proof of {k:02x?} verified"
+                );
+            }
+        }
+        CHECKED_BY_ALLOY.fetch_add(checked_by_alloy, std::sync::atomic::Ordering::Relaxed);
+        true
+    }
+    qc().quickcheck(prop as fn(FixedScript, u64) -> bool);
+    // Most tries have a hashed root node: alloy-trie checked many proofs.
+    assert!(CHECKED_BY_ALLOY.load(std::sync::atomic::Ordering::Relaxed) > 100);
+}
+
+#[test]
+fn variable_length_key_proofs() {
+    fn prop(script: Script, probe: Vec<u8>) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&script, &store);
+        let mut keys: Vec<Vec<u8>> = model.keys().cloned().collect();
+        keys.push(probe);
+        keys.push(Vec::new());
+        for k in &keys {
+            let p = proof::prove(&store, root, k).unwrap();
+            assert_eq!(p.value.as_ref(), model.get(k));
+            assert_eq!(proof::verify(root, k, &p.nodes).unwrap(), p.value);
+        }
+        // One multiproof of every key: fewer bytes, same answers.
+        let mp = proof::prove_many(&store, root, &keys).unwrap();
+        let got = proof::verify_many(root, &keys, &mp.nodes).unwrap();
+        for (k, v) in keys.iter().zip(&got) {
+            assert_eq!(v.as_ref(), model.get(k));
+        }
+        let mut g = Gen::new(20);
+        for bad in spoiled(&mp.nodes, &mut g, &[0xc2, 0x20, 0x01]) {
+            assert!(proof::verify_many(root, &keys, &bad).is_err());
+        }
+        let mut reordered = mp.nodes.clone();
+        reordered.reverse();
+        assert_eq!(proof::verify_many(root, &keys, &reordered).unwrap(), got);
+        true
+    }
+    qc().quickcheck(prop as fn(Script, Vec<u8>) -> bool);
+}
+
+#[derive(Clone, Debug)]
+struct RangeCase {
+    script: Script,
+    start: Vec<u8>,
+    end: Option<Vec<u8>>,
+    max: usize,
+    pick: usize,
+    extra_key: Vec<u8>,
+}
+
+impl Arbitrary for RangeCase {
+    fn arbitrary(g: &mut Gen) -> Self {
+        let script = if bool::arbitrary(g) {
+            Script::arbitrary(g)
+        } else {
+            FixedScript::arbitrary(g).0
+        };
+        let start = key(g, 4);
+        let end = bool::arbitrary(g)
+            .then(|| key(g, 4))
+            .filter(|e| *e >= start);
+        RangeCase {
+            script,
+            start,
+            end,
+            max: 1 + usize::arbitrary(g) % 20,
+            pick: usize::arbitrary(g),
+            extra_key: key(g, 4),
+        }
+    }
+
+    fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+        let c = self.clone();
+        Box::new(self.script.shrink().map(move |script| RangeCase {
+            script,
+            ..c.clone()
+        }))
+    }
+}
+
+#[test]
+fn range_proofs_verify_and_tampered_ones_fail() {
+    fn prop(c: RangeCase) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&c.script, &store);
+        let p = proof::prove_range(&store, root, &c.start, c.end.as_deref(), c.max).unwrap();
+        // The chunk is what the model holds in the proven range.
+        let upper = match &p.end {
+            Some(e) => std::ops::Bound::Included(e.clone()),
+            None => std::ops::Bound::Unbounded,
+        };
+        let want: Vec<_> = model
+            .range((std::ops::Bound::Included(c.start.clone()), upper))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        assert_eq!(p.entries, want);
+        assert!(p.entries.len() <= c.max);
+        proof::verify_range(root, &p).unwrap();
+
+        let fails = |bad: &RangeProof| proof::verify_range(root, bad).is_err();
+        if !p.entries.is_empty() {
+            let i = c.pick % p.entries.len();
+            let mut dropped = p.clone();
+            dropped.entries.remove(i);
+            assert!(fails(&dropped), "dropped entry {i} verified");
+            let mut altered = p.clone();
+            altered.entries[i].1.push(1);
+            assert!(fails(&altered), "altered entry {i} verified");
+        }
+        // An entry the trie does not hold, inside the range.
+        let in_range = c.extra_key >= p.start && p.end.as_ref().is_none_or(|e| c.extra_key <= *e);
+        if in_range && !model.contains_key(&c.extra_key) {
+            let mut added = p.clone();
+            let pos = added.entries.partition_point(|(k, _)| *k < c.extra_key);
+            added.entries.insert(pos, (c.extra_key.clone(), vec![7]));
+            assert!(fails(&added), "added entry verified");
+        }
+        // Tampered nodes.
+        let mut g = Gen::new(20);
+        for bad_nodes in spoiled(&p.nodes, &mut g, &[0xc2, 0x20, 0x01]) {
+            let mut bad = p.clone();
+            bad.nodes = bad_nodes;
+            assert!(fails(&bad), "tampered nodes verified");
+        }
+        // A wider claimed range than the entries cover fails unless nothing is missing.
+        if p.end.is_some() && model.range(p.end.clone().unwrap()..).nth(1).is_some() {
+            let mut wider = p.clone();
+            wider.end = None;
+            assert!(fails(&wider), "claim to the trie's end verified");
+        }
+        true
+    }
+    qc().quickcheck(prop as fn(RangeCase) -> bool);
+}
+
+#[test]
+fn range_chunks_cover_the_whole_trie() {
+    fn prop(script: Script, max: u8) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&script, &store);
+        let max = 1 + usize::from(max % 7);
+        let mut start = Vec::new();
+        let mut seen = Vec::new();
+        loop {
+            let p = proof::prove_range(&store, root, &start, None, max).unwrap();
+            proof::verify_range(root, &p).unwrap();
+            seen.extend(p.entries.iter().cloned());
+            match p.end {
+                None => break,
+                Some(mut end) => {
+                    end.push(0);
+                    start = end;
+                }
+            }
+        }
+        let want: Vec<_> = model.into_iter().collect();
+        assert_eq!(seen, want);
+        true
+    }
+    qc().tests(100).quickcheck(prop as fn(Script, u8) -> bool);
+}
+
+#[test]
+fn empty_trie_proofs() {
+    let store = MemoryStore::new();
+    let p = proof::prove(&store, EMPTY_ROOT, b"k").unwrap();
+    assert!(p.value.is_none() && p.nodes.is_empty());
+    assert_eq!(proof::verify(EMPTY_ROOT, b"k", &p.nodes).unwrap(), None);
+    assert_eq!(
+        proof::verify(EMPTY_ROOT, b"k", &[vec![0x80]]).unwrap_err(),
+        ProofError::UnusedNodes(1)
+    );
+    let r = proof::prove_range(&store, EMPTY_ROOT, b"", None, 10).unwrap();
+    proof::verify_range(EMPTY_ROOT, &r).unwrap();
+    let mut lie = r.clone();
+    lie.entries.push((b"a".to_vec(), b"b".to_vec()));
+    assert!(proof::verify_range(EMPTY_ROOT, &lie).is_err());
+}
+
+/// Batches large enough to take the parallel build, apply and hashing paths.
+#[test]
+fn large_batches_match_model_and_alloy() {
+    fn prop(seed: u64, deletes: u8) -> bool {
+        let mut g = Gen::new(100);
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let keys: Vec<Vec<u8>> = (0..6000)
+            .map(|_| next().to_be_bytes()[..5].to_vec())
+            .collect();
+        let store = Shared::default();
+        let mut trie = TrieMut::new(&store);
+        let mut model = BTreeMap::new();
+        let first: Vec<(Vec<u8>, Vec<u8>)> =
+            keys.iter().map(|k| (k.clone(), value(&mut g))).collect();
+        trie.apply(first.iter().map(|(k, v)| (k, v))).unwrap();
+        model.extend(first.iter().cloned());
+        let root = commit(&mut trie, &store, bool::arbitrary(&mut g));
+        assert_eq!(root, root_of(model.iter()));
+        // Update, delete and add across the trie in one more large batch.
+        let step = 2 + usize::from(deletes % 5);
+        let mut second = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            if i % step == 0 {
+                second.push((k.clone(), Vec::new()));
+                model.remove(k);
+            } else if i % 3 == 0 {
+                let v = value(&mut g);
+                second.push((k.clone(), v.clone()));
+                model.insert(k.clone(), v);
+            }
+        }
+        for _ in 0..2500 {
+            let k = next().to_be_bytes()[..5].to_vec();
+            second.push((k.clone(), vec![1, 2, 3]));
+            model.insert(k, vec![1, 2, 3]);
+        }
+        trie.apply(second.iter().map(|(k, v)| (k, v))).unwrap();
+        let root = commit(&mut trie, &store, false);
+        let mut hb = HashBuilder::default();
+        for (k, v) in &model {
+            hb.add_leaf(Nibbles::unpack(k), v);
+        }
+        assert_eq!(root.0, hb.root().0);
+        let reopened = TrieMut::open(&store, root).unwrap();
+        let all: Vec<_> = reopened.iter().map(Result::unwrap).collect();
+        assert_eq!(all, model.into_iter().collect::<Vec<_>>());
+        true
+    }
+    QuickCheck::new()
+        .tests(6)
+        .quickcheck(prop as fn(u64, u8) -> bool);
+}
