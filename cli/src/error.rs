@@ -1,0 +1,40 @@
+//! What can go wrong in a command, each with a one-line message.
+
+use svm_trie::TrieError;
+use svm_trie::proof::ProofError;
+
+/// A command's failure.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// A file could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    /// A line of an input file is not what it should be.
+    #[error("{path}:{line}: {message}")]
+    Input {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    /// A file is not valid JSON of the expected shape.
+    #[error("{path}: {message}")]
+    Json { path: String, message: String },
+    /// A command-line argument is malformed.
+    #[error("{0}")]
+    Arg(String),
+    /// A trie operation failed.
+    #[error(transparent)]
+    Trie(#[from] TrieError),
+    /// A proof does not verify.
+    #[error("invalid proof: {0}")]
+    Proof(#[from] ProofError),
+    /// The proof verifies but shows another value than its file claims.
+    #[error("invalid proof: it proves {proven}, but the file claims {claimed}")]
+    ClaimMismatch { proven: String, claimed: String },
+    /// Output could not be written.
+    #[error("cannot write output: {0}")]
+    Output(#[from] serde_json::Error),
+}

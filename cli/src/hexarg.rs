@@ -1,0 +1,30 @@
+//! `0x`-prefixed hex on the command line and in files.
+
+/// Parses `0x…` hex (the prefix is optional); describes the problem on failure.
+pub(crate) fn parse(s: &str) -> Result<Vec<u8>, String> {
+    let digits = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    if digits.len() % 2 != 0 {
+        return Err(format!("hex {s:?} has an odd number of digits"));
+    }
+    hex::decode(digits).map_err(|e| format!("hex {s:?} is invalid: {e}"))
+}
+
+/// Formats bytes as `0x…`.
+pub(crate) fn format(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_formats() {
+        assert_eq!(parse("0x0aff").unwrap(), vec![0x0a, 0xff]);
+        assert_eq!(parse("0x").unwrap(), Vec::<u8>::new());
+        assert_eq!(parse("ab").unwrap(), vec![0xab]);
+        assert!(parse("0xabc").unwrap_err().contains("odd number"));
+        assert!(parse("0xzz").unwrap_err().contains("invalid"));
+        assert_eq!(format(&[1, 2]), "0x0102");
+    }
+}

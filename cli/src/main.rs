@@ -1,0 +1,38 @@
+//! `svm`: the command-line tool of the svm state engine.
+
+mod error;
+mod hexarg;
+mod trie_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// svm: a merkleized state engine for smart contracts.
+#[derive(Parser)]
+#[command(name = "svm", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Merkle-Patricia trie tools: roots and proofs of key-value files.
+    #[command(subcommand)]
+    Trie(trie_cmd::TrieCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Trie(cmd) => trie_cmd::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
