@@ -1,0 +1,65 @@
+//! `svm-bench`: svm measured side by side with its peers in one run.
+//!
+//! `cargo run --release -p svm-bench -- [--keys N] [--reps R] [--json]`
+
+mod alloc;
+mod report;
+mod rng;
+mod trie_bench;
+
+use clap::Parser;
+
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+/// Benchmarks svm-trie against alloy-trie, trie-db and the keccak floor.
+#[derive(Parser)]
+#[command(name = "svm-bench", version, about)]
+struct Args {
+    /// Number of random 32-byte keys (with 32-byte values) in the big trie.
+    #[arg(long, default_value_t = 1_000_000)]
+    keys: usize,
+    /// Runs of each bulk measurement (the median is reported).
+    #[arg(long, default_value_t = 3)]
+    reps: usize,
+    /// Rounds of incremental updates.
+    #[arg(long, default_value_t = 100)]
+    rounds: usize,
+    /// Updated keys per incremental round.
+    #[arg(long, default_value_t = 1_000)]
+    batch: usize,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Only build the big trie once with svm-trie (a target for callgrind).
+    #[arg(long)]
+    profile_build: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    let config = trie_bench::Config {
+        keys: args.keys.max(2),
+        reps: args.reps.max(1),
+        rounds: args.rounds.max(1),
+        batch: args.batch.clamp(1, args.keys.max(2)),
+    };
+    if args.profile_build {
+        trie_bench::profile_build(&config);
+        return;
+    }
+    let tables = trie_bench::run(&config);
+    if args.json {
+        let out: Vec<_> = tables.iter().map(report::Table::to_json).collect();
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        println!(
+            "svm-bench: {} random 32-byte keys with 32-byte values; {} cores; medians",
+            report::count(config.keys as f64),
+            rayon::current_num_threads()
+        );
+        for t in &tables {
+            t.print();
+        }
+    }
+}
