@@ -10,7 +10,7 @@ use svm_trie::{Commit, H256, MemoryStore, TrieMut};
 use trie_db::{TrieDBMutBuilder, TrieMut as _};
 
 use crate::alloc;
-use crate::report::{Table, count, median, micros, mib, ratio, secs};
+use crate::report::{Table, count, median, mib, micros, ratio, secs};
 use crate::rng::Rng;
 
 /// Sizes of the run.
@@ -48,7 +48,8 @@ fn keccak_floor(nodes: &[(H256, Vec<u8>)]) -> f64 {
 
 fn svm_build(data: &Entries) -> (TrieMut<MemoryStore>, Commit) {
     let mut trie = TrieMut::new(MemoryStore::new());
-    trie.apply(data.iter().map(|(k, v)| (k, v))).expect("fresh trie");
+    trie.apply(data.iter().map(|(k, v)| (k, v)))
+        .expect("fresh trie");
     let commit = trie.commit().expect("fresh trie");
     (trie, commit)
 }
@@ -80,7 +81,7 @@ pub(crate) fn profile_build(cfg: &Config) {
 pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let data = entries(cfg.keys, 1);
     let mut sorted = data.clone();
-    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sorted.sort_unstable_by_key(|a| a.0);
     let one_thread = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -110,8 +111,16 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             let encoded: usize = commit.nodes.iter().map(|(_, n)| n.len() + 32).sum();
             drop(commit);
             let overlay = alloc::current() - base;
-            mem.push(("svm-trie: insert + commit (overlay + commit output)", peak, with_output));
-            mem.push(("svm-trie: decoded overlay kept after commit", overlay, overlay));
+            mem.push((
+                "svm-trie: insert + commit (overlay + commit output)",
+                peak,
+                with_output,
+            ));
+            mem.push((
+                "svm-trie: decoded overlay kept after commit",
+                overlay,
+                overlay,
+            ));
             mem.push(("svm-trie: encoded nodes (hash + bytes)", encoded, encoded));
         }
         drop(trie);
@@ -127,7 +136,11 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         });
         alloy.push(t);
         if rep == 0 {
-            mem.push(("alloy-trie HashBuilder (root only)", alloc::peak() - base, 0));
+            mem.push((
+                "alloy-trie HashBuilder (root only)",
+                alloc::peak() - base,
+                0,
+            ));
         }
         std::hint::black_box(root);
 
@@ -137,11 +150,20 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         peer_ins.push(ins);
         peer_com.push(com);
         if rep == 0 {
-            mem.push(("trie-db TrieDBMut + memory-db", alloc::peak() - base, alloc::current() - base));
+            mem.push((
+                "trie-db TrieDBMut + memory-db",
+                alloc::peak() - base,
+                alloc::current() - base,
+            ));
         }
         drop(db);
     }
-    let (svm1, svm2, alloy, floor) = (median(&mut svm1), median(&mut svm2), median(&mut alloy), median(&mut floor));
+    let (svm1, svm2, alloy, floor) = (
+        median(&mut svm1),
+        median(&mut svm2),
+        median(&mut alloy),
+        median(&mut floor),
+    );
     let (peer_ins, peer_com) = (median(&mut peer_ins), median(&mut peer_com));
     let peer = peer_ins + peer_com;
     let mut bulk = Table::new(
@@ -151,19 +173,36 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             count(hashed_nodes as f64),
             count(hashed_bytes as f64)
         ),
-        &["implementation", "time", "alloy time / this", "keccak floor / this"],
+        &[
+            "implementation",
+            "time",
+            "alloy time / this",
+            "keccak floor / this",
+        ],
     );
     for (name, t) in [
         ("svm-trie, 1 thread", svm1),
-        (&*format!("svm-trie, {} threads", rayon::current_num_threads()), svm2),
+        (
+            &*format!("svm-trie, {} threads", rayon::current_num_threads()),
+            svm2,
+        ),
         ("alloy-trie HashBuilder (sorted input, root only)", alloy),
         (
-            &*format!("trie-db TrieDBMut + memory-db ({} insert + {} commit)", secs(peer_ins), secs(peer_com)),
+            &*format!(
+                "trie-db TrieDBMut + memory-db ({} insert + {} commit)",
+                secs(peer_ins),
+                secs(peer_com)
+            ),
             peer,
         ),
         ("keccak floor (the bytes svm hashed, one thread)", floor),
     ] {
-        bulk.row(vec![name.to_string(), secs(t), ratio(alloy / t), ratio(floor / t)]);
+        bulk.row(vec![
+            name.to_string(),
+            secs(t),
+            ratio(alloy / t),
+            ratio(floor / t),
+        ]);
     }
 
     // 2. Incremental updates on the big trie.
@@ -180,7 +219,8 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             .collect();
         // Warm: the trie keeps its decoded nodes across rounds.
         let (t, c) = time(|| {
-            trie.apply(updates.iter().map(|(k, v)| (k, v))).expect("in memory");
+            trie.apply(updates.iter().map(|(k, v)| (k, v)))
+                .expect("in memory");
             trie.commit().expect("in memory")
         });
         warm.push(t / cfg.batch as f64);
@@ -188,7 +228,8 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         // Cold: reopened at the last root, nodes loaded from the store as needed.
         let (t, c2) = time(|| {
             let mut t = TrieMut::open(&store, root).expect("stored root");
-            t.apply(updates.iter().map(|(k, v)| (k, v))).expect("stored nodes");
+            t.apply(updates.iter().map(|(k, v)| (k, v)))
+                .expect("stored nodes");
             t.commit().expect("stored nodes")
         });
         let (t_store, ()) = time(|| store.insert_all(c2.nodes));
@@ -196,7 +237,9 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         assert_eq!(c.root, c2.root, "warm and cold tries agree");
         root = c2.root;
         let (t, ()) = time(|| {
-            let mut tr = TrieDBMutBuilder::<ExtensionLayout>::from_existing(&mut peer_db, &mut peer_root).build();
+            let mut tr =
+                TrieDBMutBuilder::<ExtensionLayout>::from_existing(&mut peer_db, &mut peer_root)
+                    .build();
             for (k, v) in &updates {
                 tr.insert(k, v).expect("memory-db");
             }
@@ -204,7 +247,12 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         });
         peer_t.push(t / cfg.batch as f64);
     }
-    let (warm, cold, peer_t, floor_t) = (median(&mut warm), median(&mut cold), median(&mut peer_t), median(&mut floor_t));
+    let (warm, cold, peer_t, floor_t) = (
+        median(&mut warm),
+        median(&mut cold),
+        median(&mut peer_t),
+        median(&mut floor_t),
+    );
     let mut inc = Table::new(
         &format!(
             "Incremental: {} rounds of {} random updates + commit on the {}-key trie",
@@ -212,7 +260,12 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             count(cfg.batch as f64),
             count(cfg.keys as f64)
         ),
-        &["implementation", "per updated key", "trie-db / this", "this / keccak floor"],
+        &[
+            "implementation",
+            "per updated key",
+            "trie-db / this",
+            "this / keccak floor",
+        ],
     );
     for (name, t) in [
         ("svm-trie, decoded nodes kept across commits", warm),
@@ -220,12 +273,19 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         ("trie-db TrieDBMut + memory-db", peer_t),
         ("keccak floor (the bytes svm hashed)", floor_t),
     ] {
-        inc.row(vec![name.to_string(), micros(t), ratio(peer_t / t), ratio(t / floor_t)]);
+        inc.row(vec![
+            name.to_string(),
+            micros(t),
+            ratio(peer_t / t),
+            ratio(t / floor_t),
+        ]);
     }
 
     // 3. Proofs.
     let n_proofs = 10_000.min(cfg.keys);
-    let keys: Vec<[u8; 32]> = (0..n_proofs).map(|_| data[rng.below(data.len())].0).collect();
+    let keys: Vec<[u8; 32]> = (0..n_proofs)
+        .map(|_| data[rng.below(data.len())].0)
+        .collect();
     let (t_gen, proofs) = time(|| {
         keys.iter()
             .map(|k| proof::prove(&store, root, k).expect("stored"))
@@ -238,11 +298,22 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             .count()
     });
     assert_eq!(ok, n_proofs, "every proof verifies");
-    let svm_size = proofs.iter().map(|p| p.nodes.iter().map(Vec::len).sum::<usize>()).sum::<usize>() as f64 / n_proofs as f64;
+    let svm_size = proofs
+        .iter()
+        .map(|p| p.nodes.iter().map(Vec::len).sum::<usize>())
+        .sum::<usize>() as f64
+        / n_proofs as f64;
     let svm_nodes = proofs.iter().map(|p| p.nodes.len()).sum::<usize>() as f64 / n_proofs as f64;
     let (t_pgen, peer_proofs) = time(|| {
         keys.iter()
-            .map(|k| trie_db::proof::generate_proof::<_, ExtensionLayout, _, _>(&peer_db, &peer_root, [k]).expect("stored"))
+            .map(|k| {
+                trie_db::proof::generate_proof::<_, ExtensionLayout, _, _>(
+                    &peer_db,
+                    &peer_root,
+                    [k],
+                )
+                .expect("stored")
+            })
             .collect::<Vec<_>>()
     });
     let mut peer_values = Vec::with_capacity(n_proofs);
@@ -258,15 +329,34 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             .zip(&peer_proofs)
             .zip(&peer_values)
             .filter(|((k, p), v)| {
-                trie_db::proof::verify_proof::<ExtensionLayout, _, _, _>(&peer_root, p, &[(k, (*v).clone())]).is_ok()
+                trie_db::proof::verify_proof::<ExtensionLayout, _, _, _>(
+                    &peer_root,
+                    p,
+                    &[(k, (*v).clone())],
+                )
+                .is_ok()
             })
             .count()
     });
     assert_eq!(pok, n_proofs, "every trie-db proof verifies");
-    let peer_size = peer_proofs.iter().map(|p| p.iter().map(Vec::len).sum::<usize>()).sum::<usize>() as f64 / n_proofs as f64;
+    let peer_size = peer_proofs
+        .iter()
+        .map(|p| p.iter().map(Vec::len).sum::<usize>())
+        .sum::<usize>() as f64
+        / n_proofs as f64;
     let mut pr = Table::new(
-        &format!("Proofs of one key on the {}-key trie ({} keys)", count(cfg.keys as f64), count(n_proofs as f64)),
-        &["implementation", "generate / s", "verify / s", "mean size", "nodes"],
+        &format!(
+            "Proofs of one key on the {}-key trie ({} keys)",
+            count(cfg.keys as f64),
+            count(n_proofs as f64)
+        ),
+        &[
+            "implementation",
+            "generate / s",
+            "verify / s",
+            "mean size",
+            "nodes",
+        ],
     );
     pr.row(vec![
         "svm-trie (EIP-1186 form, from the node store)".into(),
@@ -295,7 +385,12 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         &format!("Multiproof of {} keys", count(multi_keys.len() as f64)),
         &["form", "bytes", "this / multiproof", "verify"],
     );
-    multi.row(vec!["one multiproof (nodes once)".into(), count(multi_size as f64), ratio(1.0), secs(t_mv)]);
+    multi.row(vec![
+        "one multiproof (nodes once)".into(),
+        count(multi_size as f64),
+        ratio(1.0),
+        secs(t_mv),
+    ]);
     multi.row(vec![
         format!("{} single proofs", count(multi_keys.len() as f64)),
         count(singles as f64),
@@ -305,7 +400,10 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
 
     // 4. Memory.
     let mut memory = Table::new(
-        &format!("Memory of the {}-key trie (heap bytes, counted by the allocator)", count(cfg.keys as f64)),
+        &format!(
+            "Memory of the {}-key trie (heap bytes, counted by the allocator)",
+            count(cfg.keys as f64)
+        ),
         &["what", "peak while building", "held afterwards"],
     );
     for (name, peak, held) in mem {

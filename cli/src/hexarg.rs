@@ -2,8 +2,11 @@
 
 /// Parses `0x…` hex (the prefix is optional); describes the problem on failure.
 pub(crate) fn parse(s: &str) -> Result<Vec<u8>, String> {
-    let digits = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    if digits.len() % 2 != 0 {
+    let digits = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    if !digits.len().is_multiple_of(2) {
         return Err(format!("hex {s:?} has an odd number of digits"));
     }
     hex::decode(digits).map_err(|e| format!("hex {s:?} is invalid: {e}"))

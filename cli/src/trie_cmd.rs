@@ -99,13 +99,17 @@ pub(crate) fn run(cmd: TrieCommand) -> Result<(), CliError> {
         } => {
             let root = hexarg::parse(&root).map_err(CliError::Arg)?;
             if root.len() != 32 {
-                return Err(CliError::Arg(format!("a root is 32 bytes, not {}", root.len())));
+                return Err(CliError::Arg(format!(
+                    "a root is 32 bytes, not {}",
+                    root.len()
+                )));
             }
             let root = H256::from_slice(&root);
             let key = arg_key(&key, secure)?;
             let (nodes, claimed) = read_proof(&path)?;
             let value = proof::verify(root, &key, &nodes)?;
-            let shown = |v: &Option<Vec<u8>>| v.as_deref().map_or("absent".to_string(), hexarg::format);
+            let shown =
+                |v: &Option<Vec<u8>>| v.as_deref().map_or("absent".to_string(), hexarg::format);
             if let Some(claimed) = claimed
                 && claimed != value
             {
@@ -122,7 +126,11 @@ pub(crate) fn run(cmd: TrieCommand) -> Result<(), CliError> {
 
 fn arg_key(key: &str, secure: bool) -> Result<Vec<u8>, CliError> {
     let key = hexarg::parse(key).map_err(|e| CliError::Arg(format!("key: {e}")))?;
-    Ok(if secure { hash(&key).as_bytes().to_vec() } else { key })
+    Ok(if secure {
+        hash(&key).as_bytes().to_vec()
+    } else {
+        key
+    })
 }
 
 fn read(path: &str) -> Result<String, CliError> {
@@ -148,7 +156,11 @@ fn build(path: &str, secure: bool) -> Result<(H256, MemoryStore), CliError> {
         let parsed: Line = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
         let key = hexarg::parse(&parsed.key).map_err(|e| bad(format!("key: {e}")))?;
         let value = hexarg::parse(&parsed.value).map_err(|e| bad(format!("value: {e}")))?;
-        let key = if secure { hash(&key).as_bytes().to_vec() } else { key };
+        let key = if secure {
+            hash(&key).as_bytes().to_vec()
+        } else {
+            key
+        };
         updates.push((key, value));
     }
     let mut trie = TrieMut::new(MemoryStore::new());

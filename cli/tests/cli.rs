@@ -61,7 +61,11 @@ fn secure_root() {
 
 #[test]
 fn prove_then_verify_inclusion_and_exclusion() {
-    for (key, want) in [("0x646f67", "0x7075707079"), ("0x646f6778", "absent"), ("0x", "absent")] {
+    for (key, want) in [
+        ("0x646f67", "0x7075707079"),
+        ("0x646f6778", "absent"),
+        ("0x", "absent"),
+    ] {
         let o = svm(&["trie", "prove", &example(), key]);
         assert!(o.status.success(), "{}", stderr(&o));
         let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -88,35 +92,71 @@ fn tampered_or_mismatched_proofs_fail() {
     let mut json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let good = temp("good.json", &stdout(&o));
     // Another key against this proof: the file's claimed value is not what it proves.
-    let v = svm(&["trie", "verify", ANIMALS_ROOT, "0x646f", good.to_str().unwrap()]);
+    let v = svm(&[
+        "trie",
+        "verify",
+        ANIMALS_ROOT,
+        "0x646f",
+        good.to_str().unwrap(),
+    ]);
     assert_clean_failure(&v, "invalid proof");
     // A wrong root.
     let wrong_root = format!("0x{}", "11".repeat(32));
-    let v = svm(&["trie", "verify", &wrong_root, "0x646f67", good.to_str().unwrap()]);
+    let v = svm(&[
+        "trie",
+        "verify",
+        &wrong_root,
+        "0x646f67",
+        good.to_str().unwrap(),
+    ]);
     assert_clean_failure(&v, "invalid proof");
     // One changed byte in a node.
     let node = json["proof"][1].as_str().unwrap().to_string();
-    let flipped = format!("{}{}", &node[..node.len() - 2], if node.ends_with("80") { "81" } else { "80" });
+    let flipped = format!(
+        "{}{}",
+        &node[..node.len() - 2],
+        if node.ends_with("80") { "81" } else { "80" }
+    );
     json["proof"][1] = serde_json::Value::String(flipped);
     let bad = temp("bad.json", &json.to_string());
-    let v = svm(&["trie", "verify", ANIMALS_ROOT, "0x646f67", bad.to_str().unwrap()]);
+    let v = svm(&[
+        "trie",
+        "verify",
+        ANIMALS_ROOT,
+        "0x646f67",
+        bad.to_str().unwrap(),
+    ]);
     assert_clean_failure(&v, "invalid proof");
 }
 
 #[test]
 fn bad_input_fails_cleanly() {
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["root".into(), "/nonexistent/file.jsonl".into()], "No such file"),
         (
-            vec!["root".into(), temp("a.jsonl", "{\"key\":\"0x1\",\"value\":\"0x\"}").display().to_string()],
+            vec!["root".into(), "/nonexistent/file.jsonl".into()],
+            "No such file",
+        ),
+        (
+            vec![
+                "root".into(),
+                temp("a.jsonl", "{\"key\":\"0x1\",\"value\":\"0x\"}")
+                    .display()
+                    .to_string(),
+            ],
             "odd number",
         ),
         (
-            vec!["root".into(), temp("b.jsonl", "{\"key\": 5}").display().to_string()],
+            vec![
+                "root".into(),
+                temp("b.jsonl", "{\"key\": 5}").display().to_string(),
+            ],
             "b.jsonl:1",
         ),
         (
-            vec!["root".into(), temp("c.jsonl", "not json").display().to_string()],
+            vec![
+                "root".into(),
+                temp("c.jsonl", "not json").display().to_string(),
+            ],
             "c.jsonl:1",
         ),
         (vec!["prove".into(), example(), "0xzz".into()], "invalid"),

@@ -121,6 +121,9 @@ impl<'a> ChildView<'a> {
 }
 
 /// A decoded node borrowing from its encoding.
+// Lives on the stack while a node is read: boxing the branch would cost an
+// allocation per decoded node.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug)]
 pub enum NodeView<'a> {
     /// A leaf: the rest of the key and the value.
@@ -187,7 +190,7 @@ pub fn decode_node(bytes: &[u8]) -> Result<NodeView<'_>, DecodeError> {
                 })
             } else {
                 let child = ChildView::parse(items[1])?;
-                if path.len() == 0 || child.is_empty() {
+                if path.is_empty() || child.is_empty() {
                     return Err(DecodeError::BadShape("an empty extension".into()));
                 }
                 Ok(NodeView::Extension { path, child })

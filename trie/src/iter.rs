@@ -6,6 +6,9 @@ use crate::nibbles::{pack, unpack};
 use crate::node::{Kind, MemNode, load};
 use crate::{NodeStore, TrieError};
 
+/// A key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 /// A node on the iteration stack: part of the trie's overlay, or loaded for the walk.
 enum Hold<'a> {
     Borrowed(&'a MemNode),
@@ -83,7 +86,7 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
         self.path[..n].cmp(&self.start[..n])
     }
 
-    fn step(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>, TrieError> {
+    fn step(&mut self) -> Result<Option<Entry>, TrieError> {
         while let Some(frame) = self.stack.last_mut() {
             self.path.truncate(frame.prefix);
             let node: &MemNode = match &frame.hold {
@@ -116,7 +119,7 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                     }
                     let child = match self.stack.pop().map(|f| f.hold) {
                         Some(Hold::Borrowed(n)) => match &n.kind {
-                            Kind::Extension { child, .. } => Hold::Borrowed(&**child),
+                            Kind::Extension { child, .. } => Hold::Borrowed(child),
                             _ => unreachable!("matched above"),
                         },
                         Some(Hold::Owned(n)) => match n.kind {
@@ -187,7 +190,7 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
 }
 
 impl<S: NodeStore> Iterator for TrieIter<'_, S> {
-    type Item = Result<(Vec<u8>, Vec<u8>), TrieError>;
+    type Item = Result<Entry, TrieError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(e) = self.error.take() {

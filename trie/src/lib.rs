@@ -21,7 +21,7 @@ mod trie;
 
 pub use codec::{ChildView, DecodeError, NodeView, decode_node};
 pub use error::TrieError;
-pub use iter::TrieIter;
+pub use iter::{Entry, TrieIter};
 pub use keccak_hash::H256;
 pub use nibbles::HexPrefix;
 pub use store::{HashDbAdapter, MemoryStore, NodeStore, StoreError};

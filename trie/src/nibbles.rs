@@ -10,7 +10,11 @@ pub(crate) fn key_len(key: &[u8]) -> usize {
 #[inline]
 pub(crate) fn key_nibble(key: &[u8], i: usize) -> u8 {
     let b = key[i / 2];
-    if i % 2 == 0 { b >> 4 } else { b & 0x0f }
+    if i.is_multiple_of(2) {
+        b >> 4
+    } else {
+        b & 0x0f
+    }
 }
 
 /// The nibbles `key[from..to]` (nibble indices), one per byte.
@@ -30,7 +34,7 @@ pub(crate) fn unpack(key: &[u8]) -> Vec<u8> {
 
 /// Packs an even-length nibble sequence back into bytes; `None` if its length is odd.
 pub(crate) fn pack(nibbles: &[u8]) -> Option<Vec<u8>> {
-    if nibbles.len() % 2 != 0 {
+    if !nibbles.len().is_multiple_of(2) {
         return None;
     }
     Some(

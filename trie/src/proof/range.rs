@@ -308,7 +308,7 @@ fn rebuild(
                 Some(op) if key_len(op.key) == depth => (op.value, &ops[1..]),
                 _ => (None, ops),
             };
-            let value = if depth % 2 == 0 && bounds.contains(prefix) {
+            let value = if depth.is_multiple_of(2) && bounds.contains(prefix) {
                 own
             } else {
                 value
