@@ -7,6 +7,19 @@
 //! - [`proof`]: inclusion/exclusion proofs, multiproofs and range proofs, with
 //!   verifiers that need nothing but keccak256 and the node codec.
 //! - [`codec`]: the strict node decoder ([`decode_node`]).
+//!
+//! ```
+//! use svm_trie::{MemoryStore, TrieMut, proof};
+//!
+//! let mut trie = TrieMut::new(MemoryStore::new());
+//! trie.apply([(b"dog".to_vec(), b"puppy".to_vec()), (b"do".to_vec(), b"verb".to_vec())])?;
+//! let commit = trie.commit()?; // the new root and exactly the new nodes
+//! let mut store = MemoryStore::new();
+//! store.insert_all(commit.nodes); // persist them in one batch
+//! let p = proof::prove(&store, commit.root, b"dog")?;
+//! assert_eq!(proof::verify(commit.root, b"dog", &p.nodes)?, Some(b"puppy".to_vec()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
