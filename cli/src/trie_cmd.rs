@@ -167,7 +167,7 @@ fn build(path: &str, secure: bool) -> Result<(H256, MemoryStore), CliError> {
     trie.apply(updates)?;
     let commit = trie.commit()?;
     let mut store = MemoryStore::new();
-    store.insert_all(commit.nodes);
+    store.insert_all(&commit.nodes);
     Ok((commit.root, store))
 }
 

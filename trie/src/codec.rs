@@ -233,6 +233,12 @@ impl ChildRef {
         ChildRef { len: 1, buf }
     };
 
+    /// The mark of a node changed since it was last hashed (no valid reference).
+    pub(crate) const DIRTY: ChildRef = ChildRef {
+        len: 0,
+        buf: [0u8; 33],
+    };
+
     /// A reference by hash.
     pub(crate) fn hash(h: &H256) -> Self {
         let mut buf = [0u8; 33];

@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use crate::nibbles::{pack, unpack};
-use crate::node::{Kind, MemNode, load};
+use crate::node::{MemNode, Slot, load};
 use crate::{NodeStore, TrieError};
 
 /// A key and its value.
@@ -15,11 +15,20 @@ enum Hold<'a> {
     Owned(Box<MemNode>),
 }
 
+impl Hold<'_> {
+    fn node(&self) -> &MemNode {
+        match self {
+            Hold::Borrowed(n) => n,
+            Hold::Owned(n) => n,
+        }
+    }
+}
+
 struct Frame<'a> {
     hold: Hold<'a>,
     /// Length of the node's prefix in the path buffer.
     prefix: usize,
-    /// Branches: 0 before the value, then 1 + the next child to visit.
+    /// Branches: 0 before the value, then 1 + the next nibble to visit.
     cursor: u8,
     /// Whether the prefix equals the start key's first nibbles.
     bounded: bool,
@@ -36,7 +45,7 @@ pub struct TrieIter<'a, S> {
 }
 
 impl<'a, S: NodeStore> TrieIter<'a, S> {
-    pub(crate) fn new(store: &'a S, root: Option<&'a MemNode>, start: &[u8]) -> Self {
+    pub(crate) fn new(store: &'a S, root: Option<&'a Slot>, start: &[u8]) -> Self {
         let mut it = TrieIter {
             store,
             stack: Vec::new(),
@@ -45,7 +54,7 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
             error: None,
         };
         if let Some(root) = root {
-            match it.hold(Hold::Borrowed(root)) {
+            match hold_slot(store, root) {
                 Ok(hold) => it.stack.push(Frame {
                     hold,
                     prefix: 0,
@@ -68,18 +77,6 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
         }
     }
 
-    /// Loads a stub so that every held node is decoded.
-    fn hold(&self, hold: Hold<'a>) -> Result<Hold<'a>, TrieError> {
-        let node = match &hold {
-            Hold::Borrowed(n) => *n,
-            Hold::Owned(n) => n,
-        };
-        match node.kind {
-            Kind::Stored(h) => Ok(Hold::Owned(Box::new(load(self.store, &h)?))),
-            _ => Ok(hold),
-        }
-    }
-
     /// Compares the current path with the start key over their common length.
     fn cmp_start(&self) -> Ordering {
         let n = self.path.len().min(self.start.len());
@@ -89,12 +86,8 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
     fn step(&mut self) -> Result<Option<Entry>, TrieError> {
         while let Some(frame) = self.stack.last_mut() {
             self.path.truncate(frame.prefix);
-            let node: &MemNode = match &frame.hold {
-                Hold::Borrowed(n) => n,
-                Hold::Owned(n) => n,
-            };
-            match &node.kind {
-                Kind::Leaf { path, value } => {
+            match frame.hold.node() {
+                MemNode::Leaf { path, value } => {
                     self.path.extend_from_slice(path);
                     let skip = frame.bounded && self.path < self.start;
                     let value = value.to_vec();
@@ -104,7 +97,7 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                         return Ok(Some((key, value)));
                     }
                 }
-                Kind::Extension { path, .. } => {
+                MemNode::Extension { path, .. } => {
                     self.path.extend_from_slice(path);
                     let mut bounded = frame.bounded;
                     if bounded {
@@ -117,18 +110,18 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                             Ordering::Equal => bounded = self.path.len() < self.start.len(),
                         }
                     }
-                    let child = match self.stack.pop().map(|f| f.hold) {
-                        Some(Hold::Borrowed(n)) => match &n.kind {
-                            Kind::Extension { child, .. } => Hold::Borrowed(child),
+                    let hold = match self.stack.pop().map(|f| f.hold) {
+                        Some(Hold::Borrowed(MemNode::Extension { child, .. })) => {
+                            hold_slot(self.store, child)?
+                        }
+                        Some(Hold::Owned(n)) => match *n {
+                            MemNode::Extension { mut child, .. } => {
+                                take_owned(self.store, &mut child)?
+                            }
                             _ => unreachable!("matched above"),
                         },
-                        Some(Hold::Owned(n)) => match n.kind {
-                            Kind::Extension { child, .. } => Hold::Owned(child),
-                            _ => unreachable!("matched above"),
-                        },
-                        None => unreachable!("frame is on the stack"),
+                        _ => unreachable!("matched above"),
                     };
-                    let hold = self.hold(child)?;
                     self.stack.push(Frame {
                         hold,
                         prefix: self.path.len(),
@@ -136,7 +129,7 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                         bounded,
                     });
                 }
-                Kind::Branch { children, value } => {
+                MemNode::Branch { children, value } => {
                     let depth = frame.prefix;
                     if frame.cursor == 0 {
                         frame.cursor = 1;
@@ -151,30 +144,29 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                         }
                         continue;
                     }
-                    let from = usize::from(frame.cursor - 1);
-                    let Some(i) = (from..16).find(|&i| children[i].is_some()) else {
+                    let Some(i) = children.next_from(frame.cursor - 1) else {
                         self.stack.pop();
                         continue;
                     };
-                    let bounded = frame.bounded
-                        && depth < self.start.len()
-                        && usize::from(self.start[depth]) == i;
-                    frame.cursor = i as u8 + 2;
+                    let bounded =
+                        frame.bounded && depth < self.start.len() && self.start[depth] == i;
+                    frame.cursor = i + 2;
                     let child = match &mut frame.hold {
-                        Hold::Borrowed(n) => match &n.kind {
-                            Kind::Branch { children, .. } => {
-                                children[i].as_deref().map(Hold::Borrowed)
-                            }
+                        Hold::Borrowed(MemNode::Branch { children, .. }) => match children.get(i) {
+                            Some(slot) => Some(hold_slot(self.store, slot)?),
+                            None => None,
+                        },
+                        Hold::Owned(n) => match &mut **n {
+                            MemNode::Branch { children, .. } => match children.get_mut(i) {
+                                Some(slot) => Some(take_owned(self.store, slot)?),
+                                None => None,
+                            },
                             _ => unreachable!("matched above"),
                         },
-                        Hold::Owned(n) => match &mut n.kind {
-                            Kind::Branch { children, .. } => children[i].take().map(Hold::Owned),
-                            _ => unreachable!("matched above"),
-                        },
+                        _ => unreachable!("matched above"),
                     };
-                    let Some(child) = child else { continue };
-                    let hold = self.hold(child)?;
-                    self.path.push(i as u8);
+                    let Some(hold) = child else { continue };
+                    self.path.push(i);
                     self.stack.push(Frame {
                         hold,
                         prefix: depth + 1,
@@ -182,11 +174,33 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                         bounded,
                     });
                 }
-                Kind::Stored(_) => unreachable!("held nodes are loaded"),
             }
         }
         Ok(None)
     }
+}
+
+/// The node of an overlay slot (borrowed), loading it if needed.
+fn hold_slot<'a, S: NodeStore>(store: &S, slot: &'a Slot) -> Result<Hold<'a>, TrieError> {
+    match &slot.node {
+        Some(n) => Ok(Hold::Borrowed(n)),
+        None => load_hold(store, slot),
+    }
+}
+
+/// The node of a slot of a loaded node, moved out of it.
+fn take_owned<'a, S: NodeStore>(store: &S, slot: &mut Slot) -> Result<Hold<'a>, TrieError> {
+    match slot.node.take() {
+        Some(n) => Ok(Hold::Owned(n)),
+        None => load_hold(store, slot),
+    }
+}
+
+fn load_hold<'a, S: NodeStore>(store: &S, slot: &Slot) -> Result<Hold<'a>, TrieError> {
+    let Some(h) = slot.r.as_hash() else {
+        unreachable!("a slot without its node is stored by hash")
+    };
+    Ok(Hold::Owned(Box::new(load(store, &h)?.0)))
 }
 
 impl<S: NodeStore> Iterator for TrieIter<'_, S> {

@@ -15,7 +15,7 @@
 //! trie.apply([(b"dog".to_vec(), b"puppy".to_vec()), (b"do".to_vec(), b"verb".to_vec())])?;
 //! let commit = trie.commit()?; // the new root and exactly the new nodes
 //! let mut store = MemoryStore::new();
-//! store.insert_all(commit.nodes); // persist them in one batch
+//! store.insert_all(&commit.nodes); // persist them in one batch
 //! let p = proof::prove(&store, commit.root, b"dog")?;
 //! assert_eq!(proof::verify(commit.root, b"dog", &p.nodes)?, Some(b"puppy".to_vec()));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -28,6 +28,7 @@ mod error;
 mod iter;
 mod nibbles;
 mod node;
+mod nodeset;
 pub mod proof;
 mod store;
 mod trie;
@@ -37,6 +38,7 @@ pub use error::TrieError;
 pub use iter::{Entry, TrieIter};
 pub use keccak_hash::H256;
 pub use nibbles::HexPrefix;
+pub use nodeset::NodeSet;
 pub use store::{HashDbAdapter, MemoryStore, NodeStore, StoreError};
 pub use trie::{Commit, TrieMut, root_of};
 

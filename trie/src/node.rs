@@ -1,183 +1,325 @@
 //! Decoded nodes held in memory by a [`crate::TrieMut`], loading and hashing.
+//!
+//! A parent holds each child in a [`Slot`]: the child's node (when loaded) and
+//! its reference as of the last hashing. Re-encoding a parent therefore reads
+//! only its own slots, never the clean children behind them.
+
+use rayon::prelude::*;
 
 use crate::codec::{
     ChildRef, ChildView, NodeView, decode_node, encode_branch, encode_extension, encode_leaf,
 };
-use crate::{H256, NodeStore, TrieError, hash};
-use rayon::prelude::*;
+use crate::{DecodeError, H256, NodeSet, NodeStore, TrieError, hash};
 
-/// Children of a branch, by nibble.
-pub(crate) type Children = Box<[Option<Box<MemNode>>; 16]>;
-
-/// The shape of a node held in memory.
+/// A node in memory.
 #[derive(Clone, Debug)]
-pub(crate) enum Kind {
+pub(crate) enum MemNode {
     /// Remaining key nibbles and the value.
     Leaf { path: Box<[u8]>, value: Box<[u8]> },
     /// Shared nibbles and the child below them.
-    Extension {
-        path: Box<[u8]>,
-        child: Box<MemNode>,
-    },
-    /// Sixteen children and the value of the key ending here.
+    Extension { path: Box<[u8]>, child: Box<Slot> },
+    /// Children by nibble and the value of the key ending here.
     Branch {
         children: Children,
         value: Option<Box<[u8]>>,
     },
-    /// A node known only by hash, not loaded yet.
-    Stored(H256),
 }
 
-/// A node in memory with its reference as of the last hashing (`None` when dirty).
+/// A child as its parent holds it.
+///
+/// Invariants: a slot without a node is stored (its reference is a hash); a
+/// dirty slot (changed since the last hashing) has its node.
 #[derive(Clone, Debug)]
-pub(crate) struct MemNode {
-    pub(crate) kind: Kind,
-    pub(crate) cached: Option<ChildRef>,
+pub(crate) struct Slot {
+    /// The node, unless not loaded yet.
+    pub(crate) node: Option<Box<MemNode>>,
+    /// The reference as of the last hashing; [`ChildRef::DIRTY`] if changed since.
+    pub(crate) r: ChildRef,
 }
 
-/// New nodes produced by hashing: (hash, encoding).
-pub(crate) type NewNodes = Vec<(H256, Vec<u8>)>;
-
-impl MemNode {
-    /// A dirty node of the given kind.
-    pub(crate) fn dirty(kind: Kind) -> Box<Self> {
-        Box::new(MemNode { kind, cached: None })
+impl Slot {
+    /// A changed node.
+    pub(crate) fn dirty(node: MemNode) -> Self {
+        Slot {
+            node: Some(Box::new(node)),
+            r: ChildRef::DIRTY,
+        }
     }
 
-    /// A dirty leaf.
-    pub(crate) fn leaf(path: Box<[u8]>, value: Box<[u8]>) -> Box<Self> {
-        Self::dirty(Kind::Leaf { path, value })
+    /// A node known by hash only.
+    pub(crate) fn stored(h: &H256) -> Self {
+        Slot {
+            node: None,
+            r: ChildRef::hash(h),
+        }
     }
 
-    /// A stub for a node stored under `h`.
-    pub(crate) fn stored(h: H256) -> Box<Self> {
-        Box::new(MemNode {
-            kind: Kind::Stored(h),
-            cached: Some(ChildRef::hash(&h)),
+    /// Whether the node changed since it was last hashed.
+    pub(crate) fn is_dirty(&self) -> bool {
+        self.r == ChildRef::DIRTY
+    }
+}
+
+/// The children of a branch: a bitmap of the nibbles in use and their slots,
+/// in nibble order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Children {
+    mask: u16,
+    slots: Vec<Slot>,
+}
+
+impl Children {
+    #[inline]
+    fn pos(&self, i: u8) -> usize {
+        (self.mask & ((1u16 << i) - 1)).count_ones() as usize
+    }
+
+    #[inline]
+    fn has(&self, i: u8) -> bool {
+        self.mask & (1 << i) != 0
+    }
+
+    /// The child at nibble `i`.
+    #[inline]
+    pub(crate) fn get(&self, i: u8) -> Option<&Slot> {
+        self.has(i).then(|| &self.slots[self.pos(i)])
+    }
+
+    /// The child at nibble `i`, mutably.
+    #[inline]
+    pub(crate) fn get_mut(&mut self, i: u8) -> Option<&mut Slot> {
+        if self.has(i) {
+            let p = self.pos(i);
+            Some(&mut self.slots[p])
+        } else {
+            None
+        }
+    }
+
+    /// Removes the child at nibble `i`.
+    pub(crate) fn remove(&mut self, i: u8) -> Option<Slot> {
+        if !self.has(i) {
+            return None;
+        }
+        let p = self.pos(i);
+        self.mask &= !(1 << i);
+        Some(self.slots.remove(p))
+    }
+
+    /// Number of children.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The lowest nibble in use.
+    pub(crate) fn first(&self) -> Option<u8> {
+        (self.mask != 0).then(|| self.mask.trailing_zeros() as u8)
+    }
+
+    /// The lowest nibble in use that is `>= from`.
+    pub(crate) fn next_from(&self, from: u8) -> Option<u8> {
+        if from >= 16 {
+            return None;
+        }
+        let m = self.mask & !((1u16 << from) - 1);
+        (m != 0).then(|| m.trailing_zeros() as u8)
+    }
+
+    /// The children as an array by nibble, leaving this empty (its buffer kept).
+    pub(crate) fn take_array(&mut self) -> [Option<Slot>; 16] {
+        let mut out: [Option<Slot>; 16] = Default::default();
+        let mut mask = self.mask;
+        for slot in self.slots.drain(..) {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            out[i] = Some(slot);
+        }
+        self.mask = 0;
+        out
+    }
+
+    /// Refills from an array by nibble.
+    pub(crate) fn put_array(&mut self, array: [Option<Slot>; 16]) {
+        self.slots.clear();
+        self.mask = 0;
+        for (i, slot) in array.into_iter().enumerate() {
+            if let Some(slot) = slot {
+                self.mask |= 1 << i;
+                self.slots.push(slot);
+            }
+        }
+    }
+
+    /// Builds from an array by nibble.
+    pub(crate) fn from_array(array: [Option<Slot>; 16]) -> Self {
+        let mut c = Children {
+            mask: 0,
+            slots: Vec::with_capacity(array.iter().filter(|s| s.is_some()).count()),
+        };
+        c.put_array(array);
+        c
+    }
+
+    /// Mutable slots with their nibbles, in nibble order.
+    fn iter_mut(&mut self) -> impl Iterator<Item = (u8, &mut Slot)> {
+        let mut mask = self.mask;
+        self.slots.iter_mut().map(move |s| {
+            let i = mask.trailing_zeros() as u8;
+            mask &= mask - 1;
+            (i, s)
         })
     }
+}
 
-    /// Builds an in-memory node from a decoded one; `cached` is its reference.
-    pub(crate) fn from_view(
-        view: &NodeView<'_>,
-        cached: ChildRef,
-    ) -> Result<Self, crate::DecodeError> {
-        let kind = match view {
-            NodeView::Leaf { path, value } => Kind::Leaf {
+impl MemNode {
+    /// Builds an in-memory node from a decoded one.
+    pub(crate) fn from_view(view: &NodeView<'_>) -> Result<Self, DecodeError> {
+        Ok(match view {
+            NodeView::Leaf { path, value } => MemNode::Leaf {
                 path: path.to_nibbles(),
                 value: (*value).into(),
             },
-            NodeView::Extension { path, child } => Kind::Extension {
+            NodeView::Extension { path, child } => MemNode::Extension {
                 path: path.to_nibbles(),
-                child: Self::from_child(child)?.ok_or(crate::DecodeError::BadChild)?,
+                child: Box::new(Self::slot_of(child)?.ok_or(DecodeError::BadChild)?),
             },
             NodeView::Branch { children, value } => {
-                let mut out: Children = Box::default();
-                for (slot, c) in out.iter_mut().zip(children) {
-                    *slot = Self::from_child(c)?;
+                let mut array: [Option<Slot>; 16] = Default::default();
+                for (slot, c) in array.iter_mut().zip(children) {
+                    *slot = Self::slot_of(c)?;
                 }
-                Kind::Branch {
-                    children: out,
+                MemNode::Branch {
+                    children: Children::from_array(array),
                     value: value.map(Into::into),
                 }
             }
-        };
-        Ok(MemNode {
-            kind,
-            cached: Some(cached),
         })
     }
 
-    fn from_child(child: &ChildView<'_>) -> Result<Option<Box<Self>>, crate::DecodeError> {
+    fn slot_of(child: &ChildView<'_>) -> Result<Option<Slot>, DecodeError> {
         Ok(match child {
             ChildView::Empty => None,
-            ChildView::Hash(h) => Some(Self::stored(*h)),
-            ChildView::Inline(raw) => {
-                let view = decode_node(raw)?;
-                Some(Box::new(Self::from_view(
-                    &view,
-                    ChildRef::of_encoding(raw),
-                )?))
-            }
+            ChildView::Hash(h) => Some(Slot::stored(h)),
+            ChildView::Inline(raw) => Some(Slot {
+                node: Some(Box::new(Self::from_view(&decode_node(raw)?)?)),
+                r: ChildRef::of_encoding(raw),
+            }),
         })
     }
 }
 
-/// Reads, checks and decodes the node stored under `h`.
-pub(crate) fn load<S: NodeStore + ?Sized>(store: &S, h: &H256) -> Result<MemNode, TrieError> {
+/// Reads, checks and decodes the node stored under `h`; also returns its
+/// reference (inline if its encoding is under 32 bytes).
+pub(crate) fn load<S: NodeStore + ?Sized>(
+    store: &S,
+    h: &H256,
+) -> Result<(MemNode, ChildRef), TrieError> {
     let bytes = store.node(h)?.ok_or(TrieError::MissingNode(*h))?;
     if hash(&bytes) != *h {
         return Err(TrieError::HashMismatch(*h));
     }
     let corrupt = |source| TrieError::CorruptNode { hash: *h, source };
-    let view = decode_node(&bytes).map_err(corrupt)?;
-    MemNode::from_view(&view, ChildRef::hash(h)).map_err(corrupt)
+    let node = MemNode::from_view(&decode_node(&bytes).map_err(corrupt)?).map_err(corrupt)?;
+    let r = if bytes.len() < 32 {
+        ChildRef::of_encoding(&bytes)
+    } else {
+        ChildRef::hash(h)
+    };
+    Ok((node, r))
 }
 
-/// Replaces a [`Kind::Stored`] stub by the loaded node.
+/// Loads the slot's node if needed and returns it.
 #[inline]
-pub(crate) fn resolve<S: NodeStore + ?Sized>(
+pub(crate) fn resolve<'s, S: NodeStore + ?Sized>(
     store: &S,
-    node: &mut MemNode,
-) -> Result<(), TrieError> {
-    if let Kind::Stored(h) = node.kind {
-        *node = load(store, &h)?;
+    slot: &'s mut Slot,
+) -> Result<&'s mut MemNode, TrieError> {
+    if slot.node.is_none() {
+        let Some(h) = slot.r.as_hash() else {
+            unreachable!("a slot without its node is stored by hash")
+        };
+        slot.node = Some(Box::new(load(store, &h)?.0));
     }
-    Ok(())
+    match slot.node.as_deref_mut() {
+        Some(node) => Ok(node),
+        None => unreachable!("loaded above"),
+    }
 }
 
-/// Encodes every dirty node below and including `node`, appending the hashed
-/// ones to `out` (children before parents), and returns `node`'s reference.
-/// Clean subtrees are skipped. `par_depth` levels below fan out over threads.
-pub(crate) fn hash_node(node: &mut MemNode, out: &mut NewNodes, par_depth: u8) -> ChildRef {
-    if let Some(r) = node.cached {
-        return r;
+/// Encodes every dirty node in and below `slot` into `out` (children before
+/// parents, only nodes referenced by hash) and returns the slot's reference.
+/// Clean slots are returned as they are. `par_depth` levels fan out over threads.
+pub(crate) fn hash_slot(slot: &mut Slot, out: &mut NodeSet, par_depth: u8) -> ChildRef {
+    if !slot.is_dirty() {
+        return slot.r;
     }
-    let mut enc = Vec::new();
-    match &mut node.kind {
-        Kind::Stored(h) => return ChildRef::hash(h),
-        Kind::Leaf { path, value } => {
-            enc.reserve(path.len() / 2 + value.len() + 8);
-            encode_leaf(path, value, &mut enc);
+    let Some(node) = slot.node.as_deref_mut() else {
+        unreachable!("a dirty slot holds its node")
+    };
+    let r = match node {
+        MemNode::Leaf { path, value } => seal(out, |buf| encode_leaf(path, value, buf)),
+        MemNode::Extension { path, child } => {
+            let c = hash_slot(child, out, par_depth);
+            seal(out, |buf| encode_extension(path, &c, buf))
         }
-        Kind::Extension { path, child } => {
-            let c = hash_node(child, out, par_depth);
-            enc.reserve(path.len() / 2 + 40);
-            encode_extension(path, &c, &mut enc);
-        }
-        Kind::Branch { children, value } => {
+        MemNode::Branch { children, value } => {
             let mut refs = [ChildRef::EMPTY; 16];
-            if par_depth > 0 {
-                let parts: Vec<(ChildRef, NewNodes)> = children
-                    .par_iter_mut()
-                    .map(|c| match c {
-                        Some(c) => {
-                            let mut sub = Vec::new();
-                            let r = hash_node(c, &mut sub, par_depth - 1);
-                            (r, sub)
-                        }
-                        None => (ChildRef::EMPTY, Vec::new()),
+            if par_depth > 0 && children.len() > 1 {
+                let parts: Vec<(u8, ChildRef, NodeSet)> = children
+                    .iter_mut()
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map(|(i, s)| {
+                        let mut sub = NodeSet::new();
+                        let r = hash_slot(s, &mut sub, par_depth - 1);
+                        (i, r, sub)
                     })
                     .collect();
-                for (slot, (r, sub)) in refs.iter_mut().zip(parts) {
-                    *slot = r;
-                    out.extend(sub);
+                for (i, r, sub) in parts {
+                    refs[usize::from(i)] = r;
+                    out.append(sub);
                 }
             } else {
-                for (slot, c) in refs.iter_mut().zip(children.iter_mut()) {
-                    if let Some(c) = c {
-                        *slot = hash_node(c, out, 0);
-                    }
+                for (i, s) in children.iter_mut() {
+                    refs[usize::from(i)] = hash_slot(s, out, 0);
                 }
             }
-            enc.reserve(560);
-            encode_branch(&refs, value.as_deref(), &mut enc);
+            seal(out, |buf| encode_branch(&refs, value.as_deref(), buf))
         }
-    }
-    let r = ChildRef::of_encoding(&enc);
-    if let Some(h) = r.as_hash() {
-        out.push((h, enc));
-    }
-    node.cached = Some(r);
+    };
+    slot.r = r;
     r
+}
+
+/// Encodes a node at the end of `out`; keeps it if referenced by hash.
+#[inline]
+fn seal(out: &mut NodeSet, encode: impl FnOnce(&mut Vec<u8>)) -> ChildRef {
+    let buf = out.buffer();
+    let mark = buf.len();
+    encode(buf);
+    let enc = &buf[mark..];
+    if enc.len() < 32 {
+        let r = ChildRef::of_encoding(enc);
+        out.discard(mark);
+        r
+    } else {
+        let h = hash(enc);
+        out.seal(h);
+        ChildRef::hash(&h)
+    }
+}
+
+/// Hashes a root: the root is always stored by hash, even when small.
+pub(crate) fn hash_root(slot: &mut Slot, par_depth: u8) -> (H256, NodeSet) {
+    let mut nodes = NodeSet::new();
+    let r = hash_slot(slot, &mut nodes, par_depth);
+    let root = match r.as_hash() {
+        Some(h) => h,
+        None => {
+            let h = hash(r.as_bytes());
+            nodes.push(h, r.as_bytes());
+            h
+        }
+    };
+    (root, nodes)
 }

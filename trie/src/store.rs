@@ -42,9 +42,19 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// Adds nodes (as returned by a commit). Content-addressed: re-adding is harmless.
-    pub fn insert_all(&mut self, nodes: impl IntoIterator<Item = (H256, Vec<u8>)>) {
-        self.nodes.extend(nodes);
+    /// Adds the nodes of a commit. Content-addressed: re-adding is harmless.
+    pub fn insert_all(&mut self, nodes: &crate::NodeSet) {
+        self.nodes.reserve(nodes.len());
+        for (h, n) in nodes {
+            self.nodes.insert(*h, n.to_vec());
+        }
+    }
+
+    /// Adds one node under its hash.
+    pub fn insert(&mut self, encoding: Vec<u8>) -> H256 {
+        let h = crate::hash(&encoding);
+        self.nodes.insert(h, encoding);
+        h
     }
 
     /// Number of stored nodes.
@@ -98,8 +108,7 @@ mod tests {
     fn hash_db_adapter_reads_nodes() {
         let mut store = MemoryStore::new();
         let node = vec![0xc2, 0x20, 0x01];
-        let h = crate::hash(&node);
-        store.insert_all([(h, node.clone())]);
+        let h = store.insert(node.clone());
         let db = HashDbAdapter(&store);
         assert_eq!(db.get(&h.0, EMPTY_PREFIX), Some(node));
         assert!(db.contains(&h.0, EMPTY_PREFIX));

@@ -4,8 +4,8 @@ use rayon::prelude::*;
 
 use crate::codec::ChildRef;
 use crate::nibbles::{key_len, key_nibble, key_nibbles, pack};
-use crate::node::{Children, Kind, MemNode, NewNodes, hash_node, load, resolve};
-use crate::{EMPTY_ROOT, H256, NodeStore, TrieError, TrieIter, hash};
+use crate::node::{Children, MemNode, Slot, hash_root, hash_slot, load, resolve};
+use crate::{EMPTY_ROOT, H256, NodeSet, NodeStore, TrieError, TrieIter};
 
 /// Batches at least this large are split across threads, and their commit
 /// hashes the top of the trie in parallel.
@@ -23,11 +23,11 @@ pub(crate) struct Op<'k> {
 pub struct Commit {
     /// The new root hash.
     pub root: H256,
-    /// The nodes created since the previous commit, children before parents,
-    /// as (keccak256, encoding). The root node is always included (even when its
-    /// encoding is under 32 bytes); nodes embedded in their parent are not.
-    /// Two identical new subtrees yield the same entry twice; writes are idempotent.
-    pub nodes: Vec<(H256, Vec<u8>)>,
+    /// The nodes created since the previous commit, children before parents.
+    /// The root node is always included (even when its encoding is under 32
+    /// bytes); nodes embedded in their parent are not. Two identical new
+    /// subtrees yield the same node twice; writes are idempotent.
+    pub nodes: NodeSet,
 }
 
 /// A Merkle-Patricia trie opened at a root over a [`NodeStore`], with an
@@ -39,7 +39,7 @@ pub struct Commit {
 #[derive(Debug)]
 pub struct TrieMut<S> {
     store: S,
-    root: Option<Box<MemNode>>,
+    root: Option<Slot>,
     committed: H256,
     dirty: bool,
     pending: usize,
@@ -64,7 +64,11 @@ impl<S: NodeStore> TrieMut<S> {
     pub fn open(store: S, root: H256) -> Result<Self, TrieError> {
         let mut trie = Self::new(store);
         if root != EMPTY_ROOT {
-            trie.root = Some(Box::new(load(&trie.store, &root)?));
+            let (node, r) = load(&trie.store, &root)?;
+            trie.root = Some(Slot {
+                node: Some(Box::new(node)),
+                r,
+            });
             trie.committed = root;
         }
         Ok(trie)
@@ -96,36 +100,34 @@ impl<S: NodeStore> TrieMut<S> {
     /// The value stored under `key`, if any.
     pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TrieError> {
         self.usable()?;
-        let Some(mut cur) = self.root.as_deref_mut() else {
+        let Some(mut slot) = self.root.as_mut() else {
             return Ok(None);
         };
         let klen = key_len(key);
         let mut depth = 0;
         loop {
-            resolve(&self.store, cur)?;
-            match &mut cur.kind {
-                Kind::Leaf { path, value } => {
+            match resolve(&self.store, slot)? {
+                MemNode::Leaf { path, value } => {
                     let hit = depth + path.len() == klen && has_path(key, depth, path);
                     return Ok(hit.then(|| value.to_vec()));
                 }
-                Kind::Extension { path, child } => {
+                MemNode::Extension { path, child } => {
                     if !has_path(key, depth, path) {
                         return Ok(None);
                     }
                     depth += path.len();
-                    cur = child;
+                    slot = child;
                 }
-                Kind::Branch { children, value } => {
+                MemNode::Branch { children, value } => {
                     if depth == klen {
                         return Ok(value.as_deref().map(<[u8]>::to_vec));
                     }
-                    match &mut children[usize::from(key_nibble(key, depth))] {
-                        Some(child) => cur = child,
+                    match children.get_mut(key_nibble(key, depth)) {
+                        Some(child) => slot = child,
                         None => return Ok(None),
                     }
                     depth += 1;
                 }
-                Kind::Stored(_) => unreachable!("resolved above"),
             }
         }
     }
@@ -152,8 +154,8 @@ impl<S: NodeStore> TrieMut<S> {
         V: AsRef<[u8]>,
     {
         let updates: Vec<(K, V)> = updates.into_iter().collect();
-        let ops = sorted_ops(&updates);
-        self.apply_ops(&ops)
+        let sorted = SortedOps::new(&updates);
+        self.apply_ops(&sorted.ops())
     }
 
     /// Applies sorted, unique ops.
@@ -162,7 +164,7 @@ impl<S: NodeStore> TrieMut<S> {
         if ops.is_empty() {
             return Ok(());
         }
-        match apply_node(&self.store, self.root.take(), ops, 0) {
+        match apply_slot(&self.store, self.root.take(), ops, 0) {
             Ok((root, changed)) => {
                 self.root = root;
                 self.dirty |= changed;
@@ -184,13 +186,13 @@ impl<S: NodeStore> TrieMut<S> {
         if !self.dirty {
             return Ok(Commit {
                 root: self.committed,
-                nodes: Vec::new(),
+                nodes: NodeSet::new(),
             });
         }
         let par_depth = if self.pending >= PAR_OPS { 2 } else { 0 };
-        let (root, nodes) = match self.root.as_deref_mut() {
-            None => (EMPTY_ROOT, Vec::new()),
-            Some(node) => hash_root(node, par_depth),
+        let (root, nodes) = match self.root.as_mut() {
+            None => (EMPTY_ROOT, NodeSet::new()),
+            Some(slot) => hash_root(slot, par_depth),
         };
         self.committed = root;
         self.dirty = false;
@@ -204,7 +206,7 @@ impl<S: NodeStore> TrieMut<S> {
         if self.poisoned {
             return TrieIter::failed(&self.store, TrieError::Poisoned);
         }
-        TrieIter::new(&self.store, self.root.as_deref(), start)
+        TrieIter::new(&self.store, self.root.as_ref(), start)
     }
 
     /// Iterates all entries in key order.
@@ -213,59 +215,88 @@ impl<S: NodeStore> TrieMut<S> {
     }
 }
 
-/// Turns updates into sorted ops, keeping the last update of each key.
-fn sorted_ops<K: AsRef<[u8]>, V: AsRef<[u8]>>(updates: &[(K, V)]) -> Vec<Op<'_>> {
-    let mut ops: Vec<(Op<'_>, usize)> = updates
-        .iter()
-        .enumerate()
-        .map(|(i, (k, v))| {
-            let v = v.as_ref();
-            let op = Op {
-                key: k.as_ref(),
-                value: (!v.is_empty()).then_some(v),
-            };
-            (op, i)
-        })
-        .collect();
-    let order = |a: &(Op<'_>, usize), b: &(Op<'_>, usize)| a.0.key.cmp(b.0.key).then(a.1.cmp(&b.1));
-    if ops.len() >= PAR_OPS {
-        ops.par_sort_unstable_by(order);
-    } else {
-        ops.sort_unstable_by(order);
-    }
-    let mut last: Vec<Op<'_>> = Vec::with_capacity(ops.len());
-    for (op, _) in ops {
-        match last.last_mut() {
-            Some(prev) if prev.key == op.key => *prev = op,
-            _ => last.push(op),
+/// Updates sorted by key with the last update of each key kept, their keys and
+/// values copied in that order into one buffer so the build reads memory in order.
+struct SortedOps {
+    bytes: Vec<u8>,
+    /// Key end, value end (0-length value: delete) per op.
+    ends: Vec<(usize, usize)>,
+}
+
+impl SortedOps {
+    fn new<K: AsRef<[u8]>, V: AsRef<[u8]>>(updates: &[(K, V)]) -> Self {
+        // Sort by (first 8 key bytes, key, position): the inline prefix decides
+        // almost every comparison without touching the keys.
+        let keys: Vec<&[u8]> = updates.iter().map(|(k, _)| k.as_ref()).collect();
+        let mut order: Vec<(u64, u32)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let mut p = [0u8; 8];
+                let n = k.len().min(8);
+                p[..n].copy_from_slice(&k[..n]);
+                (u64::from_be_bytes(p), i as u32)
+            })
+            .collect();
+        let cmp = |a: &(u64, u32), b: &(u64, u32)| {
+            a.0.cmp(&b.0)
+                .then_with(|| keys[a.1 as usize].cmp(keys[b.1 as usize]))
+                .then(a.1.cmp(&b.1))
+        };
+        if order.len() >= PAR_OPS {
+            order.par_sort_unstable_by(cmp);
+        } else {
+            order.sort_unstable_by(cmp);
         }
+        let total: usize = updates
+            .iter()
+            .map(|(k, v)| k.as_ref().len() + v.as_ref().len())
+            .sum();
+        let mut bytes = Vec::with_capacity(total);
+        let mut ends = Vec::with_capacity(order.len());
+        for (n, &(_, i)) in order.iter().enumerate() {
+            let (k, v) = (keys[i as usize], updates[i as usize].1.as_ref());
+            // A later update of the same key replaces this one.
+            if order
+                .get(n + 1)
+                .is_some_and(|&(_, j)| keys[j as usize] == k)
+            {
+                continue;
+            }
+            bytes.extend_from_slice(k);
+            let key_end = bytes.len();
+            bytes.extend_from_slice(v);
+            ends.push((key_end, bytes.len()));
+        }
+        SortedOps { bytes, ends }
     }
-    last
+
+    fn ops(&self) -> Vec<Op<'_>> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&(key_end, end)| {
+                let op = Op {
+                    key: &self.bytes[start..key_end],
+                    value: (end > key_end).then(|| &self.bytes[key_end..end]),
+                };
+                start = end;
+                op
+            })
+            .collect()
+    }
 }
 
 /// Computes the root of the trie holding `entries` (later duplicates win;
 /// empty values delete), without a store.
 pub fn root_of<K: AsRef<[u8]>, V: AsRef<[u8]>>(entries: impl IntoIterator<Item = (K, V)>) -> H256 {
     let entries: Vec<(K, V)> = entries.into_iter().collect();
-    let ops = sorted_ops(&entries);
+    let sorted = SortedOps::new(&entries);
+    let ops = sorted.ops();
     let par_depth = if ops.len() >= PAR_OPS { 2 } else { 0 };
-    build(&ops, 0).map_or(EMPTY_ROOT, |mut node| hash_root(&mut node, par_depth).0)
-}
-
-/// Hashes a root node: the root is always stored by hash.
-pub(crate) fn hash_root(node: &mut MemNode, par_depth: u8) -> (H256, NewNodes) {
-    let mut nodes = Vec::new();
-    let r = hash_node(node, &mut nodes, par_depth);
-    let root = match r.as_hash() {
-        Some(h) => h,
-        None => {
-            let enc = r.as_bytes().to_vec();
-            let h = hash(&enc);
-            nodes.push((h, enc));
-            h
-        }
-    };
-    (root, nodes)
+    build(&ops, 0).map_or(EMPTY_ROOT, |node| {
+        hash_root(&mut Slot::dirty(node), par_depth).0
+    })
 }
 
 /// Whether `key` continues with `path` at nibble `depth`.
@@ -278,93 +309,103 @@ fn has_path(key: &[u8], depth: usize, path: &[u8]) -> bool {
             .all(|(i, n)| key_nibble(key, depth + i) == *n)
 }
 
-/// Applies sorted unique `ops` (all sharing the node's first `depth` nibbles)
-/// to `node`; returns the new node and whether anything changed.
-fn apply_node<S: NodeStore>(
+type Applied = Result<(Option<Slot>, bool), TrieError>;
+
+/// Applies sorted unique `ops` (all sharing the slot's first `depth` nibbles)
+/// to the node in `slot`; returns the new slot and whether anything changed.
+fn apply_slot<S: NodeStore>(
     store: &S,
-    node: Option<Box<MemNode>>,
+    slot: Option<Slot>,
     ops: &[Op<'_>],
     depth: usize,
-) -> Result<(Option<Box<MemNode>>, bool), TrieError> {
+) -> Applied {
     if ops.is_empty() {
-        return Ok((node, false));
+        return Ok((slot, false));
     }
-    let Some(mut node) = node else {
+    let Some(mut slot) = slot else {
         let built = build(ops, depth);
         let changed = built.is_some();
-        return Ok((built, changed));
+        return Ok((built.map(Slot::dirty), changed));
     };
-    resolve(store, &mut node)?;
-    match &mut node.kind {
-        Kind::Leaf { path, value } => {
+    match resolve(store, &mut slot)? {
+        MemNode::Leaf { path, value } => {
             let [op] = ops else {
-                return apply_leaf(node, ops, depth);
+                return apply_leaf(slot, ops, depth);
             };
             if depth + path.len() != key_len(op.key) || !has_path(op.key, depth, path) {
-                return apply_leaf(node, ops, depth);
+                return apply_leaf(slot, ops, depth);
             }
             match op.value {
                 None => Ok((None, true)),
-                Some(v) if v == &**value => Ok((Some(node), false)),
+                Some(v) if v == &**value => Ok((Some(slot), false)),
                 Some(v) => {
                     *value = v.into();
-                    node.cached = None;
-                    Ok((Some(node), true))
+                    slot.r = ChildRef::DIRTY;
+                    Ok((Some(slot), true))
                 }
             }
         }
-        Kind::Extension { path, .. } => {
+        MemNode::Extension { path, .. } => {
             let path_len = path.len();
             let through = |op: &Op<'_>| has_path(op.key, depth, path);
-            if ops.iter().all(through) {
-                let Kind::Extension { path, child } = node.kind else {
-                    unreachable!("matched above")
-                };
-                let (child, changed) = apply_node(store, Some(child), ops, depth + path_len)?;
-                if !changed {
-                    let child = child.expect("an unchanged child is still there");
-                    node.kind = Kind::Extension { path, child };
-                    return Ok((Some(node), false));
+            if !ops.iter().all(through) {
+                // Deletes of keys that leave the path delete nothing.
+                if ops.iter().all(|op| op.value.is_none() || through(op)) {
+                    let kept: Vec<Op<'_>> = ops.iter().copied().filter(through).collect();
+                    return apply_slot(store, Some(slot), &kept, depth);
                 }
-                return Ok((join_extension(store, path, child)?, true));
+                return split_extension(store, slot, ops, depth);
             }
-            // Deletes of keys that leave the path delete nothing.
-            if ops.iter().all(|op| op.value.is_none() || through(op)) {
-                let kept: Vec<Op<'_>> = ops.iter().copied().filter(through).collect();
-                return apply_node(store, Some(node), &kept, depth);
-            }
-            // Otherwise split the extension into a branch at this depth.
-            let Kind::Extension { path, child } = node.kind else {
+            let Some(MemNode::Extension { path, child }) = slot.node.take().map(|n| *n) else {
                 unreachable!("matched above")
             };
-            let mut children: Children = Box::default();
-            children[usize::from(path[0])] = Some(if path.len() == 1 {
-                child
-            } else {
-                MemNode::dirty(Kind::Extension {
-                    path: path[1..].into(),
-                    child,
-                })
-            });
-            let branch = MemNode::dirty(Kind::Branch {
-                children,
-                value: None,
-            });
-            let (node, _) = apply_branch(store, branch, ops, depth)?;
-            Ok((node, true))
+            let (child, changed) = apply_slot(store, Some(*child), ops, depth + path_len)?;
+            if !changed {
+                let Some(child) = child else {
+                    unreachable!("an unchanged child is still there")
+                };
+                slot.node = Some(Box::new(MemNode::Extension {
+                    path,
+                    child: Box::new(child),
+                }));
+                return Ok((Some(slot), false));
+            }
+            Ok((join_extension(store, path, child)?, true))
         }
-        Kind::Branch { .. } => apply_branch(store, node, ops, depth),
-        Kind::Stored(_) => unreachable!("resolved above"),
+        MemNode::Branch { .. } => apply_branch(store, slot, ops, depth),
     }
 }
 
-/// Applies ops to a leaf by merging it into the ops and rebuilding the subtree.
-fn apply_leaf(
-    node: Box<MemNode>,
+/// Turns an extension into a branch at this depth, then applies the ops to it.
+fn split_extension<S: NodeStore>(
+    store: &S,
+    mut slot: Slot,
     ops: &[Op<'_>],
     depth: usize,
-) -> Result<(Option<Box<MemNode>>, bool), TrieError> {
-    let Kind::Leaf { path, value } = &node.kind else {
+) -> Applied {
+    let Some(MemNode::Extension { path, child }) = slot.node.take().map(|n| *n) else {
+        unreachable!("called on extensions")
+    };
+    let mut array: [Option<Slot>; 16] = Default::default();
+    array[usize::from(path[0])] = Some(if path.len() == 1 {
+        *child
+    } else {
+        Slot::dirty(MemNode::Extension {
+            path: path[1..].into(),
+            child,
+        })
+    });
+    let branch = Slot::dirty(MemNode::Branch {
+        children: Children::from_array(array),
+        value: None,
+    });
+    let (slot, _) = apply_branch(store, branch, ops, depth)?;
+    Ok((slot, true))
+}
+
+/// Applies ops to a leaf by merging it into the ops and rebuilding the subtree.
+fn apply_leaf(slot: Slot, ops: &[Op<'_>], depth: usize) -> Applied {
+    let Some(MemNode::Leaf { path, value }) = slot.node.as_deref() else {
         unreachable!("called on leaves")
     };
     let mut nibbles: Vec<u8> = (0..depth).map(|i| key_nibble(ops[0].key, i)).collect();
@@ -373,7 +414,7 @@ fn apply_leaf(
     let pos = ops.partition_point(|op| op.key < &leaf_key[..]);
     let touched = ops.get(pos).is_some_and(|op| op.key == &leaf_key[..]);
     if !touched && ops.iter().all(|op| op.value.is_none()) {
-        return Ok((Some(node), false));
+        return Ok((Some(slot), false));
     }
     let mut merged: Vec<Op<'_>> = Vec::with_capacity(ops.len() + 1);
     merged.extend_from_slice(&ops[..pos]);
@@ -384,17 +425,12 @@ fn apply_leaf(
         });
     }
     merged.extend_from_slice(&ops[pos..]);
-    Ok((build(&merged, depth), true))
+    Ok((build(&merged, depth).map(Slot::dirty), true))
 }
 
-/// Applies ops to a branch node, then restores the canonical shape.
-fn apply_branch<S: NodeStore>(
-    store: &S,
-    mut node: Box<MemNode>,
-    ops: &[Op<'_>],
-    depth: usize,
-) -> Result<(Option<Box<MemNode>>, bool), TrieError> {
-    let Kind::Branch { children, value } = &mut node.kind else {
+/// Applies ops to a branch, then restores the canonical shape.
+fn apply_branch<S: NodeStore>(store: &S, mut slot: Slot, ops: &[Op<'_>], depth: usize) -> Applied {
+    let Some(MemNode::Branch { children, value }) = slot.node.as_deref_mut() else {
         unreachable!("called on branches")
     };
     let mut changed = false;
@@ -408,70 +444,79 @@ fn apply_branch<S: NodeStore>(
         rest = &ops[1..];
     }
     let bounds = nibble_bounds(rest, depth);
-    if rest.len() >= PAR_OPS {
-        let results: Vec<Result<bool, TrieError>> = children
+    let mut array = children.take_array();
+    let apply_one = |i: usize, cell: &mut Option<Slot>| -> Result<bool, TrieError> {
+        let part = &rest[bounds[i]..bounds[i + 1]];
+        if part.is_empty() {
+            return Ok(false);
+        }
+        let (new, ch) = apply_slot(store, cell.take(), part, depth + 1)?;
+        *cell = new;
+        Ok(ch)
+    };
+    let results: Vec<Result<bool, TrieError>> = if rest.len() >= PAR_OPS {
+        array
             .par_iter_mut()
             .enumerate()
-            .map(|(i, slot)| {
-                let part = &rest[bounds[i]..bounds[i + 1]];
-                let (new, ch) = apply_node(store, slot.take(), part, depth + 1)?;
-                *slot = new;
-                Ok(ch)
-            })
-            .collect();
-        for r in results {
-            changed |= r?;
-        }
+            .map(|(i, c)| apply_one(i, c))
+            .collect()
     } else {
-        for (i, slot) in children.iter_mut().enumerate() {
-            let part = &rest[bounds[i]..bounds[i + 1]];
-            if !part.is_empty() {
-                let (new, ch) = apply_node(store, slot.take(), part, depth + 1)?;
-                *slot = new;
-                changed |= ch;
-            }
-        }
+        array
+            .iter_mut()
+            .enumerate()
+            .map(|(i, c)| apply_one(i, c))
+            .collect()
+    };
+    children.put_array(array);
+    for r in results {
+        changed |= r?;
     }
     if !changed {
-        return Ok((Some(node), false));
+        return Ok((Some(slot), false));
     }
-    node.cached = None;
-    Ok((normalize_branch(store, node)?, true))
+    slot.r = ChildRef::DIRTY;
+    Ok((normalize_branch(store, slot)?, true))
 }
 
 /// Start offsets of each nibble's run in `ops` (sorted, all longer than `depth`).
 fn nibble_bounds(ops: &[Op<'_>], depth: usize) -> [usize; 17] {
     let mut bounds = [0usize; 17];
+    if ops.len() == 1 {
+        let n = usize::from(key_nibble(ops[0].key, depth));
+        for b in &mut bounds[n + 1..] {
+            *b = 1;
+        }
+        return bounds;
+    }
     let mut start = 0;
     for (n, b) in bounds.iter_mut().enumerate().skip(1) {
         start += ops[start..].partition_point(|op| usize::from(key_nibble(op.key, depth)) < n);
         *b = start;
     }
-    bounds[16] = ops.len();
     bounds
 }
 
 /// Collapses a changed branch left with fewer than two entries.
-fn normalize_branch<S: NodeStore>(
-    store: &S,
-    mut node: Box<MemNode>,
-) -> Result<Option<Box<MemNode>>, TrieError> {
-    let Kind::Branch { children, value } = &mut node.kind else {
+fn normalize_branch<S: NodeStore>(store: &S, mut slot: Slot) -> Result<Option<Slot>, TrieError> {
+    let Some(MemNode::Branch { children, value }) = slot.node.as_deref_mut() else {
         unreachable!("called on branches")
     };
-    let mut used = children.iter().enumerate().filter(|(_, c)| c.is_some());
-    let first = used.next().map(|(i, _)| i);
-    let more = used.next().is_some();
-    match (first, more, value.take()) {
-        (None, _, None) => Ok(None),
-        (None, _, Some(v)) => Ok(Some(MemNode::leaf(Box::default(), v))),
-        (Some(i), false, None) => {
-            let child = children[i].take().expect("counted above");
-            join_extension(store, Box::new([i as u8]), Some(child))
+    match (children.len(), value.take()) {
+        (0, None) => Ok(None),
+        (0, Some(v)) => Ok(Some(Slot::dirty(MemNode::Leaf {
+            path: Box::default(),
+            value: v,
+        }))),
+        (1, None) => {
+            let Some(i) = children.first() else {
+                unreachable!("one child")
+            };
+            let child = children.remove(i);
+            join_extension(store, Box::new([i]), child)
         }
-        (_, _, v) => {
+        (_, v) => {
             *value = v;
-            Ok(Some(node))
+            Ok(Some(slot))
         }
     }
 }
@@ -480,26 +525,36 @@ fn normalize_branch<S: NodeStore>(
 fn join_extension<S: NodeStore>(
     store: &S,
     path: Box<[u8]>,
-    child: Option<Box<MemNode>>,
-) -> Result<Option<Box<MemNode>>, TrieError> {
+    child: Option<Slot>,
+) -> Result<Option<Slot>, TrieError> {
     let Some(mut child) = child else {
         return Ok(None);
     };
     resolve(store, &mut child)?;
     let concat = |rest: &[u8]| -> Box<[u8]> { path.iter().chain(rest).copied().collect() };
-    Ok(Some(match child.kind {
-        Kind::Leaf { path: p, value } => MemNode::leaf(concat(&p), value),
-        Kind::Extension { path: p, child } => MemNode::dirty(Kind::Extension {
+    let joined = match child.node.take().map(|n| *n) {
+        Some(MemNode::Leaf { path: p, value }) => MemNode::Leaf {
+            path: concat(&p),
+            value,
+        },
+        Some(MemNode::Extension { path: p, child }) => MemNode::Extension {
             path: concat(&p),
             child,
-        }),
-        Kind::Branch { .. } => MemNode::dirty(Kind::Extension { path, child }),
-        Kind::Stored(_) => unreachable!("resolved above"),
-    }))
+        },
+        Some(branch @ MemNode::Branch { .. }) => {
+            child.node = Some(Box::new(branch));
+            MemNode::Extension {
+                path,
+                child: Box::new(child),
+            }
+        }
+        None => unreachable!("resolved above"),
+    };
+    Ok(Some(Slot::dirty(joined)))
 }
 
 /// Builds a fresh subtree at `depth` from sorted unique ops, ignoring deletes.
-pub(crate) fn build(ops: &[Op<'_>], depth: usize) -> Option<Box<MemNode>> {
+pub(crate) fn build(ops: &[Op<'_>], depth: usize) -> Option<MemNode> {
     if ops.iter().any(|op| op.value.is_none()) {
         let inserts: Vec<Op<'_>> = ops
             .iter()
@@ -512,15 +567,14 @@ pub(crate) fn build(ops: &[Op<'_>], depth: usize) -> Option<Box<MemNode>> {
     }
 }
 
-fn build_inserts(ops: &[Op<'_>], depth: usize) -> Option<Box<MemNode>> {
+fn build_inserts(ops: &[Op<'_>], depth: usize) -> Option<MemNode> {
     let (first, last) = match ops {
         [] => return None,
         [op] => {
-            let value = op.value.unwrap_or_default();
-            return Some(MemNode::leaf(
-                key_nibbles(op.key, depth, key_len(op.key)),
-                value.into(),
-            ));
+            return Some(MemNode::Leaf {
+                path: key_nibbles(op.key, depth, key_len(op.key)),
+                value: op.value.unwrap_or_default().into(),
+            });
         }
         [first, .., last] => (first.key, last.key),
     };
@@ -530,11 +584,13 @@ fn build_inserts(ops: &[Op<'_>], depth: usize) -> Option<Box<MemNode>> {
         lcp += 1;
     }
     if lcp > depth {
-        let child = build_inserts(ops, lcp).expect("two or more entries build a node");
-        return Some(MemNode::dirty(Kind::Extension {
+        let Some(child) = build_inserts(ops, lcp) else {
+            unreachable!("two or more entries build a node")
+        };
+        return Some(MemNode::Extension {
             path: key_nibbles(first, depth, lcp),
-            child,
-        }));
+            child: Box::new(Slot::dirty(child)),
+        });
     }
     let (value, rest) = if key_len(first) == depth {
         (ops[0].value.map(Into::into), &ops[1..])
@@ -542,25 +598,28 @@ fn build_inserts(ops: &[Op<'_>], depth: usize) -> Option<Box<MemNode>> {
         (None, ops)
     };
     let bounds = nibble_bounds(rest, depth);
-    let mut children: Children = Box::default();
+    let mut array: [Option<Slot>; 16] = Default::default();
     let part = |i: usize| &rest[bounds[i]..bounds[i + 1]];
     if rest.len() >= PAR_OPS {
-        children
+        array
             .par_iter_mut()
             .enumerate()
-            .for_each(|(i, slot)| *slot = build_inserts(part(i), depth + 1));
+            .for_each(|(i, cell)| *cell = build_inserts(part(i), depth + 1).map(Slot::dirty));
     } else {
-        for (i, slot) in children.iter_mut().enumerate() {
-            *slot = build_inserts(part(i), depth + 1);
+        for (i, cell) in array.iter_mut().enumerate() {
+            *cell = build_inserts(part(i), depth + 1).map(Slot::dirty);
         }
     }
-    Some(MemNode::dirty(Kind::Branch { children, value }))
+    Some(MemNode::Branch {
+        children: Children::from_array(array),
+        value,
+    })
 }
 
 /// The reference of the subtree built at `depth` from sorted unique inserts.
 pub(crate) fn subtree_ref(ops: &[Op<'_>], depth: usize) -> ChildRef {
     match build_inserts(ops, depth) {
         None => ChildRef::EMPTY,
-        Some(mut node) => hash_node(&mut node, &mut Vec::new(), 0),
+        Some(node) => hash_slot(&mut Slot::dirty(node), &mut NodeSet::new(), 0),
     }
 }

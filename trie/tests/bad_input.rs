@@ -3,7 +3,7 @@
 
 use quickcheck::{Gen, QuickCheck, TestResult};
 use svm_trie::proof::{self, RangeProof};
-use svm_trie::{H256, MemoryStore, TrieMut, decode_node, hash};
+use svm_trie::{H256, MemoryStore, TrieMut, decode_node};
 
 /// A small real trie's root and nodes, as material to mutate.
 fn sample() -> (H256, Vec<Vec<u8>>) {
@@ -15,7 +15,7 @@ fn sample() -> (H256, Vec<Vec<u8>>) {
     t.insert(b"", b"empty key").unwrap();
     t.insert(&[0, 0], b"short").unwrap();
     let c = t.commit().unwrap();
-    (c.root, c.nodes.into_iter().map(|(_, n)| n).collect())
+    (c.root, c.nodes.iter().map(|(_, n)| n.to_vec()).collect())
 }
 
 fn mutate(node: &[u8], g: &mut Gen) -> Vec<u8> {
@@ -105,7 +105,9 @@ fn verifiers_reject_garbage_and_mutations() {
         assert!(proof::verify_many(root, &[&key], &garbage).is_err());
         // Real proofs with one node mutated.
         let mut store = MemoryStore::new();
-        store.insert_all(nodes.iter().map(|n| (hash(n), n.clone())));
+        for n in &nodes {
+            store.insert(n.clone());
+        }
         let p = proof::prove(&store, root, &key).unwrap();
         let mut bad = p.nodes.clone();
         let i = usize::from(seed) % bad.len();
@@ -146,10 +148,10 @@ fn corrupt_store_gives_errors() {
     }
     let c = t.commit().unwrap();
     let mut store = MemoryStore::new();
-    store.insert_all(c.nodes.clone());
+    store.insert_all(&c.nodes);
     // Flip a byte in a node below the root.
-    let (victim, _) = c.nodes[c.nodes.len() / 2];
-    store.node_mut(&victim).unwrap()[5] ^= 0x40;
+    let (victim, _) = c.nodes.get(c.nodes.len() / 2).unwrap();
+    store.node_mut(victim).unwrap()[5] ^= 0x40;
     let mut t = TrieMut::open(&store, c.root).unwrap();
     let errors = (0u32..500)
         .filter(|i| t.get(&i.to_be_bytes()).is_err())

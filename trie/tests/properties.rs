@@ -126,7 +126,7 @@ impl NodeStore for Shared {
 /// Commits, adds the new nodes to the store, and maybe reopens at the new root.
 fn commit<'s>(trie: &mut TrieMut<&'s Shared>, store: &'s Shared, reopen: bool) -> H256 {
     let c = trie.commit().unwrap();
-    store.0.write().unwrap().insert_all(c.nodes);
+    store.0.write().unwrap().insert_all(&c.nodes);
     if reopen {
         *trie = TrieMut::open(store, c.root).unwrap();
     }

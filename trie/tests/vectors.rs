@@ -67,7 +67,7 @@ fn run(name: &str, secure: bool) -> usize {
             t.insert(k, v).unwrap();
             let c = t.commit().unwrap();
             drop(t);
-            store.insert_all(c.nodes);
+            store.insert_all(&c.nodes);
             root = c.root;
         }
         assert_eq!(root, want, "{name}/{case}: reopened after every update");
@@ -125,7 +125,7 @@ fn next_prev() {
         t.apply(keys.iter().map(|k| (k, k))).unwrap();
         let c = t.commit().unwrap();
         let mut store = MemoryStore::new();
-        store.insert_all(c.nodes);
+        store.insert_all(&c.nodes);
         let reopened = TrieMut::open(&store, c.root).unwrap();
         for test in body["tests"].as_array().unwrap() {
             let key = bytes(&test[0], false).unwrap();
