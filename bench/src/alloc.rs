@@ -1,6 +1,10 @@
-//! A global allocator that counts live and peak heap bytes.
+//! A global allocator that counts live and peak heap bytes, over mimalloc
+//! (what a node embedding svm would link; glibc's per-thread arenas grow by
+//! tiny mprotect calls that dominate allocation-heavy multi-threaded work).
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
+use mimalloc::MiMalloc as System;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The system allocator, counting.

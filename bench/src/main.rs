@@ -31,9 +31,10 @@ struct Args {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
-    /// Only build the big trie once with svm-trie (a target for callgrind).
-    #[arg(long)]
-    profile_build: bool,
+    /// Run one svm-trie workload alone, as a target for callgrind: `build`
+    /// (the bulk root) or `update` (the incremental rounds).
+    #[arg(long, value_parser = ["build", "update"])]
+    profile: Option<String>,
 }
 
 fn main() {
@@ -44,8 +45,8 @@ fn main() {
         rounds: args.rounds.max(1),
         batch: args.batch.clamp(1, args.keys.max(2)),
     };
-    if args.profile_build {
-        trie_bench::profile_build(&config);
+    if let Some(workload) = &args.profile {
+        trie_bench::profile(&config, workload == "update");
         return;
     }
     let tables = trie_bench::run(&config);

@@ -70,11 +70,36 @@ fn peer_build(data: &Entries) -> (PeerDb, [u8; 32], f64, f64) {
     (db, root, insert, commit)
 }
 
-/// Builds the big trie once, for profiling.
-pub(crate) fn profile_build(cfg: &Config) {
+/// Runs one svm-trie workload alone, for profiling: the bulk build, or (with
+/// `updates`) the incremental rounds after it.
+pub(crate) fn profile(cfg: &Config, updates: bool) {
     let data = entries(cfg.keys, 1);
-    let (_, commit) = svm_build(&data);
+    let (mut trie, commit) = svm_build(&data);
     println!("root {:#x}, {} new nodes", commit.root, commit.nodes.len());
+    if updates {
+        let mut rng = Rng::new(7);
+        let (mut t_apply, mut t_commit, mut t_floor) = (0.0, 0.0, 0.0);
+        for _ in 0..cfg.rounds {
+            let batch: Vec<([u8; 32], [u8; 32])> = (0..cfg.batch)
+                .map(|_| (data[rng.below(data.len())].0, rng.bytes32()))
+                .collect();
+            t_apply += time(|| {
+                trie.apply(batch.iter().map(|(k, v)| (k, v)))
+                    .expect("in memory")
+            })
+            .0;
+            let (t, c) = time(|| trie.commit().expect("in memory"));
+            t_commit += t;
+            t_floor += keccak_floor(&c.nodes);
+        }
+        let n = (cfg.rounds * cfg.batch) as f64;
+        println!(
+            "per updated key: apply {}, commit {}, keccak floor {}",
+            micros(t_apply / n),
+            micros(t_commit / n),
+            micros(t_floor / n)
+        );
+    }
 }
 
 /// Runs every trie measurement and returns the result tables.

@@ -191,7 +191,7 @@ fn hold_slot<'a, S: NodeStore>(store: &S, slot: &'a Slot) -> Result<Hold<'a>, Tr
 /// The node of a slot of a loaded node, moved out of it.
 fn take_owned<'a, S: NodeStore>(store: &S, slot: &mut Slot) -> Result<Hold<'a>, TrieError> {
     match slot.node.take() {
-        Some(n) => Ok(Hold::Owned(n)),
+        Some(n) => Ok(Hold::Owned(Box::new(n))),
         None => load_hold(store, slot),
     }
 }

@@ -25,14 +25,15 @@ pub(crate) enum MemNode {
     },
 }
 
-/// A child as its parent holds it.
+/// A child as its parent holds it, the child's node inline (so descending a
+/// level reads one allocation, the parent's children, not two).
 ///
 /// Invariants: a slot without a node is stored (its reference is a hash); a
 /// dirty slot (changed since the last hashing) has its node.
 #[derive(Clone, Debug)]
 pub(crate) struct Slot {
     /// The node, unless not loaded yet.
-    pub(crate) node: Option<Box<MemNode>>,
+    pub(crate) node: Option<MemNode>,
     /// The reference as of the last hashing; [`ChildRef::DIRTY`] if changed since.
     pub(crate) r: ChildRef,
 }
@@ -41,7 +42,7 @@ impl Slot {
     /// A changed node.
     pub(crate) fn dirty(node: MemNode) -> Self {
         Slot {
-            node: Some(Box::new(node)),
+            node: Some(node),
             r: ChildRef::DIRTY,
         }
     }
@@ -104,6 +105,40 @@ impl Children {
         let p = self.pos(i);
         self.mask &= !(1 << i);
         Some(self.slots.remove(p))
+    }
+
+    /// Replaces the child at nibble `i` by `f(child)`, in place.
+    pub(crate) fn update<E>(
+        &mut self,
+        i: u8,
+        f: impl FnOnce(Option<Slot>) -> Result<(Option<Slot>, bool), E>,
+    ) -> Result<bool, E> {
+        let p = self.pos(i);
+        if self.has(i) {
+            let hole = Slot {
+                node: None,
+                r: ChildRef::EMPTY,
+            };
+            let old = std::mem::replace(&mut self.slots[p], hole);
+            match f(Some(old))? {
+                (Some(new), changed) => {
+                    self.slots[p] = new;
+                    Ok(changed)
+                }
+                (None, changed) => {
+                    self.slots.remove(p);
+                    self.mask &= !(1 << i);
+                    Ok(changed)
+                }
+            }
+        } else {
+            let (new, changed) = f(None)?;
+            if let Some(new) = new {
+                self.slots.insert(p, new);
+                self.mask |= 1 << i;
+            }
+            Ok(changed)
+        }
     }
 
     /// Number of children.
@@ -201,7 +236,7 @@ impl MemNode {
             ChildView::Empty => None,
             ChildView::Hash(h) => Some(Slot::stored(h)),
             ChildView::Inline(raw) => Some(Slot {
-                node: Some(Box::new(Self::from_view(&decode_node(raw)?)?)),
+                node: Some(Self::from_view(&decode_node(raw)?)?),
                 r: ChildRef::of_encoding(raw),
             }),
         })
@@ -238,9 +273,9 @@ pub(crate) fn resolve<'s, S: NodeStore + ?Sized>(
         let Some(h) = slot.r.as_hash() else {
             unreachable!("a slot without its node is stored by hash")
         };
-        slot.node = Some(Box::new(load(store, &h)?.0));
+        slot.node = Some(load(store, &h)?.0);
     }
-    match slot.node.as_deref_mut() {
+    match slot.node.as_mut() {
         Some(node) => Ok(node),
         None => unreachable!("loaded above"),
     }
@@ -253,7 +288,7 @@ pub(crate) fn hash_slot(slot: &mut Slot, out: &mut NodeSet, par_depth: u8) -> Ch
     if !slot.is_dirty() {
         return slot.r;
     }
-    let Some(node) = slot.node.as_deref_mut() else {
+    let Some(node) = slot.node.as_mut() else {
         unreachable!("a dirty slot holds its node")
     };
     let r = match node {

@@ -7,9 +7,20 @@ use crate::nibbles::{key_len, key_nibble, key_nibbles, pack};
 use crate::node::{Children, MemNode, Slot, hash_root, hash_slot, load, resolve};
 use crate::{EMPTY_ROOT, H256, NodeSet, NodeStore, TrieError, TrieIter};
 
-/// Batches at least this large are split across threads, and their commit
-/// hashes the top of the trie in parallel.
-const PAR_OPS: usize = 2048;
+/// Updates to one branch at least this many are applied to its children in
+/// parallel (and a sort of this many runs in parallel).
+const PAR_OPS: usize = 512;
+
+/// How many levels of the trie a commit hashes in parallel, given the number of
+/// updates since the last commit: none for a few, the root's children for
+/// hundreds, their children too for thousands.
+fn par_depth(pending: usize) -> u8 {
+    match pending {
+        0..256 => 0,
+        256..8192 => 1,
+        _ => 2,
+    }
+}
 
 /// One update: set `key` to `value`, or delete it when `value` is `None`.
 #[derive(Clone, Copy, Debug)]
@@ -66,7 +77,7 @@ impl<S: NodeStore> TrieMut<S> {
         if root != EMPTY_ROOT {
             let (node, r) = load(&trie.store, &root)?;
             trie.root = Some(Slot {
-                node: Some(Box::new(node)),
+                node: Some(node),
                 r,
             });
             trie.committed = root;
@@ -189,10 +200,9 @@ impl<S: NodeStore> TrieMut<S> {
                 nodes: NodeSet::new(),
             });
         }
-        let par_depth = if self.pending >= PAR_OPS { 2 } else { 0 };
         let (root, nodes) = match self.root.as_mut() {
             None => (EMPTY_ROOT, NodeSet::new()),
-            Some(slot) => hash_root(slot, par_depth),
+            Some(slot) => hash_root(slot, par_depth(self.pending)),
         };
         self.committed = root;
         self.dirty = false;
@@ -356,7 +366,7 @@ fn apply_slot<S: NodeStore>(
                 }
                 return split_extension(store, slot, ops, depth);
             }
-            let Some(MemNode::Extension { path, child }) = slot.node.take().map(|n| *n) else {
+            let Some(MemNode::Extension { path, child }) = slot.node.take() else {
                 unreachable!("matched above")
             };
             let (child, changed) = apply_slot(store, Some(*child), ops, depth + path_len)?;
@@ -364,10 +374,10 @@ fn apply_slot<S: NodeStore>(
                 let Some(child) = child else {
                     unreachable!("an unchanged child is still there")
                 };
-                slot.node = Some(Box::new(MemNode::Extension {
+                slot.node = Some(MemNode::Extension {
                     path,
                     child: Box::new(child),
-                }));
+                });
                 return Ok((Some(slot), false));
             }
             Ok((join_extension(store, path, child)?, true))
@@ -383,7 +393,7 @@ fn split_extension<S: NodeStore>(
     ops: &[Op<'_>],
     depth: usize,
 ) -> Applied {
-    let Some(MemNode::Extension { path, child }) = slot.node.take().map(|n| *n) else {
+    let Some(MemNode::Extension { path, child }) = slot.node.take() else {
         unreachable!("called on extensions")
     };
     let mut array: [Option<Slot>; 16] = Default::default();
@@ -405,7 +415,7 @@ fn split_extension<S: NodeStore>(
 
 /// Applies ops to a leaf by merging it into the ops and rebuilding the subtree.
 fn apply_leaf(slot: Slot, ops: &[Op<'_>], depth: usize) -> Applied {
-    let Some(MemNode::Leaf { path, value }) = slot.node.as_deref() else {
+    let Some(MemNode::Leaf { path, value }) = slot.node.as_ref() else {
         unreachable!("called on leaves")
     };
     let mut nibbles: Vec<u8> = (0..depth).map(|i| key_nibble(ops[0].key, i)).collect();
@@ -430,7 +440,7 @@ fn apply_leaf(slot: Slot, ops: &[Op<'_>], depth: usize) -> Applied {
 
 /// Applies ops to a branch, then restores the canonical shape.
 fn apply_branch<S: NodeStore>(store: &S, mut slot: Slot, ops: &[Op<'_>], depth: usize) -> Applied {
-    let Some(MemNode::Branch { children, value }) = slot.node.as_deref_mut() else {
+    let Some(MemNode::Branch { children, value }) = slot.node.as_mut() else {
         unreachable!("called on branches")
     };
     let mut changed = false;
@@ -443,33 +453,38 @@ fn apply_branch<S: NodeStore>(store: &S, mut slot: Slot, ops: &[Op<'_>], depth: 
         }
         rest = &ops[1..];
     }
-    let bounds = nibble_bounds(rest, depth);
-    let mut array = children.take_array();
-    let apply_one = |i: usize, cell: &mut Option<Slot>| -> Result<bool, TrieError> {
-        let part = &rest[bounds[i]..bounds[i + 1]];
-        if part.is_empty() {
-            return Ok(false);
-        }
-        let (new, ch) = apply_slot(store, cell.take(), part, depth + 1)?;
-        *cell = new;
-        Ok(ch)
-    };
-    let results: Vec<Result<bool, TrieError>> = if rest.len() >= PAR_OPS {
-        array
+    if rest.len() >= PAR_OPS {
+        let bounds = nibble_bounds(rest, depth);
+        let mut array = children.take_array();
+        let results: Vec<Result<bool, TrieError>> = array
             .par_iter_mut()
             .enumerate()
-            .map(|(i, c)| apply_one(i, c))
-            .collect()
+            .map(|(i, cell)| {
+                let part = &rest[bounds[i]..bounds[i + 1]];
+                if part.is_empty() {
+                    return Ok(false);
+                }
+                let (new, ch) = apply_slot(store, cell.take(), part, depth + 1)?;
+                *cell = new;
+                Ok(ch)
+            })
+            .collect();
+        children.put_array(array);
+        for r in results {
+            changed |= r?;
+        }
     } else {
-        array
-            .iter_mut()
-            .enumerate()
-            .map(|(i, c)| apply_one(i, c))
-            .collect()
-    };
-    children.put_array(array);
-    for r in results {
-        changed |= r?;
+        let mut start = 0;
+        while start < rest.len() {
+            let nibble = key_nibble(rest[start].key, depth);
+            let len = rest[start..]
+                .iter()
+                .position(|op| key_nibble(op.key, depth) != nibble)
+                .unwrap_or(rest.len() - start);
+            let part = &rest[start..start + len];
+            changed |= children.update(nibble, |cur| apply_slot(store, cur, part, depth + 1))?;
+            start += len;
+        }
     }
     if !changed {
         return Ok((Some(slot), false));
@@ -498,7 +513,7 @@ fn nibble_bounds(ops: &[Op<'_>], depth: usize) -> [usize; 17] {
 
 /// Collapses a changed branch left with fewer than two entries.
 fn normalize_branch<S: NodeStore>(store: &S, mut slot: Slot) -> Result<Option<Slot>, TrieError> {
-    let Some(MemNode::Branch { children, value }) = slot.node.as_deref_mut() else {
+    let Some(MemNode::Branch { children, value }) = slot.node.as_mut() else {
         unreachable!("called on branches")
     };
     match (children.len(), value.take()) {
@@ -532,7 +547,7 @@ fn join_extension<S: NodeStore>(
     };
     resolve(store, &mut child)?;
     let concat = |rest: &[u8]| -> Box<[u8]> { path.iter().chain(rest).copied().collect() };
-    let joined = match child.node.take().map(|n| *n) {
+    let joined = match child.node.take() {
         Some(MemNode::Leaf { path: p, value }) => MemNode::Leaf {
             path: concat(&p),
             value,
@@ -542,7 +557,7 @@ fn join_extension<S: NodeStore>(
             child,
         },
         Some(branch @ MemNode::Branch { .. }) => {
-            child.node = Some(Box::new(branch));
+            child.node = Some(branch);
             MemNode::Extension {
                 path,
                 child: Box::new(child),
