@@ -234,42 +234,63 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         ]);
     }
 
-    // 2. Incremental updates on the big trie.
-    let (mut trie, commit) = svm_build(&data);
-    let mut store = MemoryStore::new();
-    store.insert_all(&commit.nodes);
-    let mut root = commit.root;
-    let (mut peer_db, mut peer_root, _, _) = peer_build(&data);
+    // 2. Incremental updates on the big trie: the same rounds for each
+    // implementation, each implementation's rounds run back to back.
     let mut rng = Rng::new(7);
-    let (mut warm, mut cold, mut peer_t, mut floor_t) = (vec![], vec![], vec![], vec![]);
-    for _ in 0..cfg.rounds {
-        let updates: Vec<([u8; 32], [u8; 32])> = (0..cfg.batch)
-            .map(|_| (data[rng.below(data.len())].0, rng.bytes32()))
-            .collect();
-        // Warm: the trie keeps its decoded nodes across rounds.
+    let rounds: Vec<Vec<([u8; 32], [u8; 32])>> = (0..cfg.rounds)
+        .map(|_| {
+            (0..cfg.batch)
+                .map(|_| (data[rng.below(data.len())].0, rng.bytes32()))
+                .collect()
+        })
+        .collect();
+    let (mut trie, commit) = svm_build(&data);
+    let mut base = MemoryStore::new();
+    base.insert_all(&commit.nodes);
+    let base_root = commit.root;
+    drop(commit);
+    // Warm: the trie keeps its decoded nodes across rounds; new nodes are stored.
+    let mut store = base.clone();
+    let (mut warm, mut floor_t, mut warm_roots) = (vec![], vec![], vec![]);
+    for updates in &rounds {
         let (t, c) = time(|| {
             trie.apply(updates.iter().map(|(k, v)| (k, v)))
                 .expect("in memory");
-            trie.commit().expect("in memory")
+            let c = trie.commit().expect("in memory");
+            store.insert_all(&c.nodes);
+            c
         });
         warm.push(t / cfg.batch as f64);
         floor_t.push(keccak_floor(&c.nodes) / cfg.batch as f64);
-        // Cold: reopened at the last root, nodes loaded from the store as needed.
-        let (t, c2) = time(|| {
-            let mut t = TrieMut::open(&store, root).expect("stored root");
-            t.apply(updates.iter().map(|(k, v)| (k, v)))
-                .expect("stored nodes");
-            t.commit().expect("stored nodes")
+        warm_roots.push(c.root);
+    }
+    drop((trie, store));
+    // Cold: reopened at the last root every round, nodes loaded from the store.
+    let mut store = base;
+    let mut root = base_root;
+    let mut cold = vec![];
+    for (updates, want) in rounds.iter().zip(&warm_roots) {
+        let (t, ()) = time(|| {
+            let c = {
+                let mut t = TrieMut::open(&store, root).expect("stored root");
+                t.apply(updates.iter().map(|(k, v)| (k, v)))
+                    .expect("stored nodes");
+                t.commit().expect("stored nodes")
+            };
+            store.insert_all(&c.nodes);
+            root = c.root;
         });
-        let (t_store, ()) = time(|| store.insert_all(&c2.nodes));
-        cold.push((t + t_store) / cfg.batch as f64);
-        assert_eq!(c.root, c2.root, "warm and cold tries agree");
-        root = c2.root;
+        cold.push(t / cfg.batch as f64);
+        assert_eq!(root, *want, "warm and cold tries agree");
+    }
+    let (mut peer_db, mut peer_root, _, _) = peer_build(&data);
+    let mut peer_t = vec![];
+    for updates in &rounds {
         let (t, ()) = time(|| {
             let mut tr =
                 TrieDBMutBuilder::<ExtensionLayout>::from_existing(&mut peer_db, &mut peer_root)
                     .build();
-            for (k, v) in &updates {
+            for (k, v) in updates {
                 tr.insert(k, v).expect("memory-db");
             }
             tr.commit();

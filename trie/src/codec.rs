@@ -344,11 +344,19 @@ fn push_path(out: &mut Vec<u8>, nibbles: &[u8], leaf: bool) {
     encode_hex_prefix(nibbles, leaf, out);
 }
 
-/// Appends the encoding of a leaf node.
+/// Appends the encoding of a leaf node with nibble path `path`.
+#[cfg(test)]
 pub(crate) fn encode_leaf(path: &[u8], value: &[u8], out: &mut Vec<u8>) {
     let payload = path_string_len(path.len()) + string_len(value);
     push_header(out, 0xc0, payload);
     push_path(out, path, true);
+    push_string(out, value);
+}
+
+/// Appends the encoding of a leaf node whose path is already hex-prefix encoded.
+pub(crate) fn encode_leaf_hp(hex_prefix: &[u8], value: &[u8], out: &mut Vec<u8>) {
+    push_header(out, 0xc0, string_len(hex_prefix) + string_len(value));
+    push_string(out, hex_prefix);
     push_string(out, value);
 }
 

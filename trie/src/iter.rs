@@ -87,10 +87,11 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
         while let Some(frame) = self.stack.last_mut() {
             self.path.truncate(frame.prefix);
             match frame.hold.node() {
-                MemNode::Leaf { path, value } => {
-                    self.path.extend_from_slice(path);
+                MemNode::Leaf(leaf) => {
+                    let path = leaf.path();
+                    self.path.extend((0..path.len()).map(|i| path.at(i)));
                     let skip = frame.bounded && self.path < self.start;
-                    let value = value.to_vec();
+                    let value = leaf.value().to_vec();
                     self.stack.pop();
                     if !skip {
                         let key = pack(&self.path).ok_or(TrieError::OddKey)?;

@@ -26,6 +26,7 @@
 pub mod codec;
 mod error;
 mod iter;
+mod leaf;
 mod nibbles;
 mod node;
 mod nodeset;

@@ -67,6 +67,19 @@ impl<'a> HexPrefix<'a> {
         Some((HexPrefix { bytes, odd }, flag & 2 == 2))
     }
 
+    /// A path known to be well formed (encoded by this crate).
+    pub(crate) fn trusted(bytes: &'a [u8]) -> Self {
+        HexPrefix {
+            bytes,
+            odd: bytes[0] & 0x10 != 0,
+        }
+    }
+
+    /// The encoded bytes, flag byte first.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
     /// Whether the path has no nibbles.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

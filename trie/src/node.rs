@@ -7,15 +7,16 @@
 use rayon::prelude::*;
 
 use crate::codec::{
-    ChildRef, ChildView, NodeView, decode_node, encode_branch, encode_extension, encode_leaf,
+    ChildRef, ChildView, NodeView, decode_node, encode_branch, encode_extension, encode_leaf_hp,
 };
+use crate::leaf::Leaf;
 use crate::{DecodeError, H256, NodeSet, NodeStore, TrieError, hash};
 
 /// A node in memory.
 #[derive(Clone, Debug)]
 pub(crate) enum MemNode {
-    /// Remaining key nibbles and the value.
-    Leaf { path: Box<[u8]>, value: Box<[u8]> },
+    /// Remaining key and value.
+    Leaf(Leaf),
     /// Shared nibbles and the child below them.
     Extension { path: Box<[u8]>, child: Box<Slot> },
     /// Children by nibble and the value of the key ending here.
@@ -210,10 +211,9 @@ impl MemNode {
     /// Builds an in-memory node from a decoded one.
     pub(crate) fn from_view(view: &NodeView<'_>) -> Result<Self, DecodeError> {
         Ok(match view {
-            NodeView::Leaf { path, value } => MemNode::Leaf {
-                path: path.to_nibbles(),
-                value: (*value).into(),
-            },
+            NodeView::Leaf { path, value } => {
+                MemNode::Leaf(Leaf::from_hex_prefix(path.as_bytes(), value))
+            }
             NodeView::Extension { path, child } => MemNode::Extension {
                 path: path.to_nibbles(),
                 child: Box::new(Self::slot_of(child)?.ok_or(DecodeError::BadChild)?),
@@ -292,7 +292,9 @@ pub(crate) fn hash_slot(slot: &mut Slot, out: &mut NodeSet, par_depth: u8) -> Ch
         unreachable!("a dirty slot holds its node")
     };
     let r = match node {
-        MemNode::Leaf { path, value } => seal(out, |buf| encode_leaf(path, value, buf)),
+        MemNode::Leaf(leaf) => seal(out, |buf| {
+            encode_leaf_hp(leaf.hex_prefix(), leaf.value(), buf)
+        }),
         MemNode::Extension { path, child } => {
             let c = hash_slot(child, out, par_depth);
             seal(out, |buf| encode_extension(path, &c, buf))

@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use crate::codec::ChildRef;
+use crate::leaf::Leaf;
 use crate::nibbles::{key_len, key_nibble, key_nibbles, pack};
 use crate::node::{Children, MemNode, Slot, hash_root, hash_slot, load, resolve};
 use crate::{EMPTY_ROOT, H256, NodeSet, NodeStore, TrieError, TrieIter};
@@ -118,9 +119,8 @@ impl<S: NodeStore> TrieMut<S> {
         let mut depth = 0;
         loop {
             match resolve(&self.store, slot)? {
-                MemNode::Leaf { path, value } => {
-                    let hit = depth + path.len() == klen && has_path(key, depth, path);
-                    return Ok(hit.then(|| value.to_vec()));
+                MemNode::Leaf(leaf) => {
+                    return Ok(leaf.holds(key, depth).then(|| leaf.value().to_vec()));
                 }
                 MemNode::Extension { path, child } => {
                     if !has_path(key, depth, path) {
@@ -338,18 +338,18 @@ fn apply_slot<S: NodeStore>(
         return Ok((built.map(Slot::dirty), changed));
     };
     match resolve(store, &mut slot)? {
-        MemNode::Leaf { path, value } => {
+        MemNode::Leaf(leaf) => {
             let [op] = ops else {
                 return apply_leaf(slot, ops, depth);
             };
-            if depth + path.len() != key_len(op.key) || !has_path(op.key, depth, path) {
+            if !leaf.holds(op.key, depth) {
                 return apply_leaf(slot, ops, depth);
             }
             match op.value {
                 None => Ok((None, true)),
-                Some(v) if v == &**value => Ok((Some(slot), false)),
+                Some(v) if v == leaf.value() => Ok((Some(slot), false)),
                 Some(v) => {
-                    *value = v.into();
+                    leaf.set_value(v);
                     slot.r = ChildRef::DIRTY;
                     Ok((Some(slot), true))
                 }
@@ -415,11 +415,11 @@ fn split_extension<S: NodeStore>(
 
 /// Applies ops to a leaf by merging it into the ops and rebuilding the subtree.
 fn apply_leaf(slot: Slot, ops: &[Op<'_>], depth: usize) -> Applied {
-    let Some(MemNode::Leaf { path, value }) = slot.node.as_ref() else {
+    let Some(MemNode::Leaf(leaf)) = slot.node.as_ref() else {
         unreachable!("called on leaves")
     };
     let mut nibbles: Vec<u8> = (0..depth).map(|i| key_nibble(ops[0].key, i)).collect();
-    nibbles.extend_from_slice(path);
+    nibbles.extend_from_slice(&leaf.path().to_nibbles());
     let leaf_key = pack(&nibbles).ok_or(TrieError::OddKey)?;
     let pos = ops.partition_point(|op| op.key < &leaf_key[..]);
     let touched = ops.get(pos).is_some_and(|op| op.key == &leaf_key[..]);
@@ -431,7 +431,7 @@ fn apply_leaf(slot: Slot, ops: &[Op<'_>], depth: usize) -> Applied {
     if !touched {
         merged.push(Op {
             key: &leaf_key,
-            value: Some(value),
+            value: Some(leaf.value()),
         });
     }
     merged.extend_from_slice(&ops[pos..]);
@@ -518,10 +518,10 @@ fn normalize_branch<S: NodeStore>(store: &S, mut slot: Slot) -> Result<Option<Sl
     };
     match (children.len(), value.take()) {
         (0, None) => Ok(None),
-        (0, Some(v)) => Ok(Some(Slot::dirty(MemNode::Leaf {
-            path: Box::default(),
-            value: v,
-        }))),
+        (0, Some(v)) => Ok(Some(Slot::dirty(MemNode::Leaf(Leaf::from_nibbles(
+            &[],
+            &v,
+        ))))),
         (1, None) => {
             let Some(i) = children.first() else {
                 unreachable!("one child")
@@ -548,10 +548,10 @@ fn join_extension<S: NodeStore>(
     resolve(store, &mut child)?;
     let concat = |rest: &[u8]| -> Box<[u8]> { path.iter().chain(rest).copied().collect() };
     let joined = match child.node.take() {
-        Some(MemNode::Leaf { path: p, value }) => MemNode::Leaf {
-            path: concat(&p),
-            value,
-        },
+        Some(MemNode::Leaf(leaf)) => MemNode::Leaf(Leaf::from_nibbles(
+            &concat(&leaf.path().to_nibbles()),
+            leaf.value(),
+        )),
         Some(MemNode::Extension { path: p, child }) => MemNode::Extension {
             path: concat(&p),
             child,
@@ -586,10 +586,11 @@ fn build_inserts(ops: &[Op<'_>], depth: usize) -> Option<MemNode> {
     let (first, last) = match ops {
         [] => return None,
         [op] => {
-            return Some(MemNode::Leaf {
-                path: key_nibbles(op.key, depth, key_len(op.key)),
-                value: op.value.unwrap_or_default().into(),
-            });
+            return Some(MemNode::Leaf(Leaf::from_key(
+                op.key,
+                depth,
+                op.value.unwrap_or_default(),
+            )));
         }
         [first, .., last] => (first.key, last.key),
     };
