@@ -27,7 +27,7 @@ impl Leaf {
         let byte = depth / 2;
         Self::with(
             |d| {
-                if depth % 2 == 0 {
+                if depth.is_multiple_of(2) {
                     d.push(0x20);
                     d.extend_from_slice(&key[byte..]);
                 } else {
@@ -82,7 +82,7 @@ impl Leaf {
         }
         // Equal lengths mean equal parities: compare whole bytes.
         let byte = depth / 2;
-        if depth % 2 == 0 {
+        if depth.is_multiple_of(2) {
             hp[1..] == key[byte..]
         } else {
             hp[0] & 0x0f == key[byte] & 0x0f && hp[1..] == key[byte + 1..]
