@@ -1,14 +1,24 @@
-//! The nodes a commit produces, packed in one buffer.
+//! The nodes a commit produces, packed in a few large buffers.
 
 use crate::H256;
 
+/// Bytes a chunk is filled to before the next node starts a new chunk.
+const CHUNK: usize = 1 << 20;
+
+/// One buffer of encodings and the hash and end offset of each.
+#[derive(Default, Clone, PartialEq, Eq)]
+struct Chunk {
+    data: Vec<u8>,
+    index: Vec<(H256, usize)>,
+}
+
 /// New trie nodes as (keccak256, encoding) pairs, children before parents,
-/// packed in one buffer (one allocation for any number of nodes).
+/// packed in large buffers: no allocation per node, and no copying when the
+/// sets of parallel subtrees are joined.
 #[derive(Default, Clone, PartialEq, Eq)]
 pub struct NodeSet {
-    data: Vec<u8>,
-    /// Hash and end offset in `data` of each node.
-    index: Vec<(H256, usize)>,
+    chunks: Vec<Chunk>,
+    len: usize,
 }
 
 impl std::fmt::Debug for NodeSet {
@@ -30,76 +40,126 @@ impl NodeSet {
 
     /// Number of nodes.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.len
     }
 
     /// Whether there is no node.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.len == 0
     }
 
     /// Total bytes of the encodings.
     pub fn byte_size(&self) -> usize {
-        self.data.len()
+        self.chunks.iter().map(|c| c.data.len()).sum()
     }
 
     /// Node `i`: its hash and encoding.
-    pub fn get(&self, i: usize) -> Option<(&H256, &[u8])> {
-        let (h, end) = self.index.get(i)?;
-        let start = if i == 0 { 0 } else { self.index[i - 1].1 };
-        Some((h, &self.data[start..*end]))
+    pub fn get(&self, mut i: usize) -> Option<(&H256, &[u8])> {
+        for c in &self.chunks {
+            if i < c.index.len() {
+                let (h, end) = &c.index[i];
+                let start = if i == 0 { 0 } else { c.index[i - 1].1 };
+                return Some((h, &c.data[start..*end]));
+            }
+            i -= c.index.len();
+        }
+        None
     }
 
     /// The nodes in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&H256, &[u8])> + '_ {
-        let mut start = 0;
-        self.index.iter().map(move |(h, end)| {
-            let bytes = &self.data[start..*end];
-            start = *end;
-            (h, bytes)
+    pub fn iter(&self) -> impl Iterator<Item = (&H256, &[u8])> + '_ {
+        self.chunks.iter().flat_map(|c| {
+            let mut start = 0;
+            c.index.iter().map(move |(h, end)| {
+                let bytes = &c.data[start..*end];
+                start = *end;
+                (h, bytes)
+            })
         })
     }
 
     /// Appends a node.
     pub fn push(&mut self, hash: H256, encoding: &[u8]) {
-        self.data.extend_from_slice(encoding);
-        self.index.push((hash, self.data.len()));
+        self.buffer().extend_from_slice(encoding);
+        self.seal(hash);
     }
 
-    /// The buffer to encode a node into, before [`NodeSet::seal`] or
-    /// [`NodeSet::discard`] decides what to do with the bytes after `mark`.
+    /// The buffer to encode the next node into; then [`NodeSet::seal`] keeps
+    /// the bytes written since, or [`NodeSet::discard`] drops them.
     pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
-        &mut self.data
+        if self.chunks.last().is_none_or(|c| c.data.len() >= CHUNK) {
+            self.chunks.push(Chunk {
+                data: Vec::with_capacity(CHUNK + 4096),
+                index: Vec::with_capacity(CHUNK / 64),
+            });
+        }
+        match self.chunks.last_mut() {
+            Some(c) => &mut c.data,
+            None => unreachable!("pushed above"),
+        }
     }
 
-    /// Keeps the bytes written since `mark` as a node with hash `hash`.
+    /// Keeps the bytes written to the buffer since the last node as a node.
     pub(crate) fn seal(&mut self, hash: H256) {
-        self.index.push((hash, self.data.len()));
+        if let Some(c) = self.chunks.last_mut() {
+            c.index.push((hash, c.data.len()));
+            self.len += 1;
+        }
     }
 
-    /// Drops the bytes written since `mark`.
+    /// Drops the bytes written to the buffer from `mark` on.
     pub(crate) fn discard(&mut self, mark: usize) {
-        self.data.truncate(mark);
+        if let Some(c) = self.chunks.last_mut() {
+            c.data.truncate(mark);
+        }
     }
 
     /// Moves every node of `other` to the end of this set.
     pub fn append(&mut self, other: NodeSet) {
-        let base = self.data.len();
-        if self.data.is_empty() {
-            self.data = other.data;
-        } else {
-            self.data.extend_from_slice(&other.data);
-        }
-        self.index
-            .extend(other.index.into_iter().map(|(h, end)| (h, end + base)));
+        self.len += other.len;
+        self.chunks
+            .extend(other.chunks.into_iter().filter(|c| !c.index.is_empty()));
     }
 }
 
 impl<'a> IntoIterator for &'a NodeSet {
     type Item = (&'a H256, &'a [u8]);
-    type IntoIter = Box<dyn ExactSizeIterator<Item = (&'a H256, &'a [u8])> + 'a>;
+    type IntoIter = Box<dyn Iterator<Item = (&'a H256, &'a [u8])> + 'a>;
 
     fn into_iter(self) -> Self::IntoIter {
         Box::new(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_order_across_chunks_and_appends() {
+        let mut a = NodeSet::new();
+        let mut want = Vec::new();
+        for i in 0..3000u32 {
+            let node = vec![i as u8; 500 + (i as usize % 700)];
+            let h = crate::hash(&node);
+            if i % 1000 == 999 {
+                let mut b = NodeSet::new();
+                b.push(h, &node);
+                a.append(b);
+            } else {
+                a.push(h, &node);
+            }
+            want.push((h, node));
+        }
+        assert_eq!(a.len(), want.len());
+        assert!(a.chunks.len() > 1);
+        for (i, ((h, n), (wh, wn))) in a.iter().zip(&want).enumerate() {
+            assert_eq!((h, n), (wh, &wn[..]), "node {i}");
+            assert_eq!(a.get(i), Some((wh, &wn[..])));
+        }
+        assert_eq!(
+            a.byte_size(),
+            want.iter().map(|(_, n)| n.len()).sum::<usize>()
+        );
     }
 }
