@@ -113,14 +113,17 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         .expect("a thread pool");
 
     // 1. Bulk root.
-    let (mut svm1, mut svm2, mut alloy, mut peer_ins, mut peer_com, mut floor) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut svm1, mut svm1_sorted, mut svm2, mut alloy, mut peer_ins, mut peer_com, mut floor) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     let mut hashed_bytes = 0usize;
     let mut hashed_nodes = 0usize;
     let mut mem = Vec::new();
     for rep in 0..cfg.reps {
         let (t, (trie, commit)) = one_thread.install(|| time(|| svm_build(&data)));
         svm1.push(t);
+        drop((trie, commit));
+        let (t, (trie, commit)) = one_thread.install(|| time(|| svm_build(&sorted)));
+        svm1_sorted.push(t);
         drop((trie, commit));
 
         let base = alloc::current();
@@ -187,6 +190,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         }
         drop(db);
     }
+    let svm1_sorted = median(&mut svm1_sorted);
     let (svm1, svm2, alloy, floor) = (
         median(&mut svm1),
         median(&mut svm2),
@@ -211,6 +215,10 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     );
     for (name, t) in [
         ("svm-trie, 1 thread", svm1),
+        (
+            "svm-trie, 1 thread, input already sorted (as alloy's)",
+            svm1_sorted,
+        ),
         (
             &*format!("svm-trie, {} threads", rayon::current_num_threads()),
             svm2,

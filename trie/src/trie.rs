@@ -12,10 +12,18 @@ use crate::{EMPTY_ROOT, H256, NodeSet, NodeStore, TrieError, TrieIter};
 /// parallel (and a sort of this many runs in parallel).
 const PAR_OPS: usize = 512;
 
+/// Whether there is more than one thread to fan out to.
+fn parallel() -> bool {
+    rayon::current_num_threads() > 1
+}
+
 /// How many levels of the trie a commit hashes in parallel, given the number of
 /// updates since the last commit: none for a few, the root's children for
 /// hundreds, their children too for thousands.
 fn par_depth(pending: usize) -> u8 {
+    if !parallel() {
+        return 0;
+    }
     match pending {
         0..256 => 0,
         256..8192 => 1,
@@ -253,7 +261,7 @@ impl SortedOps {
                 .then_with(|| keys[a.1 as usize].cmp(keys[b.1 as usize]))
                 .then(a.1.cmp(&b.1))
         };
-        if order.len() >= PAR_OPS {
+        if order.len() >= PAR_OPS && parallel() {
             order.par_sort_unstable_by(cmp);
         } else {
             order.sort_unstable_by(cmp);
@@ -453,7 +461,7 @@ fn apply_branch<S: NodeStore>(store: &S, mut slot: Slot, ops: &[Op<'_>], depth: 
         }
         rest = &ops[1..];
     }
-    if rest.len() >= PAR_OPS {
+    if rest.len() >= PAR_OPS && parallel() {
         let bounds = nibble_bounds(rest, depth);
         let mut array = children.take_array();
         let results: Vec<Result<bool, TrieError>> = array
@@ -496,10 +504,13 @@ fn apply_branch<S: NodeStore>(store: &S, mut slot: Slot, ops: &[Op<'_>], depth: 
 /// Start offsets of each nibble's run in `ops` (sorted, all longer than `depth`).
 fn nibble_bounds(ops: &[Op<'_>], depth: usize) -> [usize; 17] {
     let mut bounds = [0usize; 17];
-    if ops.len() == 1 {
-        let n = usize::from(key_nibble(ops[0].key, depth));
-        for b in &mut bounds[n + 1..] {
-            *b = 1;
+    if ops.len() <= 32 {
+        // Few ops: one linear pass counts each nibble's run.
+        for op in ops {
+            bounds[usize::from(key_nibble(op.key, depth)) + 1] += 1;
+        }
+        for i in 1..17 {
+            bounds[i] += bounds[i - 1];
         }
         return bounds;
     }
@@ -616,7 +627,7 @@ fn build_inserts(ops: &[Op<'_>], depth: usize) -> Option<MemNode> {
     let bounds = nibble_bounds(rest, depth);
     let mut array: [Option<Slot>; 16] = Default::default();
     let part = |i: usize| &rest[bounds[i]..bounds[i + 1]];
-    if rest.len() >= PAR_OPS {
+    if rest.len() >= PAR_OPS && parallel() {
         array
             .par_iter_mut()
             .enumerate()
