@@ -90,7 +90,7 @@ impl NodeSet {
         if self.chunks.last().is_none_or(|c| c.data.len() >= CHUNK) {
             self.chunks.push(Chunk {
                 data: Vec::with_capacity(CHUNK + 4096),
-                index: Vec::with_capacity(CHUNK / 64),
+                index: Vec::with_capacity(CHUNK / 128),
             });
         }
         match self.chunks.last_mut() {
