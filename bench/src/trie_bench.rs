@@ -78,7 +78,9 @@ pub(crate) fn profile(cfg: &Config, updates: bool) {
     println!("root {:#x}, {} new nodes", commit.root, commit.nodes.len());
     if updates {
         let mut rng = Rng::new(7);
-        let (mut t_apply, mut t_commit, mut t_floor) = (0.0, 0.0, 0.0);
+        let (mut t_apply, mut t_commit, mut t_floor, mut t_store) = (0.0, 0.0, 0.0, 0.0);
+        let mut store = MemoryStore::new();
+        store.insert_all(&commit.nodes);
         for _ in 0..cfg.rounds {
             let batch: Vec<([u8; 32], [u8; 32])> = (0..cfg.batch)
                 .map(|_| (data[rng.below(data.len())].0, rng.bytes32()))
@@ -90,13 +92,15 @@ pub(crate) fn profile(cfg: &Config, updates: bool) {
             .0;
             let (t, c) = time(|| trie.commit().expect("in memory"));
             t_commit += t;
+            t_store += time(|| store.insert_all(&c.nodes)).0;
             t_floor += keccak_floor(&c.nodes);
         }
         let n = (cfg.rounds * cfg.batch) as f64;
         println!(
-            "per updated key: apply {}, commit {}, keccak floor {}",
+            "per updated key: apply {}, commit {}, store {}, keccak floor {}",
             micros(t_apply / n),
             micros(t_commit / n),
+            micros(t_store / n),
             micros(t_floor / n)
         );
     }

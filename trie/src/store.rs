@@ -30,10 +30,56 @@ impl<S: NodeStore + ?Sized> NodeStore for Arc<S> {
     }
 }
 
-/// Nodes in a hash map: for tests, tools and benchmarks.
+/// Hashes a node key (itself a keccak256 output) by its first eight bytes XOR
+/// a per-process seed.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // `H256` hashes as its 32 bytes; anything shorter is folded in.
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 ^= u64::from_le_bytes(word);
+    }
+}
+
+/// Builds [`KeyHasher`]s with the process's seed.
+#[derive(Clone, Copy)]
+struct KeyHasherBuilder(u64);
+
+impl Default for KeyHasherBuilder {
+    fn default() -> Self {
+        use std::hash::{BuildHasher, RandomState};
+        KeyHasherBuilder(RandomState::new().hash_one(0u8))
+    }
+}
+
+impl std::hash::BuildHasher for KeyHasherBuilder {
+    type Hasher = KeyHasher;
+
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(self.0)
+    }
+}
+
+impl std::fmt::Debug for KeyHasherBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyHasherBuilder")
+    }
+}
+
+/// Nodes in a hash map: for tests, tools and benchmarks. Keys are node hashes,
+/// so the map indexes them by their leading bytes instead of hashing again;
+/// a store open to untrusted writers should be a real database.
 #[derive(Default, Debug, Clone)]
 pub struct MemoryStore {
-    nodes: HashMap<H256, Vec<u8>>,
+    nodes: HashMap<H256, Box<[u8]>, KeyHasherBuilder>,
 }
 
 impl MemoryStore {
@@ -46,14 +92,14 @@ impl MemoryStore {
     pub fn insert_all(&mut self, nodes: &crate::NodeSet) {
         self.nodes.reserve(nodes.len());
         for (h, n) in nodes {
-            self.nodes.insert(*h, n.to_vec());
+            self.nodes.insert(*h, n.into());
         }
     }
 
     /// Adds one node under its hash.
     pub fn insert(&mut self, encoding: Vec<u8>) -> H256 {
         let h = crate::hash(&encoding);
-        self.nodes.insert(h, encoding);
+        self.nodes.insert(h, encoding.into_boxed_slice());
         h
     }
 
@@ -68,19 +114,19 @@ impl MemoryStore {
     }
 
     /// Mutable access to a stored node's bytes (for corruption tests and tools).
-    pub fn node_mut(&mut self, hash: &H256) -> Option<&mut Vec<u8>> {
-        self.nodes.get_mut(hash)
+    pub fn node_mut(&mut self, hash: &H256) -> Option<&mut [u8]> {
+        self.nodes.get_mut(hash).map(|n| &mut **n)
     }
 
     /// Total bytes of stored node encodings.
     pub fn byte_size(&self) -> usize {
-        self.nodes.values().map(Vec::len).sum()
+        self.nodes.values().map(|n| n.len()).sum()
     }
 }
 
 impl NodeStore for MemoryStore {
     fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.nodes.get(hash).cloned())
+        Ok(self.nodes.get(hash).map(|n| n.to_vec()))
     }
 }
 
