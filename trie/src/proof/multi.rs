@@ -30,7 +30,7 @@ pub fn prove_many<S: NodeStore + ?Sized, K: AsRef<[u8]>>(
             values.push(None);
             continue;
         }
-        let value = walk(
+        let (value, _) = walk(
             root,
             key.as_ref(),
             |h| {
@@ -64,7 +64,7 @@ pub fn verify_many<K: AsRef<[u8]>>(
             values.push(None);
             continue;
         }
-        let value = walk(
+        let (value, _) = walk(
             root,
             key.as_ref(),
             |h| proof.take(h).map(<[u8]>::to_vec),

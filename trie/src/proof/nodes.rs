@@ -13,49 +13,67 @@ pub(super) fn has_path(key: &[u8], depth: usize, path: &HexPrefix<'_>) -> bool {
         && (0..path.len()).all(|i| key_nibble(key, depth + i) == path.at(i))
 }
 
+/// Where the walk goes next.
+enum Next {
+    Hash(H256),
+    Inline(Vec<u8>),
+}
+
 /// Follows `key` from `root`, reading hashed nodes through `fetch`; returns the
-/// value, or `None` when the nodes prove the key absent.
+/// value (or `None` when the nodes prove the key absent) and the fetched nodes
+/// in path order.
 pub(super) fn walk<E>(
     root: H256,
     key: &[u8],
     mut fetch: impl FnMut(&H256) -> Result<Vec<u8>, E>,
     malformed: impl Fn(DecodeErrorAt) -> E,
-) -> Result<Option<Vec<u8>>, E> {
+) -> Result<(Option<Vec<u8>>, Vec<Vec<u8>>), E> {
     let klen = key_len(key);
     let mut depth = 0;
     let mut current = root;
-    let mut bytes = fetch(&root)?;
+    let mut fetched = vec![fetch(&root)?];
+    let mut inline: Option<Vec<u8>> = None;
     loop {
-        let view = decode_node(&bytes).map_err(|e| malformed((current, e)))?;
-        let next = match view {
+        let bytes = match &inline {
+            Some(b) => b,
+            None => fetched.last().map_or(&[][..], Vec::as_slice),
+        };
+        let view = decode_node(bytes).map_err(|e| malformed((current, e)))?;
+        let found = |v: Option<&[u8]>| v.map(<[u8]>::to_vec);
+        let child = match view {
             NodeView::Leaf { path, value } => {
                 let hit = depth + path.len() == klen && has_path(key, depth, &path);
-                return Ok(hit.then(|| value.to_vec()));
+                return Ok((found(hit.then_some(value)), fetched));
             }
             NodeView::Extension { path, child } => {
                 if !has_path(key, depth, &path) {
-                    return Ok(None);
+                    return Ok((None, fetched));
                 }
                 depth += path.len();
                 child
             }
             NodeView::Branch { children, value } => {
                 if depth == klen {
-                    return Ok(value.map(<[u8]>::to_vec));
+                    return Ok((found(value), fetched));
                 }
                 let child = children[usize::from(key_nibble(key, depth))];
                 depth += 1;
                 child
             }
         };
-        bytes = match next {
-            ChildView::Empty => return Ok(None),
-            ChildView::Hash(h) => {
-                current = h;
-                fetch(&h)?
-            }
-            ChildView::Inline(raw) => raw.to_vec(),
+        let next = match child {
+            ChildView::Empty => return Ok((None, fetched)),
+            ChildView::Hash(h) => Next::Hash(h),
+            ChildView::Inline(raw) => Next::Inline(raw.to_vec()),
         };
+        match next {
+            Next::Hash(h) => {
+                current = h;
+                fetched.push(fetch(&h)?);
+                inline = None;
+            }
+            Next::Inline(raw) => inline = Some(raw),
+        }
     }
 }
 

@@ -19,20 +19,13 @@ pub fn prove<S: NodeStore + ?Sized>(
     root: H256,
     key: &[u8],
 ) -> Result<KeyProof, TrieError> {
-    let mut nodes = Vec::new();
     if root == EMPTY_ROOT {
-        return Ok(KeyProof { value: None, nodes });
+        return Ok(KeyProof {
+            value: None,
+            nodes: Vec::new(),
+        });
     }
-    let value = walk(
-        root,
-        key,
-        |h| {
-            let bytes = fetch_stored(store, h)?;
-            nodes.push(bytes.clone());
-            Ok(bytes)
-        },
-        corrupt,
-    )?;
+    let (value, nodes) = walk(root, key, |h| fetch_stored(store, h), corrupt)?;
     Ok(KeyProof { value, nodes })
 }
 
@@ -51,7 +44,7 @@ pub fn verify(
         };
     }
     let mut next = 0;
-    let value = walk(
+    let (value, _) = walk(
         root,
         key,
         |h| {
