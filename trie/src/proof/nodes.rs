@@ -13,6 +13,9 @@ pub(super) fn has_path(key: &[u8], depth: usize, path: &HexPrefix<'_>) -> bool {
         && (0..path.len()).all(|i| key_nibble(key, depth + i) == path.at(i))
 }
 
+/// A walk's result: the value (or `None`) and the hashed nodes it fetched.
+pub(super) type Walked = (Option<Vec<u8>>, Vec<Vec<u8>>);
+
 /// Where the walk goes next.
 enum Next {
     Hash(H256),
@@ -27,7 +30,7 @@ pub(super) fn walk<E>(
     key: &[u8],
     mut fetch: impl FnMut(&H256) -> Result<Vec<u8>, E>,
     malformed: impl Fn(DecodeErrorAt) -> E,
-) -> Result<(Option<Vec<u8>>, Vec<Vec<u8>>), E> {
+) -> Result<Walked, E> {
     let klen = key_len(key);
     let mut depth = 0;
     let mut current = root;
