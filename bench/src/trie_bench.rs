@@ -140,9 +140,9 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             hashed_nodes = commit.nodes.len();
             let peak = alloc::peak() - base;
             let with_output = alloc::current() - base;
-            let encoded = commit.nodes.byte_size() + commit.nodes.len() * 40;
             drop(commit);
             let overlay = alloc::current() - base;
+            let encoded = with_output - overlay;
             mem.push((
                 "svm-trie: insert + commit (overlay + commit output)",
                 peak,

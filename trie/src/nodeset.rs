@@ -88,10 +88,9 @@ impl NodeSet {
     /// the bytes written since, or [`NodeSet::discard`] drops them.
     pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
         if self.chunks.last().is_none_or(|c| c.data.len() >= CHUNK) {
-            self.chunks.push(Chunk {
-                data: Vec::with_capacity(CHUNK + 4096),
-                index: Vec::with_capacity(CHUNK / 128),
-            });
+            // Chunks grow as they fill, so the many small sets of parallel
+            // subtrees reserve no more than they hold.
+            self.chunks.push(Chunk::default());
         }
         match self.chunks.last_mut() {
             Some(c) => &mut c.data,
