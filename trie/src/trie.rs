@@ -246,19 +246,19 @@ impl SortedOps {
         // Sort by (first 8 key bytes, key, position): the inline prefix decides
         // almost every comparison without touching the keys.
         let keys: Vec<&[u8]> = updates.iter().map(|(k, _)| k.as_ref()).collect();
-        let mut order: Vec<(u64, u32)> = keys
+        let mut order: Vec<(u64, usize)> = keys
             .iter()
             .enumerate()
             .map(|(i, k)| {
                 let mut p = [0u8; 8];
                 let n = k.len().min(8);
                 p[..n].copy_from_slice(&k[..n]);
-                (u64::from_be_bytes(p), i as u32)
+                (u64::from_be_bytes(p), i)
             })
             .collect();
-        let cmp = |a: &(u64, u32), b: &(u64, u32)| {
+        let cmp = |a: &(u64, usize), b: &(u64, usize)| {
             a.0.cmp(&b.0)
-                .then_with(|| keys[a.1 as usize].cmp(keys[b.1 as usize]))
+                .then_with(|| keys[a.1].cmp(keys[b.1]))
                 .then(a.1.cmp(&b.1))
         };
         if order.len() >= PAR_OPS && parallel() {
@@ -273,12 +273,9 @@ impl SortedOps {
         let mut bytes = Vec::with_capacity(total);
         let mut ends = Vec::with_capacity(order.len());
         for (n, &(_, i)) in order.iter().enumerate() {
-            let (k, v) = (keys[i as usize], updates[i as usize].1.as_ref());
+            let (k, v) = (keys[i], updates[i].1.as_ref());
             // A later update of the same key replaces this one.
-            if order
-                .get(n + 1)
-                .is_some_and(|&(_, j)| keys[j as usize] == k)
-            {
+            if order.get(n + 1).is_some_and(|&(_, j)| keys[j] == k) {
                 continue;
             }
             bytes.extend_from_slice(k);

@@ -1,14 +1,17 @@
 //! quickcheck properties of the trie against a `BTreeMap` model, against
 //! `alloy-trie` (an independent implementation), and of every proof verifier.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::RwLock;
 
 use alloy_primitives::{B256, Bytes};
 use alloy_trie::{HashBuilder, Nibbles, proof::verify_proof};
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use svm_trie::proof::{self, ProofError, RangeProof};
-use svm_trie::{EMPTY_ROOT, H256, MemoryStore, NodeStore, StoreError, TrieMut, root_of};
+use svm_trie::{
+    ChildView, EMPTY_ROOT, H256, MemoryStore, NodeStore, NodeView, StoreError, TrieMut,
+    decode_node, root_of,
+};
 
 /// Bytes keys are drawn from: few, and sharing nibbles, so prefixes collide.
 const ALPHABET: [u8; 7] = [0x00, 0x01, 0x10, 0x11, 0x12, 0xf0, 0xff];
@@ -123,10 +126,52 @@ impl NodeStore for Shared {
     }
 }
 
+/// The hashes of every stored node reachable from `root`.
+fn reachable(store: &Shared, root: H256) -> HashSet<H256> {
+    fn visit(store: &Shared, bytes: &[u8], out: &mut HashSet<H256>) {
+        let children: Vec<ChildView<'_>> = match decode_node(bytes).unwrap() {
+            NodeView::Leaf { .. } => vec![],
+            NodeView::Extension { child, .. } => vec![child],
+            NodeView::Branch { children, .. } => children.to_vec(),
+        };
+        for c in children {
+            match c {
+                ChildView::Empty => {}
+                ChildView::Inline(raw) => visit(store, raw, out),
+                ChildView::Hash(h) => {
+                    if out.insert(h) {
+                        let node = store.node(&h).unwrap().expect("reachable node stored");
+                        visit(store, &node, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    if root != EMPTY_ROOT {
+        out.insert(root);
+        let node = store.node(&root).unwrap().expect("root stored");
+        visit(store, &node, &mut out);
+    }
+    out
+}
+
 /// Commits, adds the new nodes to the store, and maybe reopens at the new root.
+/// Checks that the commit returned only nodes of the new trie.
 fn commit<'s>(trie: &mut TrieMut<&'s Shared>, store: &'s Shared, reopen: bool) -> H256 {
+    let was_dirty = trie.is_dirty();
     let c = trie.commit().unwrap();
     store.0.write().unwrap().insert_all(&c.nodes);
+    if !was_dirty {
+        assert!(c.nodes.is_empty(), "a commit without changes wrote nodes");
+    }
+    let live = reachable(store, c.root);
+    for (h, _) in c.nodes.iter() {
+        assert!(
+            live.contains(h),
+            "commit returned a node the new root does not reach"
+        );
+    }
     if reopen {
         *trie = TrieMut::open(store, c.root).unwrap();
     }
@@ -206,6 +251,15 @@ fn matches_model() {
         }
         // The root depends only on the contents.
         assert_eq!(root, root_of(model.iter()));
+        // Deleting an absent key or rewriting a value unchanged changes nothing.
+        if !model.contains_key(&probes) {
+            trie.remove(&probes).unwrap();
+        }
+        if let Some((k, v)) = model.iter().next() {
+            trie.insert(k, v).unwrap();
+        }
+        assert!(!trie.is_dirty());
+        assert!(trie.commit().unwrap().nodes.is_empty());
         true
     }
     qc().quickcheck(prop as fn(Script, Vec<u8>) -> bool);

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::ProofError;
-use super::nodes::{ProofNodes, corrupt, fetch_stored, walk};
+use super::nodes::{DecodeErrorAt, ProofNodes, corrupt, fetch_stored, walk};
 use crate::{EMPTY_ROOT, H256, NodeStore, TrieError};
 
 /// A proof of many keys: their values in the order asked, and the union of
@@ -24,28 +24,16 @@ pub fn prove_many<S: NodeStore + ?Sized, K: AsRef<[u8]>>(
 ) -> Result<MultiProof, TrieError> {
     let mut nodes: Vec<Vec<u8>> = Vec::new();
     let mut index: HashMap<H256, usize> = HashMap::new();
-    let mut values = Vec::with_capacity(keys.len());
-    for key in keys {
-        if root == EMPTY_ROOT {
-            values.push(None);
-            continue;
+    let fetch = |h: &H256| {
+        if let Some(&i) = index.get(h) {
+            return Ok(nodes[i].clone());
         }
-        let (value, _) = walk(
-            root,
-            key.as_ref(),
-            |h| {
-                if let Some(&i) = index.get(h) {
-                    return Ok(nodes[i].clone());
-                }
-                let bytes = fetch_stored(store, h)?;
-                index.insert(*h, nodes.len());
-                nodes.push(bytes.clone());
-                Ok(bytes)
-            },
-            corrupt,
-        )?;
-        values.push(value);
-    }
+        let bytes = fetch_stored(store, h)?;
+        index.insert(*h, nodes.len());
+        nodes.push(bytes.clone());
+        Ok(bytes)
+    };
+    let values = walk_all(root, keys, fetch, corrupt)?;
     Ok(MultiProof { values, nodes })
 }
 
@@ -58,20 +46,29 @@ pub fn verify_many<K: AsRef<[u8]>>(
     nodes: &[Vec<u8>],
 ) -> Result<Vec<Option<Vec<u8>>>, ProofError> {
     let mut proof = ProofNodes::new(nodes)?;
-    let mut values = Vec::with_capacity(keys.len());
-    for key in keys {
-        if root == EMPTY_ROOT {
-            values.push(None);
-            continue;
-        }
-        let (value, _) = walk(
-            root,
-            key.as_ref(),
-            |h| proof.take(h).map(<[u8]>::to_vec),
-            |(_, e)| ProofError::Malformed(e),
-        )?;
-        values.push(value);
-    }
+    let values = walk_all(
+        root,
+        keys,
+        |h| proof.take(h).map(<[u8]>::to_vec),
+        |(_, e)| ProofError::Malformed(e),
+    )?;
     proof.all_used()?;
     Ok(values)
+}
+
+/// Walks every key's path from `root` (an empty trie holds no key).
+fn walk_all<K: AsRef<[u8]>, E>(
+    root: H256,
+    keys: &[K],
+    mut fetch: impl FnMut(&H256) -> Result<Vec<u8>, E>,
+    malformed: impl Fn(DecodeErrorAt) -> E,
+) -> Result<Vec<Option<Vec<u8>>>, E> {
+    keys.iter()
+        .map(|key| {
+            if root == EMPTY_ROOT {
+                return Ok(None);
+            }
+            walk(root, key.as_ref(), &mut fetch, &malformed).map(|(value, _)| value)
+        })
+        .collect()
 }
