@@ -1,4 +1,5 @@
-//! Ordered iteration over a trie, from any start key.
+//! Ordered iteration over a trie, forwards from any start key or backwards
+//! from any end key.
 
 use std::cmp::Ordering;
 
@@ -28,39 +29,63 @@ struct Frame<'a> {
     hold: Hold<'a>,
     /// Length of the node's prefix in the path buffer.
     prefix: usize,
-    /// Branches: 0 before the value, then 1 + the next nibble to visit.
-    cursor: u8,
-    /// Whether the prefix equals the start key's first nibbles.
+    /// Branches: whether the value and the first child have been decided.
+    started: bool,
+    /// Branches: the next nibble to look at (forwards up from it, backwards
+    /// down from it); `None` once the children are done.
+    next: Option<u8>,
+    /// Branches going backwards: whether the value is still to come (after
+    /// the children, its key being smaller).
+    value_pending: bool,
+    /// Whether the prefix equals the bound's first nibbles.
     bounded: bool,
 }
 
-/// Iterator over `(key, value)` entries in key order. Yields `Err` once and
-/// stops if a node cannot be read.
+impl<'a> Frame<'a> {
+    fn new(hold: Hold<'a>, prefix: usize, bounded: bool) -> Self {
+        Frame {
+            hold,
+            prefix,
+            started: false,
+            next: None,
+            value_pending: false,
+            bounded,
+        }
+    }
+}
+
+/// Iterator over `(key, value)` entries in key order (or reverse key order).
+/// Yields `Err` once and stops if a node cannot be read.
 pub struct TrieIter<'a, S> {
     store: &'a S,
     stack: Vec<Frame<'a>>,
     path: Vec<u8>,
-    start: Vec<u8>,
+    /// The start key (forwards) or the end key (backwards), in nibbles.
+    bound: Vec<u8>,
+    backwards: bool,
     error: Option<TrieError>,
 }
 
 impl<'a, S: NodeStore> TrieIter<'a, S> {
-    pub(crate) fn new(store: &'a S, root: Option<&'a Slot>, start: &[u8]) -> Self {
+    /// Entries with key `>= start` ascending, or (backwards) entries with key
+    /// `<= start` descending, or all descending when `start` is `None`.
+    pub(crate) fn new(
+        store: &'a S,
+        root: Option<&'a Slot>,
+        start: Option<&[u8]>,
+        backwards: bool,
+    ) -> Self {
         let mut it = TrieIter {
             store,
             stack: Vec::new(),
             path: Vec::new(),
-            start: unpack(start),
+            bound: start.map(unpack).unwrap_or_default(),
+            backwards,
             error: None,
         };
         if let Some(root) = root {
             match hold_slot(store, root) {
-                Ok(hold) => it.stack.push(Frame {
-                    hold,
-                    prefix: 0,
-                    cursor: 0,
-                    bounded: true,
-                }),
+                Ok(hold) => it.stack.push(Frame::new(hold, 0, start.is_some())),
                 Err(e) => it.error = Some(e),
             }
         }
@@ -72,26 +97,37 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
             store,
             stack: Vec::new(),
             path: Vec::new(),
-            start: Vec::new(),
+            bound: Vec::new(),
+            backwards: false,
             error: Some(error),
         }
     }
 
-    /// Compares the current path with the start key over their common length.
-    fn cmp_start(&self) -> Ordering {
-        let n = self.path.len().min(self.start.len());
-        self.path[..n].cmp(&self.start[..n])
+    /// Compares the current path with the bound over their common length.
+    fn cmp_bound(&self) -> Ordering {
+        let n = self.path.len().min(self.bound.len());
+        self.path[..n].cmp(&self.bound[..n])
+    }
+
+    /// Whether a key (the current path) lies beyond the bound.
+    fn beyond(&self) -> bool {
+        if self.backwards {
+            self.path > self.bound
+        } else {
+            self.path < self.bound
+        }
     }
 
     fn step(&mut self) -> Result<Option<Entry>, TrieError> {
+        let backwards = self.backwards;
         while let Some(frame) = self.stack.last_mut() {
             self.path.truncate(frame.prefix);
             match frame.hold.node() {
                 MemNode::Leaf(leaf) => {
                     let path = leaf.path();
                     self.path.extend((0..path.len()).map(|i| path.at(i)));
-                    let skip = frame.bounded && self.path < self.start;
                     let value = leaf.value().to_vec();
+                    let skip = frame.bounded && self.beyond();
                     self.stack.pop();
                     if !skip {
                         let key = pack(&self.path).ok_or(TrieError::OddKey)?;
@@ -102,13 +138,22 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                     self.path.extend_from_slice(path);
                     let mut bounded = frame.bounded;
                     if bounded {
-                        match self.cmp_start() {
-                            Ordering::Less => {
+                        let longer = self.path.len() > self.bound.len();
+                        match (self.cmp_bound(), backwards) {
+                            (Ordering::Less, false) | (Ordering::Greater, true) => {
                                 self.stack.pop();
                                 continue;
                             }
-                            Ordering::Greater => bounded = false,
-                            Ordering::Equal => bounded = self.path.len() < self.start.len(),
+                            // Below a key longer than the end: all beyond it.
+                            (Ordering::Equal, true) if longer => {
+                                self.stack.pop();
+                                continue;
+                            }
+                            (Ordering::Greater, false) | (Ordering::Less, true) => bounded = false,
+                            (Ordering::Equal, false) => {
+                                bounded = self.path.len() < self.bound.len()
+                            }
+                            (Ordering::Equal, true) => {}
                         }
                     }
                     let hold = match self.stack.pop().map(|f| f.hold) {
@@ -123,21 +168,28 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                         },
                         _ => unreachable!("matched above"),
                     };
-                    self.stack.push(Frame {
-                        hold,
-                        prefix: self.path.len(),
-                        cursor: 0,
-                        bounded,
-                    });
+                    self.stack.push(Frame::new(hold, self.path.len(), bounded));
                 }
                 MemNode::Branch { children, value } => {
                     let depth = frame.prefix;
-                    if frame.cursor == 0 {
-                        frame.cursor = 1;
-                        if frame.bounded && depth < self.start.len() {
-                            frame.cursor = self.start[depth] + 1;
+                    let inside = frame.bounded && depth < self.bound.len();
+                    if !frame.started {
+                        frame.started = true;
+                        if backwards {
+                            // Children first (larger keys), then the value.
+                            frame.value_pending = true;
+                            frame.next = if inside {
+                                Some(self.bound[depth])
+                            } else if frame.bounded {
+                                None // the value is the end key: children are beyond it
+                            } else {
+                                Some(15)
+                            };
+                        } else if inside {
+                            frame.next = Some(self.bound[depth]);
                         } else {
                             frame.bounded = false;
+                            frame.next = Some(0);
                             if let Some(v) = value {
                                 let key = pack(&self.path).ok_or(TrieError::OddKey)?;
                                 return Ok(Some((key, v.to_vec())));
@@ -145,13 +197,31 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                         }
                         continue;
                     }
-                    let Some(i) = children.next_from(frame.cursor - 1) else {
+                    let found = frame.next.and_then(|n| {
+                        if backwards {
+                            children.prev_from(n)
+                        } else {
+                            children.next_from(n)
+                        }
+                    });
+                    let Some(i) = found else {
+                        let value = (backwards && frame.value_pending)
+                            .then_some(value.as_deref())
+                            .flatten();
+                        let value = value.map(<[u8]>::to_vec);
                         self.stack.pop();
+                        if let Some(v) = value {
+                            let key = pack(&self.path).ok_or(TrieError::OddKey)?;
+                            return Ok(Some((key, v)));
+                        }
                         continue;
                     };
-                    let bounded =
-                        frame.bounded && depth < self.start.len() && self.start[depth] == i;
-                    frame.cursor = i + 2;
+                    let bounded = inside && self.bound[depth] == i;
+                    frame.next = if backwards {
+                        i.checked_sub(1)
+                    } else {
+                        Some(i + 1)
+                    };
                     let child = match &mut frame.hold {
                         Hold::Borrowed(MemNode::Branch { children, .. }) => match children.get(i) {
                             Some(slot) => Some(hold_slot(self.store, slot)?),
@@ -168,12 +238,7 @@ impl<'a, S: NodeStore> TrieIter<'a, S> {
                     };
                     let Some(hold) = child else { continue };
                     self.path.push(i);
-                    self.stack.push(Frame {
-                        hold,
-                        prefix: depth + 1,
-                        cursor: 0,
-                        bounded,
-                    });
+                    self.stack.push(Frame::new(hold, depth + 1, bounded));
                 }
             }
         }

@@ -186,6 +186,16 @@ impl Children {
         }
     }
 
+    /// The highest nibble in use that is `<= from`.
+    pub(crate) fn prev_from(&self, from: u8) -> Option<u8> {
+        let m = if from >= 15 {
+            self.mask
+        } else {
+            self.mask & ((1u16 << (from + 1)) - 1)
+        };
+        (m != 0).then(|| 15 - m.leading_zeros() as u8)
+    }
+
     /// Builds from an array by nibble.
     pub(crate) fn from_array(array: [Option<Slot>; 16]) -> Self {
         let mut c = Children {

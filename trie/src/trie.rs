@@ -224,12 +224,21 @@ impl<S: NodeStore> TrieMut<S> {
         if self.poisoned {
             return TrieIter::failed(&self.store, TrieError::Poisoned);
         }
-        TrieIter::new(&self.store, self.root.as_ref(), start)
+        TrieIter::new(&self.store, self.root.as_ref(), Some(start), false)
     }
 
     /// Iterates all entries in key order.
     pub fn iter(&self) -> TrieIter<'_, S> {
         self.iter_from(&[])
+    }
+
+    /// Iterates entries in reverse key order, starting at the last key `<= end`
+    /// (at the last key of all when `end` is `None`). Uncommitted changes are included.
+    pub fn iter_back_from(&self, end: Option<&[u8]>) -> TrieIter<'_, S> {
+        if self.poisoned {
+            return TrieIter::failed(&self.store, TrieError::Poisoned);
+        }
+        TrieIter::new(&self.store, self.root.as_ref(), end, true)
     }
 }
 

@@ -249,6 +249,30 @@ fn matches_model() {
                 .collect();
             assert_eq!(got, want, "from {start:02x?}");
         }
+        // Backwards: everything, and from every key, probe and key extension.
+        let all_back: Vec<_> = trie.iter_back_from(None).map(Result::unwrap).collect();
+        assert_eq!(all_back, want.iter().rev().cloned().collect::<Vec<_>>());
+        let mut ends: Vec<Vec<u8>> = model.keys().cloned().collect();
+        ends.push(probes.clone());
+        ends.extend(model.keys().map(|k| [&k[..], &[0u8]].concat()));
+        ends.extend(
+            model
+                .keys()
+                .filter(|k| !k.is_empty())
+                .map(|k| k[..k.len() - 1].to_vec()),
+        );
+        for end in ends {
+            let got: Vec<_> = trie
+                .iter_back_from(Some(&end))
+                .map(Result::unwrap)
+                .collect();
+            let want: Vec<_> = model
+                .range(..=end.clone())
+                .rev()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            assert_eq!(got, want, "back from {end:02x?}");
+        }
         // The root depends only on the contents.
         assert_eq!(root, root_of(model.iter()));
         // Deleting an absent key or rewriting a value unchanged changes nothing.

@@ -110,7 +110,8 @@ fn hex_encoded_secure() {
     assert_eq!(run("hex_encoded_securetrie_test.json", true), 3);
 }
 
-/// `[key, prev, next]`: the smallest key after `key` must be `next`.
+/// `[key, prev, next]`: the largest key before `key` must be `prev`, the
+/// smallest key after it `next`.
 #[test]
 fn next_prev() {
     let cases = load("trietestnextprev.json");
@@ -129,12 +130,15 @@ fn next_prev() {
         let reopened = TrieMut::open(&store, c.root).unwrap();
         for test in body["tests"].as_array().unwrap() {
             let key = bytes(&test[0], false).unwrap();
+            let prev = bytes(&test[1], false).unwrap();
             let next = bytes(&test[2], false).unwrap();
             let mut succ = key.clone();
             succ.push(0);
             for trie in [&t as &dyn NextKey, &reopened] {
                 let got = trie.next_key(&succ);
                 assert_eq!(got.unwrap_or_default(), next, "{case}: next after {key:?}");
+                let got = trie.prev_key(&key);
+                assert_eq!(got.unwrap_or_default(), prev, "{case}: prev before {key:?}");
             }
         }
     }
@@ -142,10 +146,17 @@ fn next_prev() {
 
 trait NextKey {
     fn next_key(&self, from: &[u8]) -> Option<Vec<u8>>;
+    fn prev_key(&self, before: &[u8]) -> Option<Vec<u8>>;
 }
 
 impl<S: svm_trie::NodeStore> NextKey for TrieMut<S> {
     fn next_key(&self, from: &[u8]) -> Option<Vec<u8>> {
         self.iter_from(from).next().map(|r| r.unwrap().0)
+    }
+
+    fn prev_key(&self, before: &[u8]) -> Option<Vec<u8>> {
+        self.iter_back_from(Some(before))
+            .map(|r| r.unwrap().0)
+            .find(|k| k.as_slice() != before)
     }
 }
