@@ -23,6 +23,7 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod batch;
 pub mod codec;
 mod error;
 mod iter;
@@ -30,9 +31,11 @@ mod leaf;
 mod nibbles;
 mod node;
 mod nodeset;
+mod par;
 pub mod proof;
 mod store;
 mod trie;
+mod update;
 
 pub use codec::{ChildView, DecodeError, NodeView, decode_node};
 pub use error::TrieError;

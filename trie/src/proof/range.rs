@@ -11,9 +11,10 @@ use std::collections::HashSet;
 
 use super::ProofError;
 use super::nodes::{ProofNodes, corrupt, fetch_stored, view_of};
+use crate::batch::Op;
 use crate::codec::{ChildRef, ChildView, NodeView, encode_branch, encode_extension};
 use crate::nibbles::{key_len, key_nibble, pack, unpack};
-use crate::trie::{Op, subtree_ref};
+use crate::update::subtree_ref;
 use crate::{EMPTY_ROOT, H256, NodeStore, TrieError, TrieMut, hash};
 
 /// A chunk of a trie: every entry with `start <= key <= end` (no upper bound
