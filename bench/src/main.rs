@@ -32,8 +32,8 @@ struct Args {
     #[arg(long)]
     json: bool,
     /// Run one svm-trie workload alone, as a target for callgrind: `build`
-    /// (the bulk root) or `update` (the incremental rounds).
-    #[arg(long, value_parser = ["build", "update"])]
+    /// (the bulk root), `update` (the incremental rounds) or `prove` (proofs).
+    #[arg(long, value_parser = ["build", "update", "prove"])]
     profile: Option<String>,
 }
 
@@ -46,7 +46,7 @@ fn main() {
         batch: args.batch.clamp(1, args.keys.max(2)),
     };
     if let Some(workload) = &args.profile {
-        trie_bench::profile(&config, workload == "update");
+        trie_bench::profile(&config, workload);
         return;
     }
     let tables = trie_bench::run(&config);

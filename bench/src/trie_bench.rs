@@ -70,13 +70,30 @@ fn peer_build(data: &Entries) -> (PeerDb, [u8; 32], f64, f64) {
     (db, root, insert, commit)
 }
 
-/// Runs one svm-trie workload alone, for profiling: the bulk build, or (with
-/// `updates`) the incremental rounds after it.
-pub(crate) fn profile(cfg: &Config, updates: bool) {
+/// Runs one svm-trie workload alone, for profiling: the bulk build, then the
+/// incremental rounds (`update`) or proofs of random keys (`prove`).
+pub(crate) fn profile(cfg: &Config, workload: &str) {
     let data = entries(cfg.keys, 1);
     let (mut trie, commit) = svm_build(&data);
     println!("root {:#x}, {} new nodes", commit.root, commit.nodes.len());
-    if updates {
+    if workload == "prove" {
+        let mut store = MemoryStore::new();
+        store.insert_all(&commit.nodes);
+        let mut rng = Rng::new(9);
+        let keys: Vec<[u8; 32]> = (0..10_000).map(|_| data[rng.below(data.len())].0).collect();
+        let (t, size) = time(|| {
+            keys.iter()
+                .map(|k| {
+                    proof::prove(&store, commit.root, k)
+                        .expect("stored")
+                        .nodes
+                        .len()
+                })
+                .sum::<usize>()
+        });
+        println!("{} per proof ({size} nodes)", micros(t / keys.len() as f64));
+    }
+    if workload == "update" {
         let mut rng = Rng::new(7);
         let (mut t_apply, mut t_commit, mut t_floor, mut t_store) = (0.0, 0.0, 0.0, 0.0);
         let mut store = MemoryStore::new();
