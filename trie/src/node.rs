@@ -108,7 +108,8 @@ impl Children {
         Some(self.slots.remove(p))
     }
 
-    /// Replaces the child at nibble `i` by `f(child)`, in place.
+    /// Replaces the child at nibble `i` by `f(child)`, in place. If `f` fails
+    /// the slot is left empty-handed: callers poison the trie on any error.
     pub(crate) fn update<E>(
         &mut self,
         i: u8,
