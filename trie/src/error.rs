@@ -22,6 +22,9 @@ pub enum TrieError {
     /// The stored nodes describe a key with an odd number of nibbles.
     #[error("the trie's nodes describe a key with an odd number of nibbles")]
     OddKey,
+    /// A key is longer than [`crate::MAX_KEY_LEN`].
+    #[error("a key of {0} bytes is longer than the {max} allowed", max = crate::MAX_KEY_LEN)]
+    KeyTooLong(usize),
     /// A range's end is before its start.
     #[error("the range's end is before its start")]
     InvalidRange,

@@ -46,6 +46,11 @@ pub use nodeset::NodeSet;
 pub use store::{HashDbAdapter, MemoryStore, NodeStore, StoreError};
 pub use trie::{Commit, TrieMut, root_of};
 
+/// The longest key a trie accepts, in bytes. It bounds the trie's depth (two
+/// levels per key byte), and so the recursion of updates, hashing and range
+/// proofs, whatever the keys a contract or a proof brings.
+pub const MAX_KEY_LEN: usize = 256;
+
 /// Root of the empty trie: keccak256 of RLP `0x80`.
 pub const EMPTY_ROOT: H256 = keccak_hash::KECCAK_NULL_RLP;
 

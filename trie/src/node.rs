@@ -197,6 +197,13 @@ impl Children {
         (m != 0).then(|| 15 - m.leading_zeros() as u8)
     }
 
+    /// Adds a child at nibble `i`, which must be above every nibble in use.
+    pub(crate) fn push(&mut self, i: u8, slot: Slot) {
+        debug_assert!(self.mask >> i == 0, "children pushed in nibble order");
+        self.mask |= 1 << i;
+        self.slots.push(slot);
+    }
+
     /// Builds from an array by nibble.
     pub(crate) fn from_array(array: [Option<Slot>; 16]) -> Self {
         let mut c = Children {

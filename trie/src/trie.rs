@@ -120,7 +120,8 @@ impl<S: NodeStore> TrieMut<S> {
         }
     }
 
-    /// Sets `key` to `value`; an empty value deletes the key.
+    /// Sets `key` to `value`; an empty value deletes the key. Keys longer than
+    /// [`crate::MAX_KEY_LEN`] are refused and change nothing.
     pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<(), TrieError> {
         let value = (!value.is_empty()).then_some(value);
         self.apply_ops(&[Op { key, value }])
@@ -149,6 +150,7 @@ impl<S: NodeStore> TrieMut<S> {
     /// Applies sorted, unique ops.
     fn apply_ops(&mut self, ops: &[Op<'_>]) -> Result<(), TrieError> {
         self.usable()?;
+        check_keys(ops)?;
         if ops.is_empty() {
             return Ok(());
         }
@@ -211,13 +213,24 @@ impl<S: NodeStore> TrieMut<S> {
     }
 }
 
+/// Refuses keys longer than [`crate::MAX_KEY_LEN`].
+fn check_keys(ops: &[Op<'_>]) -> Result<(), TrieError> {
+    match ops.iter().find(|op| op.key.len() > crate::MAX_KEY_LEN) {
+        Some(op) => Err(TrieError::KeyTooLong(op.key.len())),
+        None => Ok(()),
+    }
+}
+
 /// Computes the root of the trie holding `entries` (later duplicates win;
 /// empty values delete), without a store.
-pub fn root_of<K: AsRef<[u8]>, V: AsRef<[u8]>>(entries: impl IntoIterator<Item = (K, V)>) -> H256 {
+pub fn root_of<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+    entries: impl IntoIterator<Item = (K, V)>,
+) -> Result<H256, TrieError> {
     let entries: Vec<(K, V)> = entries.into_iter().collect();
     let sorted = SortedOps::new(&entries);
     let ops = sorted.ops();
-    build(&ops, 0).map_or(EMPTY_ROOT, |node| {
+    check_keys(&ops)?;
+    Ok(build(&ops, 0).map_or(EMPTY_ROOT, |node| {
         hash_root(&mut Slot::dirty(node), par_depth(ops.len())).0
-    })
+    }))
 }

@@ -98,17 +98,18 @@ fn split_extension<S: NodeStore>(
     let Some(MemNode::Extension { path, child }) = slot.node.take() else {
         unreachable!("called on extensions")
     };
-    let mut array: [Option<Slot>; 16] = Default::default();
-    array[usize::from(path[0])] = Some(if path.len() == 1 {
+    let mut children = Children::default();
+    let below = if path.len() == 1 {
         *child
     } else {
         Slot::dirty(MemNode::Extension {
             path: path[1..].into(),
             child,
         })
-    });
+    };
+    children.push(path[0], below);
     let branch = Slot::dirty(MemNode::Branch {
-        children: Children::from_array(array),
+        children,
         value: None,
     });
     let (slot, _) = apply_branch(store, branch, ops, depth)?;
@@ -156,25 +157,7 @@ fn apply_branch<S: NodeStore>(store: &S, mut slot: Slot, ops: &[Op<'_>], depth: 
         rest = &ops[1..];
     }
     if rest.len() >= PAR_OPS && parallel() {
-        let bounds = nibble_bounds(rest, depth);
-        let mut array = children.take_array();
-        let results: Vec<Result<bool, TrieError>> = array
-            .par_iter_mut()
-            .enumerate()
-            .map(|(i, cell)| {
-                let part = &rest[bounds[i]..bounds[i + 1]];
-                if part.is_empty() {
-                    return Ok(false);
-                }
-                let (new, ch) = apply_slot(store, cell.take(), part, depth + 1)?;
-                *cell = new;
-                Ok(ch)
-            })
-            .collect();
-        children.put_array(array);
-        for r in results {
-            changed |= r?;
-        }
+        changed |= apply_children_par(store, children, rest, depth)?;
     } else {
         let mut start = 0;
         while start < rest.len() {
@@ -319,22 +302,63 @@ fn build_inserts(ops: &[Op<'_>], depth: usize) -> Option<MemNode> {
         (None, ops)
     };
     let bounds = nibble_bounds(rest, depth);
-    let mut array: [Option<Slot>; 16] = Default::default();
     let part = |i: usize| &rest[bounds[i]..bounds[i + 1]];
-    if rest.len() >= PAR_OPS && parallel() {
-        array
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(i, cell)| *cell = build_inserts(part(i), depth + 1).map(Slot::dirty));
+    let children = if rest.len() >= PAR_OPS && parallel() {
+        build_children_par(rest, &bounds, depth)
     } else {
-        for (i, cell) in array.iter_mut().enumerate() {
-            *cell = build_inserts(part(i), depth + 1).map(Slot::dirty);
+        // No 16-slot array on the stack: deep tries recurse through here.
+        let mut children = Children::default();
+        for i in 0..16u8 {
+            if let Some(node) = build_inserts(part(usize::from(i)), depth + 1) {
+                children.push(i, Slot::dirty(node));
+            }
         }
+        children
+    };
+    Some(MemNode::Branch { children, value })
+}
+
+/// Applies ops to a branch's children on all threads. Out of line, like
+/// [`build_children_par`].
+#[inline(never)]
+fn apply_children_par<S: NodeStore>(
+    store: &S,
+    children: &mut Children,
+    rest: &[Op<'_>],
+    depth: usize,
+) -> Result<bool, TrieError> {
+    let bounds = nibble_bounds(rest, depth);
+    let mut array = children.take_array();
+    let results: Vec<Result<bool, TrieError>> = array
+        .par_iter_mut()
+        .enumerate()
+        .map(|(i, cell)| {
+            let part = &rest[bounds[i]..bounds[i + 1]];
+            if part.is_empty() {
+                return Ok(false);
+            }
+            let (new, ch) = apply_slot(store, cell.take(), part, depth + 1)?;
+            *cell = new;
+            Ok(ch)
+        })
+        .collect();
+    children.put_array(array);
+    let mut changed = false;
+    for r in results {
+        changed |= r?;
     }
-    Some(MemNode::Branch {
-        children: Children::from_array(array),
-        value,
-    })
+    Ok(changed)
+}
+
+/// Builds a branch's children on all threads. Kept out of line so that its
+/// 16-slot array is not in the frame of every level of a deep recursion.
+#[inline(never)]
+fn build_children_par(rest: &[Op<'_>], bounds: &[usize; 17], depth: usize) -> Children {
+    let mut array: [Option<Slot>; 16] = Default::default();
+    array.par_iter_mut().enumerate().for_each(|(i, cell)| {
+        *cell = build_inserts(&rest[bounds[i]..bounds[i + 1]], depth + 1).map(Slot::dirty)
+    });
+    Children::from_array(array)
 }
 
 /// The reference of the subtree built at `depth` from sorted unique inserts.

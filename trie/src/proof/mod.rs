@@ -56,6 +56,9 @@ pub enum ProofError {
     /// A range entry has an empty value (empty values are never stored).
     #[error("range entry {0} has an empty value")]
     EmptyValue(usize),
+    /// A range bound or entry key is longer than [`crate::MAX_KEY_LEN`].
+    #[error("range key {0} is longer than the {max} bytes allowed", max = crate::MAX_KEY_LEN)]
+    KeyTooLong(usize),
     /// The range's end is before its start.
     #[error("the range's end is before its start")]
     BadRange,

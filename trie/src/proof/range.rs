@@ -96,6 +96,11 @@ pub fn prove_range<S: NodeStore>(
     if end.is_some_and(|e| e < start) {
         return Err(TrieError::InvalidRange);
     }
+    for key in std::iter::once(start).chain(end) {
+        if key.len() > crate::MAX_KEY_LEN {
+            return Err(TrieError::KeyTooLong(key.len()));
+        }
+    }
     let max_entries = max_entries.max(1);
     let trie = TrieMut::open(store, root)?;
     let mut entries = Vec::new();
@@ -191,6 +196,12 @@ fn collect<S: NodeStore>(
 pub fn verify_range(root: H256, proof: &RangeProof) -> Result<(), ProofError> {
     if proof.end.as_ref().is_some_and(|e| e < &proof.start) {
         return Err(ProofError::BadRange);
+    }
+    let keys = std::iter::once(&proof.start)
+        .chain(&proof.end)
+        .chain(proof.entries.iter().map(|(k, _)| k));
+    if let Some(n) = keys.map(Vec::len).find(|n| *n > crate::MAX_KEY_LEN) {
+        return Err(ProofError::KeyTooLong(n));
     }
     for (i, (k, v)) in proof.entries.iter().enumerate() {
         if v.is_empty() {
