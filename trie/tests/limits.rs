@@ -26,7 +26,7 @@ fn deepest_trie_works_end_to_end() {
             let mut t = TrieMut::open(&store, c.root).unwrap();
             let deepest = vec![b'a'; MAX_KEY_LEN];
             assert_eq!(t.get(&deepest).unwrap(), Some(vec![MAX_KEY_LEN as u8; 40]));
-            t.remove(&vec![b'a'; MAX_KEY_LEN / 2]).unwrap();
+            t.remove(&[b'a'; MAX_KEY_LEN / 2]).unwrap();
             t.insert(&deepest, b"new").unwrap();
             let c2 = t.commit().unwrap();
             assert_eq!(t.iter().count(), MAX_KEY_LEN - 1);
