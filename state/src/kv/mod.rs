@@ -1,0 +1,121 @@
+//! The stateless key-value layer: columns, atomic write batches, ordered
+//! prefix iteration. Backends: [`MemoryKv`] (tests) and [`RocksKv`] (RocksDB).
+
+mod memory;
+mod rocks;
+
+pub use memory::MemoryKv;
+pub use rocks::{RocksConfig, RocksKv};
+
+/// Key-value pairs in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// The columns svm keeps apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    /// Trie nodes by keccak256 hash.
+    Nodes,
+    /// Contract code by code hash.
+    Code,
+    /// Metadata: the head root and the list of committed roots.
+    Meta,
+}
+
+impl Column {
+    /// Every column, in storage order.
+    pub const ALL: [Column; 3] = [Column::Nodes, Column::Code, Column::Meta];
+
+    /// The column's number in the database.
+    pub fn index(self) -> u32 {
+        match self {
+            Column::Nodes => 0,
+            Column::Code => 1,
+            Column::Meta => 2,
+        }
+    }
+}
+
+/// A failure of the storage below.
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    /// The database could not be opened.
+    #[error("cannot open the database at {path}: {source}")]
+    Open {
+        /// Where.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A read or write failed.
+    #[error("database i/o failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One change in a write batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Set a key.
+    Put(Column, Vec<u8>, Vec<u8>),
+    /// Delete a key.
+    Delete(Column, Vec<u8>),
+}
+
+/// Changes applied all together or not at all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteBatch {
+    changes: Vec<Change>,
+}
+
+impl WriteBatch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` in `column`.
+    pub fn put(&mut self, column: Column, key: &[u8], value: &[u8]) {
+        self.changes
+            .push(Change::Put(column, key.to_vec(), value.to_vec()));
+    }
+
+    /// Deletes `key` from `column`.
+    pub fn delete(&mut self, column: Column, key: &[u8]) {
+        self.changes.push(Change::Delete(column, key.to_vec()));
+    }
+
+    /// Adds every node of a trie commit to [`Column::Nodes`].
+    pub fn put_nodes(&mut self, nodes: &svm_trie::NodeSet) {
+        self.changes.reserve(nodes.len());
+        for (h, n) in nodes {
+            self.put(Column::Nodes, h.as_bytes(), n);
+        }
+    }
+
+    /// The changes, in order.
+    pub fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+
+    /// Number of changes.
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    /// Whether the batch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// A column-oriented key-value store.
+pub trait KvStore: Send + Sync {
+    /// The value of `key` in `column`.
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
+
+    /// Applies every change of `batch` atomically: after a crash, either all
+    /// of them are visible or none.
+    fn write(&self, batch: WriteBatch) -> Result<(), KvError>;
+
+    /// Every entry of `column` whose key starts with `prefix`, in key order.
+    fn iter_prefix(&self, column: Column, prefix: &[u8]) -> Result<Entries, KvError>;
+}

@@ -1,0 +1,281 @@
+//! Storage layouts: a contract's variables (their sizes, in order) packed into
+//! fixed-size pages. The layout travels in the contract's code (a wasm custom
+//! section), so the code hash commits to it. Packing rule and encoding:
+//! `docs/FORMATS.md`.
+
+/// The name of the wasm custom section that holds a layout.
+pub const SECTION_NAME: &str = "svm-layout";
+/// The page size when a layout does not choose one.
+pub const DEFAULT_PAGE_SIZE: u32 = 4096;
+/// The smallest page size a layout may choose.
+pub const MIN_PAGE_SIZE: u32 = 32;
+/// The largest page size a layout may choose.
+pub const MAX_PAGE_SIZE: u32 = 1 << 16;
+/// The most variables a layout may declare.
+pub const MAX_VARIABLES: usize = 1 << 16;
+/// The most pages a layout may span.
+pub const MAX_PAGES: u64 = 1 << 20;
+
+/// Why a layout is refused, or a variable not found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    /// The page size is outside the allowed range.
+    #[error("page size {0} is outside {MIN_PAGE_SIZE}..={MAX_PAGE_SIZE}")]
+    PageSize(u32),
+    /// A variable has size zero.
+    #[error("variable {0} has size zero")]
+    EmptyVariable(usize),
+    /// Too many variables.
+    #[error("{0} variables is more than the {MAX_VARIABLES} allowed")]
+    TooManyVariables(usize),
+    /// The variables need more pages than allowed.
+    #[error("the layout needs more than {MAX_PAGES} pages")]
+    TooManyPages,
+    /// The encoded layout is malformed.
+    #[error("malformed layout section: {0}")]
+    Malformed(&'static str),
+    /// No variable with this index.
+    #[error("variable {index} is outside the layout's {count} variables")]
+    NoSuchVariable {
+        /// The index asked for.
+        index: usize,
+        /// How many variables the layout has.
+        count: usize,
+    },
+}
+
+/// Where a variable lives: its first page, its offset in that page and its
+/// length (a variable longer than a page continues on the following pages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slice {
+    /// Index of the first page.
+    pub page: u32,
+    /// Offset in the first page.
+    pub offset: u32,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+/// A contract's storage layout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    page_size: u32,
+    slices: Vec<Slice>,
+    pages: u64,
+}
+
+impl Layout {
+    /// Packs variables of the given sizes into pages of `page_size` bytes:
+    /// in order, each variable that fits in a page goes at the next offset of
+    /// the current page, or at the start of the next page if it would straddle
+    /// two; a variable longer than a page starts on a fresh page and the next
+    /// variable starts on the page after its last.
+    pub fn new(page_size: u32, sizes: &[u32]) -> Result<Self, LayoutError> {
+        if !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(LayoutError::PageSize(page_size));
+        }
+        if sizes.len() > MAX_VARIABLES {
+            return Err(LayoutError::TooManyVariables(sizes.len()));
+        }
+        let ps = u64::from(page_size);
+        let (mut page, mut offset) = (0u64, 0u64);
+        let mut slices = Vec::with_capacity(sizes.len());
+        for (i, &size) in sizes.iter().enumerate() {
+            let size = u64::from(size);
+            if size == 0 {
+                return Err(LayoutError::EmptyVariable(i));
+            }
+            if size <= ps {
+                if offset + size > ps {
+                    page += 1;
+                    offset = 0;
+                }
+                slices.push((page, offset, size));
+                offset += size;
+            } else {
+                if offset > 0 {
+                    page += 1;
+                }
+                slices.push((page, 0, size));
+                page += size.div_ceil(ps);
+                offset = 0;
+            }
+            if page >= MAX_PAGES {
+                return Err(LayoutError::TooManyPages);
+            }
+        }
+        let pages = if offset > 0 { page + 1 } else { page };
+        let slices = slices
+            .into_iter()
+            .map(|(page, offset, len)| Slice {
+                page: page as u32,
+                offset: offset as u32,
+                len: len as u32,
+            })
+            .collect();
+        Ok(Layout {
+            page_size,
+            slices,
+            pages,
+        })
+    }
+
+    /// Bytes per page.
+    pub fn page_size(&self) -> u32 {
+        self.page_size
+    }
+
+    /// Number of variables.
+    pub fn len(&self) -> usize {
+        self.slices.len()
+    }
+
+    /// Whether the layout declares no variable.
+    pub fn is_empty(&self) -> bool {
+        self.slices.is_empty()
+    }
+
+    /// Number of pages the variables span.
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+
+    /// Where variable `index` lives.
+    pub fn slice(&self, index: usize) -> Result<Slice, LayoutError> {
+        self.slices
+            .get(index)
+            .copied()
+            .ok_or(LayoutError::NoSuchVariable {
+                index,
+                count: self.slices.len(),
+            })
+    }
+
+    /// The custom-section payload: LEB128 `page_size`, LEB128 count, then each
+    /// size as LEB128.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        leb128(&mut out, self.page_size);
+        leb128(&mut out, self.slices.len() as u32);
+        for s in &self.slices {
+            leb128(&mut out, s.len);
+        }
+        out
+    }
+
+    /// Reads a custom-section payload (canonical LEB128, no trailing bytes).
+    pub fn decode(bytes: &[u8]) -> Result<Self, LayoutError> {
+        let mut rest = bytes;
+        let page_size = read_leb128(&mut rest)?;
+        let count = read_leb128(&mut rest)? as usize;
+        if count > MAX_VARIABLES {
+            return Err(LayoutError::TooManyVariables(count));
+        }
+        let sizes = (0..count)
+            .map(|_| read_leb128(&mut rest))
+            .collect::<Result<Vec<u32>, _>>()?;
+        if !rest.is_empty() {
+            return Err(LayoutError::Malformed("trailing bytes"));
+        }
+        Self::new(page_size, &sizes)
+    }
+}
+
+fn leb128(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn read_leb128(bytes: &mut &[u8]) -> Result<u32, LayoutError> {
+    let mut v: u64 = 0;
+    for i in 0..5 {
+        let (&b, rest) = bytes
+            .split_first()
+            .ok_or(LayoutError::Malformed("truncated number"))?;
+        *bytes = rest;
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            if i > 0 && b == 0 {
+                return Err(LayoutError::Malformed("number not in its shortest form"));
+            }
+            return u32::try_from(v).map_err(|_| LayoutError::Malformed("number over 32 bits"));
+        }
+    }
+    Err(LayoutError::Malformed("number over 32 bits"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quickcheck::{QuickCheck, TestResult};
+
+    #[test]
+    fn packing_rule() {
+        let l = Layout::new(32, &[8, 20, 8, 40, 4, 32]).unwrap();
+        let at = |i| {
+            let s = l.slice(i).unwrap();
+            (s.page, s.offset, s.len)
+        };
+        assert_eq!(at(0), (0, 0, 8));
+        assert_eq!(at(1), (0, 8, 20));
+        assert_eq!(at(2), (1, 0, 8)); // would straddle pages 0 and 1
+        assert_eq!(at(3), (2, 0, 40)); // longer than a page: fresh page, spans 2..=3
+        assert_eq!(at(4), (4, 0, 4));
+        assert_eq!(at(5), (5, 0, 32));
+        assert_eq!(l.pages(), 6);
+        assert_eq!(
+            l.slice(6),
+            Err(LayoutError::NoSuchVariable { index: 6, count: 6 })
+        );
+    }
+
+    #[test]
+    fn refuses_bad_layouts() {
+        assert_eq!(Layout::new(16, &[1]), Err(LayoutError::PageSize(16)));
+        assert_eq!(
+            Layout::new(4096, &[4, 0]),
+            Err(LayoutError::EmptyVariable(1))
+        );
+        assert_eq!(Layout::new(32, &[u32::MAX]), Err(LayoutError::TooManyPages));
+        assert!(Layout::decode(&[0x80]).is_err());
+        assert!(
+            Layout::decode(&[0x80, 0x20, 0]).is_ok_and(|l| l.page_size() == 4096 && l.is_empty())
+        );
+        assert!(Layout::decode(&[0x80, 0x80, 0x00, 0]).is_err()); // not shortest
+        assert!(Layout::decode(&[0x80, 0x20, 1, 4, 9]).is_err()); // trailing byte
+    }
+
+    #[test]
+    fn variables_fit_their_pages_and_never_overlap() {
+        fn prop(page: u16, sizes: Vec<u16>) -> TestResult {
+            let page = u32::from(page).clamp(MIN_PAGE_SIZE, MAX_PAGE_SIZE);
+            let sizes: Vec<u32> = sizes.iter().map(|s| u32::from(*s % 9000) + 1).collect();
+            let l = Layout::new(page, &sizes).unwrap();
+            let mut end = 0u64;
+            for i in 0..l.len() {
+                let s = l.slice(i).unwrap();
+                let start = u64::from(s.page) * u64::from(page) + u64::from(s.offset);
+                assert!(start >= end, "variables overlap");
+                if s.len <= page {
+                    assert!(s.offset + s.len <= page, "a small variable straddles pages");
+                } else {
+                    assert_eq!(s.offset, 0);
+                }
+                end = start + u64::from(s.len);
+            }
+            assert!(end <= l.pages() * u64::from(page));
+            assert_eq!(Layout::decode(&l.encode()).unwrap(), l);
+            TestResult::passed()
+        }
+        QuickCheck::new()
+            .tests(500)
+            .quickcheck(prop as fn(u16, Vec<u16>) -> TestResult);
+    }
+}
