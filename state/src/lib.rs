@@ -5,7 +5,7 @@
 //!   memory ([`kv::MemoryKv`]) or RocksDB ([`kv::RocksKv`]).
 //! - [`NodeDb`]: the trie node store of a key-value store, with a cache bounded
 //!   in bytes.
-//! - [`Account`]: world-trie accounts in Ethereum's encoding.
+//! - [`World`]: the world trie of [`Account`]s (Ethereum's encoding and keys).
 //! - [`layout`]: contracts' storage layouts, packed into pages.
 //! - [`page`]: how pages are keyed and stored in a contract's storage trie.
 
@@ -16,6 +16,8 @@ pub mod kv;
 pub mod layout;
 mod nodes;
 pub mod page;
+mod world;
 
 pub use account::{Account, AccountError, EMPTY_CODE_HASH};
 pub use nodes::{CacheStats, NodeDb};
+pub use world::{Address, World, WorldError, account_key};
