@@ -1,0 +1,81 @@
+//! Code by hash and the storage layout in its custom section.
+
+use svm_state::code::{CodeError, get_code, layout_of, put_code};
+use svm_state::kv::{Column, KvStore, MemoryKv, WriteBatch};
+use svm_state::layout::{Layout, SECTION_NAME};
+
+fn leb(mut v: usize, out: &mut Vec<u8>) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// An empty wasm module with the given custom sections.
+fn module(sections: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut m = b"\0asm\x01\0\0\0".to_vec();
+    for (name, payload) in sections {
+        let mut body = Vec::new();
+        leb(name.len(), &mut body);
+        body.extend_from_slice(name.as_bytes());
+        body.extend_from_slice(payload);
+        m.push(0);
+        leb(body.len(), &mut m);
+        m.extend(body);
+    }
+    m
+}
+
+#[test]
+fn layout_comes_from_the_custom_section() {
+    let layout = Layout::new(4096, &[32, 8, 5000]).unwrap();
+    let code = module(&[("name", vec![0]), (SECTION_NAME, layout.encode())]);
+    assert_eq!(layout_of(&code).unwrap(), layout);
+}
+
+#[test]
+fn bad_modules_are_refused_with_the_reason() {
+    let layout = Layout::new(64, &[1]).unwrap().encode();
+    assert!(matches!(layout_of(&module(&[])), Err(CodeError::NoLayout)));
+    assert!(matches!(
+        layout_of(&module(&[
+            (SECTION_NAME, layout.clone()),
+            (SECTION_NAME, layout)
+        ])),
+        Err(CodeError::DuplicateLayout)
+    ));
+    assert!(matches!(
+        layout_of(b"not wasm at all"),
+        Err(CodeError::NotWasm(_))
+    ));
+    assert!(matches!(
+        layout_of(&module(&[(SECTION_NAME, vec![0x10])])),
+        Err(CodeError::Layout(_))
+    ));
+    let mut truncated = module(&[(SECTION_NAME, Layout::new(64, &[1]).unwrap().encode())]);
+    truncated.pop();
+    assert!(layout_of(&truncated).is_err());
+}
+
+#[test]
+fn code_is_stored_by_hash_and_checked_on_read() {
+    let kv = MemoryKv::new();
+    let code = module(&[(SECTION_NAME, Layout::new(64, &[1]).unwrap().encode())]);
+    let mut batch = WriteBatch::new();
+    let hash = put_code(&mut batch, &code);
+    kv.write(batch).unwrap();
+    assert_eq!(get_code(&kv, &hash).unwrap(), Some(code.clone()));
+    assert_eq!(get_code(&kv, &svm_trie::H256::zero()).unwrap(), None);
+    // A flipped byte in storage is detected.
+    let mut bad = code;
+    bad[9] ^= 1;
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Code, hash.as_bytes(), &bad);
+    kv.write(batch).unwrap();
+    assert!(matches!(get_code(&kv, &hash), Err(CodeError::Corrupt(h)) if h == hash));
+}
