@@ -22,6 +22,24 @@ pub(crate) fn key_nibbles(key: &[u8], from: usize, to: usize) -> Box<[u8]> {
     (from..to).map(|i| key_nibble(key, i)).collect()
 }
 
+/// Whether `key` continues at nibble `depth` with the `len` nibbles `at(0)`,
+/// `at(1)`, … (a path in whatever form it is held).
+#[inline]
+pub(crate) fn continues_with(
+    key: &[u8],
+    depth: usize,
+    len: usize,
+    at: impl Fn(usize) -> u8,
+) -> bool {
+    depth + len <= key_len(key) && (0..len).all(|i| key_nibble(key, depth + i) == at(i))
+}
+
+/// Whether `key` continues with the nibbles `path` at nibble `depth`.
+#[inline]
+pub(crate) fn has_path(key: &[u8], depth: usize, path: &[u8]) -> bool {
+    continues_with(key, depth, path.len(), |i| path[i])
+}
+
 /// Unpacks a byte string into its nibbles.
 pub(crate) fn unpack(key: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(key.len() * 2);

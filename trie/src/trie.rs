@@ -1,10 +1,10 @@
 //! The mutable trie: reads, batched updates and commit.
 
 use crate::batch::{Op, SortedOps};
-use crate::nibbles::{key_len, key_nibble};
+use crate::nibbles::{has_path, key_len, key_nibble};
 use crate::node::{MemNode, Slot, hash_root, load, resolve};
 use crate::par::par_depth;
-use crate::update::{apply_slot, build, has_path};
+use crate::update::{apply_slot, build};
 use crate::{EMPTY_ROOT, H256, NodeSet, NodeStore, TrieError, TrieIter};
 
 /// What a commit produced.

@@ -6,20 +6,10 @@ use rayon::prelude::*;
 use crate::batch::Op;
 use crate::codec::ChildRef;
 use crate::leaf::Leaf;
-use crate::nibbles::{key_len, key_nibble, key_nibbles, pack};
+use crate::nibbles::{has_path, key_len, key_nibble, key_nibbles, pack};
 use crate::node::{Children, MemNode, Slot, hash_slot, resolve};
 use crate::par::{PAR_OPS, parallel};
 use crate::{NodeSet, NodeStore, TrieError};
-
-/// Whether `key` continues with `path` at nibble `depth`.
-#[inline]
-pub(crate) fn has_path(key: &[u8], depth: usize, path: &[u8]) -> bool {
-    depth + path.len() <= key_len(key)
-        && path
-            .iter()
-            .enumerate()
-            .all(|(i, n)| key_nibble(key, depth + i) == *n)
-}
 
 type Applied = Result<(Option<Slot>, bool), TrieError>;
 

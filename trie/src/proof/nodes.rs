@@ -3,14 +3,13 @@
 use std::collections::HashMap;
 
 use crate::codec::{ChildView, NodeView, decode_node};
-use crate::nibbles::{key_len, key_nibble};
+use crate::nibbles::{continues_with, key_len, key_nibble};
 use crate::proof::ProofError;
 use crate::{H256, HexPrefix, NodeStore, TrieError, hash};
 
 /// Whether `key` continues with `path` at nibble `depth`.
 pub(super) fn has_path(key: &[u8], depth: usize, path: &HexPrefix<'_>) -> bool {
-    depth + path.len() <= key_len(key)
-        && (0..path.len()).all(|i| key_nibble(key, depth + i) == path.at(i))
+    continues_with(key, depth, path.len(), |i| path.at(i))
 }
 
 /// A walk's result: the value (or `None`) and the hashed nodes it fetched.

@@ -13,7 +13,7 @@ use super::ProofError;
 use super::nodes::{ProofNodes, corrupt, fetch_stored, view_of};
 use crate::batch::Op;
 use crate::codec::{ChildRef, ChildView, NodeView, encode_branch, encode_extension};
-use crate::nibbles::{key_len, key_nibble, pack, unpack};
+use crate::nibbles::{has_path, key_len, key_nibble, pack, unpack};
 use crate::update::subtree_ref;
 use crate::{EMPTY_ROOT, H256, NodeStore, TrieError, TrieMut, hash};
 
@@ -296,13 +296,7 @@ fn rebuild(
         }
         NodeView::Extension { path, child } => {
             let nibbles = path.to_nibbles();
-            let through = |op: &Op<'_>| {
-                depth + nibbles.len() <= key_len(op.key)
-                    && nibbles
-                        .iter()
-                        .enumerate()
-                        .all(|(i, n)| key_nibble(op.key, depth + i) == *n)
-            };
+            let through = |op: &Op<'_>| has_path(op.key, depth, &nibbles);
             if !ops.iter().all(through) {
                 // Entries the extension's path rules out: the claim is false.
                 return Ok(subtree_ref(ops, depth));
