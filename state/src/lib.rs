@@ -1,6 +1,11 @@
 //! svm-state: contract storage of svm, mapped onto Merkle-Patricia tries and
 //! persisted through a key-value layer (RocksDB by default).
 //!
+//! - [`StateDb`]: the database — head, committed roots, sessions.
+//! - [`Session`]: the state at one root with pending changes: accounts,
+//!   contract variables (slices) over a page cache, nested checkpoints, and
+//!   the commit that writes everything in one atomic batch.
+//! - [`check`]: walks a committed state and verifies every node.
 //! - [`kv`]: columns, atomic write batches and ordered prefix iteration, over
 //!   memory ([`kv::MemoryKv`]) or RocksDB ([`kv::RocksKv`]).
 //! - [`NodeDb`]: the trie node store of a key-value store, with a cache bounded
@@ -9,17 +14,49 @@
 //! - [`code`]: contract code by hash, and the layout it carries.
 //! - [`layout`]: contracts' storage layouts, packed into pages.
 //! - [`page`]: how pages are keyed and stored in a contract's storage trie.
+//!
+//! ```
+//! use svm_state::{StateConfig, StateDb, kv::MemoryKv, layout::Layout};
+//!
+//! let db = StateDb::open(MemoryKv::new(), &StateConfig::default())?;
+//! // A module declaring two variables of 8 and 32 bytes.
+//! let mut code = b"\0asm\x01\0\0\0".to_vec();
+//! let payload = Layout::new(4096, &[8, 32])?.encode();
+//! let name = svm_state::layout::SECTION_NAME.as_bytes();
+//! code.extend([0u8, (1 + name.len() + payload.len()) as u8, name.len() as u8]);
+//! code.extend(name);
+//! code.extend(&payload);
+//!
+//! let contract = svm_state::Address::repeat_byte(0xc0);
+//! let mut s = db.begin()?;
+//! s.create_contract(&contract, &code, 0u64.into())?;
+//! s.write_slice(&contract, 1, &[7; 32])?;
+//! let out = s.commit()?;
+//! assert_eq!(db.head(), out.head);
+//! assert_eq!(db.at(out.head.root)?.slice(&contract, 1)?, &[7; 32]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod account;
+pub mod check;
 pub mod code;
+mod contract;
+mod db;
+mod error;
 pub mod kv;
 pub mod layout;
+mod meta;
 mod nodes;
 pub mod page;
+mod session;
 mod world;
 
 pub use account::{Account, AccountError, EMPTY_CODE_HASH};
+pub use db::{StateConfig, StateDb};
+pub use error::StateError;
+pub use meta::Head;
 pub use nodes::{CacheStats, NodeDb};
+pub use session::{CommitOutput, Session, SessionStats};
 pub use world::{Address, World, WorldError, account_key};

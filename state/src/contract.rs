@@ -1,0 +1,237 @@
+//! One contract's storage during a session: the page cache (pages as loaded
+//! from its storage trie, each at most once) and the slice cache (variables
+//! read or written, the written ones marked dirty). Dirty slices reach the
+//! pages, and the pages the trie, only when the session commits.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use primitive_types::H256;
+use svm_trie::{Commit, NodeStore, TrieMut};
+
+use crate::layout::{Layout, Slice};
+use crate::page::{expand, page_key, trimmed};
+use crate::{Address, StateError};
+
+/// A variable's bytes in the slice cache.
+#[derive(Clone, Debug)]
+pub(crate) struct Cached {
+    bytes: Box<[u8]>,
+    dirty: bool,
+}
+
+/// A contract's caches over its storage trie.
+#[derive(Debug)]
+pub(crate) struct Contract<S> {
+    address: Address,
+    layout: Arc<Layout>,
+    root: H256,
+    trie: Option<TrieMut<S>>,
+    pages: HashMap<u32, Box<[u8]>>,
+    slices: HashMap<u32, Cached>,
+    dirty: usize,
+    page_loads: u64,
+}
+
+impl<S: NodeStore + Clone> Contract<S> {
+    /// The caches of a contract whose storage trie has root `root`.
+    pub(crate) fn new(address: Address, layout: Arc<Layout>, root: H256) -> Self {
+        Contract {
+            address,
+            layout,
+            root,
+            trie: None,
+            pages: HashMap::new(),
+            slices: HashMap::new(),
+            dirty: 0,
+            page_loads: 0,
+        }
+    }
+
+    /// The contract's layout.
+    pub(crate) fn layout(&self) -> &Arc<Layout> {
+        &self.layout
+    }
+
+    /// Whether a variable was written since the session began.
+    pub(crate) fn is_dirty(&self) -> bool {
+        self.dirty > 0
+    }
+
+    /// Pages read from the storage trie so far.
+    pub(crate) fn page_loads(&self) -> u64 {
+        self.page_loads
+    }
+
+    fn where_is(&self, index: u32) -> Result<Slice, StateError> {
+        self.layout
+            .slice(index as usize)
+            .map_err(|source| StateError::NoSuchVariable {
+                address: self.address,
+                source,
+            })
+    }
+
+    /// Loads page `index` into the page cache (once).
+    fn load_page(&mut self, store: &S, index: u32) -> Result<(), StateError> {
+        if self.pages.contains_key(&index) {
+            return Ok(());
+        }
+        let trie = match &mut self.trie {
+            Some(t) => t,
+            None => self.trie.insert(TrieMut::open(store.clone(), self.root)?),
+        };
+        let stored = trie.get(&page_key(index))?;
+        let page =
+            expand(stored.as_deref(), self.layout.page_size() as usize).map_err(|source| {
+                StateError::CorruptPage {
+                    address: self.address,
+                    index,
+                    source,
+                }
+            })?;
+        self.page_loads += 1;
+        self.pages.insert(index, page.into_boxed_slice());
+        Ok(())
+    }
+
+    /// The pages a slice covers, as (page, offset in page, range in slice).
+    fn pieces(&self, s: Slice) -> impl Iterator<Item = (u32, usize, std::ops::Range<usize>)> {
+        let ps = self.layout.page_size() as usize;
+        let (first, offset, len) = (s.page, s.offset as usize, s.len as usize);
+        let mut done = 0usize;
+        std::iter::from_fn(move || {
+            if done == len {
+                return None;
+            }
+            let at = offset + done;
+            let page = first + (at / ps) as u32;
+            let in_page = at % ps;
+            let n = (ps - in_page).min(len - done);
+            let piece = (page, in_page, done..done + n);
+            done += n;
+            Some(piece)
+        })
+    }
+
+    /// The current bytes of variable `index`.
+    pub(crate) fn slice(&mut self, store: &S, index: u32) -> Result<&[u8], StateError> {
+        if !self.slices.contains_key(&index) {
+            let s = self.where_is(index)?;
+            let mut bytes = vec![0u8; s.len as usize];
+            for (page, at, range) in self.pieces(s).collect::<Vec<_>>() {
+                self.load_page(store, page)?;
+                let p = &self.pages[&page];
+                bytes[range.clone()].copy_from_slice(&p[at..at + range.len()]);
+            }
+            let cached = Cached {
+                bytes: bytes.into_boxed_slice(),
+                dirty: false,
+            };
+            self.slices.insert(index, cached);
+        }
+        Ok(&self.slices[&index].bytes)
+    }
+
+    /// Sets variable `index` to `bytes` (exactly its length) and returns the
+    /// slice cache's previous entry, for undo.
+    pub(crate) fn write(&mut self, index: u32, bytes: &[u8]) -> Result<Option<Cached>, StateError> {
+        let s = self.where_is(index)?;
+        if bytes.len() != s.len as usize {
+            return Err(StateError::SliceLength {
+                address: self.address,
+                index,
+                expected: s.len,
+                got: bytes.len(),
+            });
+        }
+        let new = Cached {
+            bytes: bytes.into(),
+            dirty: true,
+        };
+        self.dirty += 1;
+        let prev = self.slices.insert(index, new);
+        if prev.as_ref().is_some_and(|c| c.dirty) {
+            self.dirty -= 1;
+        }
+        Ok(prev)
+    }
+
+    /// Puts back a slice cache entry that [`Contract::write`] replaced.
+    pub(crate) fn restore(&mut self, index: u32, prev: Option<Cached>) {
+        let now_dirty = prev.as_ref().is_some_and(|c| c.dirty);
+        let replaced = match prev {
+            Some(c) => self.slices.insert(index, c),
+            None => self.slices.remove(&index),
+        };
+        if replaced.is_some_and(|c| c.dirty) {
+            self.dirty -= 1;
+        }
+        if now_dirty {
+            self.dirty += 1;
+        }
+    }
+
+    /// Page `index` as it stands, with the dirty slices written into it.
+    pub(crate) fn page(&mut self, store: &S, index: u32) -> Result<Vec<u8>, StateError> {
+        if u64::from(index) >= self.layout.pages() {
+            return Err(StateError::NoSuchPage {
+                address: self.address,
+                index,
+                pages: self.layout.pages(),
+            });
+        }
+        self.load_page(store, index)?;
+        let mut page = self.pages[&index].to_vec();
+        for (&var, c) in self.slices.iter().filter(|(_, c)| c.dirty) {
+            let s = self.where_is(var)?;
+            for (p, at, range) in self.pieces(s) {
+                if p == index {
+                    page[at..at + range.len()].copy_from_slice(&c.bytes[range]);
+                }
+            }
+        }
+        Ok(page)
+    }
+
+    /// Writes the dirty slices into their pages and the changed pages into the
+    /// storage trie, and commits it: the new storage root and nodes.
+    pub(crate) fn flush(&mut self, store: &S) -> Result<Commit, StateError> {
+        let mut dirty: Vec<(u32, Box<[u8]>)> = self
+            .slices
+            .iter()
+            .filter(|(_, c)| c.dirty)
+            .map(|(&i, c)| (i, c.bytes.clone()))
+            .collect();
+        dirty.sort_unstable_by_key(|(i, _)| *i);
+        let mut touched = Vec::new();
+        for (var, bytes) in &dirty {
+            let s = self.where_is(*var)?;
+            for (p, at, range) in self.pieces(s).collect::<Vec<_>>() {
+                self.load_page(store, p)?;
+                if let Some(page) = self.pages.get_mut(&p) {
+                    page[at..at + range.len()].copy_from_slice(&bytes[range]);
+                }
+                touched.push(p);
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        let updates: Vec<([u8; 4], &[u8])> = touched
+            .iter()
+            .map(|p| (page_key(*p), trimmed(&self.pages[p])))
+            .collect();
+        let trie = match &mut self.trie {
+            Some(t) => t,
+            None => self.trie.insert(TrieMut::open(store.clone(), self.root)?),
+        };
+        trie.apply(updates)?;
+        let commit = trie.commit()?;
+        for c in self.slices.values_mut() {
+            c.dirty = false;
+        }
+        self.dirty = 0;
+        self.root = commit.root;
+        Ok(commit)
+    }
+}

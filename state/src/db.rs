@@ -1,0 +1,160 @@
+//! The state database: world state and contract storage over a key-value
+//! store, with the head and the list of committed roots.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use lru::LruCache;
+use primitive_types::H256;
+use svm_trie::{NodeStore, StoreError};
+
+use crate::code::{get_code, layout_of};
+use crate::kv::{KvStore, RocksConfig, RocksKv};
+use crate::layout::Layout;
+use crate::meta::{self, Head};
+use crate::{CacheStats, NodeDb, Session, StateError};
+
+/// How to open a [`StateDb`].
+#[derive(Clone, Debug)]
+pub struct StateConfig {
+    /// Bytes of trie node encodings kept in the node cache.
+    pub node_cache_bytes: usize,
+    /// Storage layouts kept decoded, by code hash.
+    pub layout_cache_entries: usize,
+    /// RocksDB settings (when opened on a path).
+    pub rocks: RocksConfig,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            node_cache_bytes: 256 << 20,
+            layout_cache_entries: 4096,
+            rocks: RocksConfig::default(),
+        }
+    }
+}
+
+/// What sessions of one database share.
+pub(crate) struct Shared<K> {
+    pub(crate) nodes: NodeDb<K>,
+    pub(crate) head: Mutex<Head>,
+    layouts: Mutex<LruCache<H256, Arc<Layout>>>,
+}
+
+impl<K: KvStore> NodeStore for Shared<K> {
+    fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
+        self.nodes.node(hash)
+    }
+}
+
+impl<K: KvStore> Shared<K> {
+    /// The head, locked: commits hold it from their staleness check to the
+    /// write, so there is one writer at a time.
+    pub(crate) fn head(&self) -> MutexGuard<'_, Head> {
+        // The head is replaced only after a successful write, in one
+        // assignment: a panic elsewhere cannot leave it half-set.
+        self.head.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The layout declared by the stored code `hash`.
+    pub(crate) fn layout(&self, hash: &H256) -> Result<Arc<Layout>, StateError> {
+        let mut cache = self.layouts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = cache.get(hash) {
+            return Ok(l.clone());
+        }
+        drop(cache);
+        let code = get_code(self.nodes.kv(), hash)?.ok_or(StateError::MissingCode(*hash))?;
+        let layout = Arc::new(layout_of(&code)?);
+        let mut cache = self.layouts.lock().unwrap_or_else(|e| e.into_inner());
+        cache.put(*hash, layout.clone());
+        Ok(layout)
+    }
+}
+
+/// World state and contract storage over a [`KvStore`]: sessions read any
+/// committed root and write on top of the head; a commit is one atomic
+/// write batch. Nothing is ever deleted (archive mode): every committed root
+/// stays readable.
+pub struct StateDb<K> {
+    shared: Arc<Shared<K>>,
+}
+
+impl<K: KvStore> std::fmt::Debug for StateDb<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StateDb(head {:?})", *self.shared.head())
+    }
+}
+
+impl StateDb<RocksKv> {
+    /// Opens (creating if needed) the RocksDB database in directory `path`,
+    /// resuming at its last committed head.
+    pub fn open_rocks(path: &Path, config: &StateConfig) -> Result<Self, StateError> {
+        Self::open(RocksKv::open(path, &config.rocks)?, config)
+    }
+}
+
+impl<K: KvStore> StateDb<K> {
+    /// Opens the state in `kv`, resuming at its last committed head (the
+    /// empty world in a new store).
+    pub fn open(kv: K, config: &StateConfig) -> Result<Self, StateError> {
+        let head = meta::read_head(&kv)?;
+        let entries = std::num::NonZeroUsize::new(config.layout_cache_entries)
+            .unwrap_or(std::num::NonZeroUsize::MIN);
+        Ok(StateDb {
+            shared: Arc::new(Shared {
+                nodes: NodeDb::new(kv, config.node_cache_bytes),
+                head: Mutex::new(head),
+                layouts: Mutex::new(LruCache::new(entries)),
+            }),
+        })
+    }
+
+    /// The last committed state.
+    pub fn head(&self) -> Head {
+        *self.shared.head()
+    }
+
+    /// The root committed at sequence number `seq` (0: the empty world).
+    pub fn root_at(&self, seq: u64) -> Result<Option<H256>, StateError> {
+        meta::root_at(self.shared.nodes.kv(), seq)
+    }
+
+    /// The first sequence number that committed `root`, if any did.
+    pub fn seq_of(&self, root: &H256) -> Result<Option<u64>, StateError> {
+        meta::seq_of(self.shared.nodes.kv(), root)
+    }
+
+    /// A session on the head: reads, writes, checkpoints, then
+    /// [`Session::commit`] (or drop it to discard every change).
+    pub fn begin(&self) -> Result<Session<K>, StateError> {
+        let head = self.head();
+        Session::new(self.shared.clone(), head, true)
+    }
+
+    /// A read-only session on any committed root.
+    pub fn at(&self, root: H256) -> Result<Session<K>, StateError> {
+        let seq = self.seq_of(&root)?.ok_or(StateError::UnknownRoot(root))?;
+        Session::new(self.shared.clone(), Head { seq, root }, false)
+    }
+
+    /// Stored code by hash (checked against the hash).
+    pub fn code(&self, hash: &H256) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(get_code(self.shared.nodes.kv(), hash)?)
+    }
+
+    /// The key-value store below.
+    pub fn kv(&self) -> &K {
+        self.shared.nodes.kv()
+    }
+
+    /// The trie node store (with its cache).
+    pub fn nodes(&self) -> &NodeDb<K> {
+        &self.shared.nodes
+    }
+
+    /// Node cache counters.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.shared.nodes.stats()
+    }
+}

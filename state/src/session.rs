@@ -1,0 +1,481 @@
+//! A session: the world and contract storage as of one root, with pending
+//! changes, nested checkpoints, and the commit that persists them.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::sync::Arc;
+
+use primitive_types::{H256, U256};
+use svm_trie::NodeSet;
+
+use crate::code::{code_hash, layout_of};
+use crate::contract::{Cached, Contract};
+use crate::db::Shared;
+use crate::kv::{Column, KvStore, WriteBatch};
+use crate::layout::Layout;
+use crate::meta::{self, Head};
+use crate::{Account, Address, EMPTY_CODE_HASH, StateError, World};
+
+type Store<K> = Arc<Shared<K>>;
+
+/// An account as loaded, and as it stands now.
+#[derive(Clone, Copy, Debug)]
+struct Loaded {
+    original: Option<Account>,
+    current: Option<Account>,
+}
+
+/// How to undo one change.
+#[derive(Debug)]
+enum Undo {
+    Slice {
+        address: Address,
+        index: u32,
+        prev: Option<Cached>,
+    },
+    Account {
+        address: Address,
+        prev: Option<Account>,
+    },
+    Contract {
+        address: Address,
+    },
+    Code {
+        hash: H256,
+    },
+}
+
+/// What a commit did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitOutput {
+    /// The new head.
+    pub head: Head,
+    /// The head the session started from.
+    pub previous: Head,
+    /// Every account the commit changed (`None`: removed), by address, with
+    /// touched contracts' new storage roots.
+    pub accounts: Vec<(Address, Option<Account>)>,
+    /// Trie nodes written.
+    pub nodes_written: usize,
+    /// Bytes of trie nodes written.
+    pub node_bytes_written: usize,
+}
+
+/// Counters of a session's caches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Pages read from storage tries (each page at most once per session).
+    pub page_loads: u64,
+    /// Contracts whose storage the session opened.
+    pub contracts: usize,
+}
+
+/// The state at one root, with the changes made since. Obtained from
+/// [`crate::StateDb::begin`] (on the head, writable) or [`crate::StateDb::at`]
+/// (any committed root, read-only).
+///
+/// Contracts see their storage only through slices (variables of their
+/// layout). Pages are read from the store at most once per session; writes
+/// stay in the slice cache until [`Session::commit`], and dropping the session
+/// discards them. Checkpoints nest: [`Session::revert_checkpoint`] undoes only
+/// what happened since the matching [`Session::checkpoint`].
+pub struct Session<K> {
+    shared: Store<K>,
+    base: Head,
+    writable: bool,
+    world: World<Store<K>>,
+    accounts: HashMap<Address, Loaded>,
+    contracts: HashMap<Address, Contract<Store<K>>>,
+    code: HashMap<H256, Vec<u8>>,
+    journal: Vec<Undo>,
+    checkpoints: Vec<usize>,
+}
+
+impl<K: KvStore> std::fmt::Debug for Session<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("base", &self.base)
+            .field("writable", &self.writable)
+            .field("accounts", &self.accounts.len())
+            .field("contracts", &self.contracts.len())
+            .field("checkpoints", &self.checkpoints.len())
+            .finish()
+    }
+}
+
+impl<K: KvStore> Session<K> {
+    pub(crate) fn new(shared: Store<K>, base: Head, writable: bool) -> Result<Self, StateError> {
+        let world = World::open(shared.clone(), base.root)?;
+        Ok(Session {
+            shared,
+            base,
+            writable,
+            world,
+            accounts: HashMap::new(),
+            contracts: HashMap::new(),
+            code: HashMap::new(),
+            journal: Vec::new(),
+            checkpoints: Vec::new(),
+        })
+    }
+
+    /// The committed state the session started from.
+    pub fn base(&self) -> Head {
+        self.base
+    }
+
+    /// Whether the session may write (it started on the head).
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
+    /// Cache counters.
+    pub fn stats(&self) -> SessionStats {
+        SessionStats {
+            page_loads: self.contracts.values().map(|c| c.page_loads()).sum(),
+            contracts: self.contracts.len(),
+        }
+    }
+
+    fn writable(&self) -> Result<(), StateError> {
+        if self.writable {
+            Ok(())
+        } else {
+            Err(StateError::ReadOnly)
+        }
+    }
+
+    fn record(&mut self, undo: Undo) {
+        if !self.checkpoints.is_empty() {
+            self.journal.push(undo);
+        }
+    }
+
+    fn loaded(&mut self, address: &Address) -> Result<&mut Loaded, StateError> {
+        Ok(match self.accounts.entry(*address) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let account = self.world.account(address)?;
+                e.insert(Loaded {
+                    original: account,
+                    current: account,
+                })
+            }
+        })
+    }
+
+    /// The account at `address`, if it exists. Its `storage_root` is the one
+    /// of the session's base: slice writes change it only at commit.
+    pub fn account(&mut self, address: &Address) -> Result<Option<Account>, StateError> {
+        Ok(self.loaded(address)?.current)
+    }
+
+    fn existing(&mut self, address: &Address) -> Result<Account, StateError> {
+        self.account(address)?
+            .ok_or(StateError::NoAccount(*address))
+    }
+
+    fn set(&mut self, address: &Address, account: Option<Account>) -> Result<(), StateError> {
+        let loaded = self.loaded(address)?;
+        let prev = std::mem::replace(&mut loaded.current, account);
+        self.record(Undo::Account {
+            address: *address,
+            prev,
+        });
+        Ok(())
+    }
+
+    /// Creates an account without code holding `balance`.
+    pub fn create_account(&mut self, address: &Address, balance: U256) -> Result<(), StateError> {
+        self.writable()?;
+        if self.account(address)?.is_some() {
+            return Err(StateError::AccountExists(*address));
+        }
+        let account = Account {
+            balance,
+            ..Account::default()
+        };
+        self.set(address, Some(account))
+    }
+
+    /// Creates a contract at `address` running `code` (which must declare a
+    /// storage layout), with empty storage and `balance`; stores the code
+    /// (at commit) and returns its hash.
+    pub fn create_contract(
+        &mut self,
+        address: &Address,
+        code: &[u8],
+        balance: U256,
+    ) -> Result<H256, StateError> {
+        self.writable()?;
+        let layout = Arc::new(layout_of(code)?);
+        if self.account(address)?.is_some() {
+            return Err(StateError::AccountExists(*address));
+        }
+        let hash = code_hash(code);
+        if !self.code.contains_key(&hash) {
+            self.code.insert(hash, code.to_vec());
+            self.record(Undo::Code { hash });
+        }
+        let account = Account {
+            balance,
+            code_hash: hash,
+            ..Account::default()
+        };
+        self.set(address, Some(account))?;
+        let contract = Contract::new(*address, layout, svm_trie::EMPTY_ROOT);
+        self.contracts.insert(*address, contract);
+        self.record(Undo::Contract { address: *address });
+        Ok(hash)
+    }
+
+    /// Sets the balance of an existing account.
+    pub fn set_balance(&mut self, address: &Address, balance: U256) -> Result<(), StateError> {
+        self.writable()?;
+        let account = self.existing(address)?;
+        self.set(address, Some(Account { balance, ..account }))
+    }
+
+    /// Adds one to the nonce of an existing account and returns the new nonce.
+    pub fn increment_nonce(&mut self, address: &Address) -> Result<u64, StateError> {
+        self.writable()?;
+        let account = self.existing(address)?;
+        let nonce = account
+            .nonce
+            .checked_add(1)
+            .ok_or(StateError::NonceOverflow(*address))?;
+        self.set(address, Some(Account { nonce, ..account }))?;
+        Ok(nonce)
+    }
+
+    /// Moves `amount` from `from` to `to`, creating `to` (without code) if it
+    /// does not exist.
+    pub fn transfer(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        amount: U256,
+    ) -> Result<(), StateError> {
+        self.writable()?;
+        let source = self.existing(from)?;
+        let balance = source.balance;
+        let left = balance
+            .checked_sub(amount)
+            .ok_or(StateError::InsufficientBalance {
+                address: *from,
+                balance,
+                needed: amount,
+            })?;
+        if from == to {
+            return Ok(());
+        }
+        let target = self.account(to)?.unwrap_or_default();
+        let credited = target
+            .balance
+            .checked_add(amount)
+            .ok_or(StateError::BalanceOverflow(*to))?;
+        self.set(
+            from,
+            Some(Account {
+                balance: left,
+                ..source
+            }),
+        )?;
+        self.set(
+            to,
+            Some(Account {
+                balance: credited,
+                ..target
+            }),
+        )
+    }
+
+    /// The code stored under `hash`, including code created in this session.
+    pub fn code(&self, hash: &H256) -> Result<Option<Vec<u8>>, StateError> {
+        if let Some(code) = self.code.get(hash) {
+            return Ok(Some(code.clone()));
+        }
+        Ok(crate::code::get_code(self.shared.nodes.kv(), hash)?)
+    }
+
+    fn contract(&mut self, address: &Address) -> Result<&mut Contract<Store<K>>, StateError> {
+        if !self.contracts.contains_key(address) {
+            let account = self.existing(address)?;
+            if account.code_hash == EMPTY_CODE_HASH {
+                return Err(StateError::NotAContract(*address));
+            }
+            let layout = self.shared.layout(&account.code_hash)?;
+            let contract = Contract::new(*address, layout, account.storage_root);
+            self.contracts.insert(*address, contract);
+        }
+        Ok(self
+            .contracts
+            .get_mut(address)
+            .expect("the contract was just loaded"))
+    }
+
+    /// The storage layout of the contract at `address`.
+    pub fn layout(&mut self, address: &Address) -> Result<Arc<Layout>, StateError> {
+        Ok(self.contract(address)?.layout().clone())
+    }
+
+    /// The current bytes of variable `index` of the contract at `address`.
+    pub fn slice(&mut self, address: &Address, index: u32) -> Result<&[u8], StateError> {
+        let store = self.shared.clone();
+        self.contract(address)?.slice(&store, index)
+    }
+
+    /// Sets variable `index` of the contract at `address` to `bytes`, which
+    /// must be exactly the variable's length.
+    pub fn write_slice(
+        &mut self,
+        address: &Address,
+        index: u32,
+        bytes: &[u8],
+    ) -> Result<(), StateError> {
+        self.writable()?;
+        let prev = self.contract(address)?.write(index, bytes)?;
+        self.record(Undo::Slice {
+            address: *address,
+            index,
+            prev,
+        });
+        Ok(())
+    }
+
+    /// Page `index` of the contract at `address` as it stands (all zeros if
+    /// never written), including this session's writes.
+    pub fn page(&mut self, address: &Address, index: u32) -> Result<Vec<u8>, StateError> {
+        let store = self.shared.clone();
+        self.contract(address)?.page(&store, index)
+    }
+
+    /// Opens a checkpoint; returns how many are open.
+    pub fn checkpoint(&mut self) -> usize {
+        self.checkpoints.push(self.journal.len());
+        self.checkpoints.len()
+    }
+
+    /// Keeps the changes since the innermost open checkpoint (they join the
+    /// enclosing one, or the session).
+    pub fn commit_checkpoint(&mut self) -> Result<(), StateError> {
+        self.checkpoints.pop().ok_or(StateError::NoCheckpoint)?;
+        if self.checkpoints.is_empty() {
+            self.journal.clear();
+        }
+        Ok(())
+    }
+
+    /// Undoes every change since the innermost open checkpoint, and closes it.
+    pub fn revert_checkpoint(&mut self) -> Result<(), StateError> {
+        let mark = self.checkpoints.pop().ok_or(StateError::NoCheckpoint)?;
+        for undo in self.journal.drain(mark..).rev() {
+            match undo {
+                Undo::Slice {
+                    address,
+                    index,
+                    prev,
+                } => {
+                    if let Some(c) = self.contracts.get_mut(&address) {
+                        c.restore(index, prev);
+                    }
+                }
+                Undo::Account { address, prev } => {
+                    if let Some(a) = self.accounts.get_mut(&address) {
+                        a.current = prev;
+                    }
+                }
+                Undo::Contract { address } => {
+                    self.contracts.remove(&address);
+                }
+                Undo::Code { hash } => {
+                    self.code.remove(&hash);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// How many checkpoints are open.
+    pub fn checkpoints(&self) -> usize {
+        self.checkpoints.len()
+    }
+
+    /// Whether the session holds changes to commit.
+    pub fn is_dirty(&self) -> bool {
+        self.contracts.values().any(|c| c.is_dirty())
+            || self.accounts.values().any(|a| a.current != a.original)
+    }
+
+    /// Persists the session: dirty slices into their pages, pages into each
+    /// contract's storage trie, storage roots into accounts, accounts into the
+    /// world trie; then one atomic write of the new nodes, the new code and
+    /// the new head. Open checkpoints are committed with it. On error nothing
+    /// is written and the head stays where it was.
+    pub fn commit(mut self) -> Result<CommitOutput, StateError> {
+        self.writable()?;
+        let shared = self.shared.clone();
+        let mut head = shared.head();
+        if *head != self.base {
+            return Err(StateError::StaleBase {
+                base: self.base.root,
+                head: head.root,
+            });
+        }
+        let mut nodes = NodeSet::new();
+        let mut dirty: Vec<Address> = self
+            .contracts
+            .iter()
+            .filter(|(_, c)| c.is_dirty())
+            .map(|(a, _)| *a)
+            .collect();
+        dirty.sort_unstable();
+        for address in dirty {
+            let store = self.shared.clone();
+            let commit = self.contract(&address)?.flush(&store)?;
+            nodes.append(commit.nodes);
+            let account = self.existing(&address)?;
+            let loaded = self.loaded(&address)?;
+            loaded.current = Some(Account {
+                storage_root: commit.root,
+                ..account
+            });
+        }
+        let mut accounts: Vec<(Address, Option<Account>)> = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.current != a.original)
+            .map(|(address, a)| (*address, a.current))
+            .collect();
+        accounts.sort_unstable_by_key(|(a, _)| *a);
+        for (address, account) in &accounts {
+            match account {
+                Some(account) => self.world.set_account(address, account)?,
+                None => self.world.remove_account(address)?,
+            }
+        }
+        let world = self.world.commit()?;
+        nodes.append(world.nodes);
+
+        let mut batch = WriteBatch::new();
+        for (hash, code) in &self.code {
+            batch.put(Column::Code, hash.as_bytes(), code);
+        }
+        let new_head = Head {
+            seq: self.base.seq + 1,
+            root: world.root,
+        };
+        let root_is_new = meta::seq_of(shared.nodes.kv(), &world.root)?.is_none();
+        meta::put_head(&mut batch, &new_head, root_is_new);
+        let (nodes_written, node_bytes_written) = (nodes.len(), nodes.byte_size());
+        shared.nodes.write(batch, &nodes)?;
+        *head = new_head;
+        Ok(CommitOutput {
+            head: new_head,
+            previous: self.base,
+            accounts,
+            nodes_written,
+            node_bytes_written,
+        })
+    }
+}
