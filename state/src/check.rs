@@ -124,8 +124,14 @@ fn corrupt(what: impl Into<String>, location: Location, reason: impl ToString) -
 }
 
 fn to_bytes(nibbles: &[u8]) -> Option<Vec<u8>> {
-    (nibbles.len() % 2 == 0).then(|| nibbles.chunks(2).map(|p| (p[0] << 4) | p[1]).collect())
+    nibbles
+        .len()
+        .is_multiple_of(2)
+        .then(|| nibbles.chunks(2).map(|p| (p[0] << 4) | p[1]).collect())
 }
+
+/// What a walk does with each (key, value, where).
+type LeafFn<'a> = dyn FnMut(&[u8], &[u8], Location) -> Result<(), CheckError> + 'a;
 
 /// Walks one trie from `root`, verifying each node, and calls `leaf` with
 /// every (key, value).
@@ -134,7 +140,7 @@ fn walk<K: KvStore>(
     trie: Trie,
     root: H256,
     report: &mut CheckReport,
-    leaf: &mut dyn FnMut(&[u8], &[u8], Location) -> Result<(), CheckError>,
+    leaf: &mut LeafFn<'_>,
 ) -> Result<(), CheckError> {
     if root == svm_trie::EMPTY_ROOT {
         return Ok(());

@@ -213,8 +213,8 @@ impl<K: KvStore> Session<K> {
             return Err(StateError::AccountExists(*address));
         }
         let hash = code_hash(code);
-        if !self.code.contains_key(&hash) {
-            self.code.insert(hash, code.to_vec());
+        if let Entry::Vacant(e) = self.code.entry(hash) {
+            e.insert(code.to_vec());
             self.record(Undo::Code { hash });
         }
         let account = Account {
