@@ -3,7 +3,7 @@
 use primitive_types::H256;
 
 use crate::kv::{Column, KvError, KvStore, WriteBatch};
-use crate::layout::{Layout, LayoutError, SECTION_NAME};
+use crate::layout::{Layout, LayoutError, SECTION_NAME, leb128};
 
 /// Why code cannot be used or read.
 #[derive(Debug, thiserror::Error)]
@@ -63,4 +63,20 @@ pub fn get_code(kv: &impl KvStore, hash: &H256) -> Result<Option<Vec<u8>>, CodeE
         Some(code) if code_hash(&code) != *hash => Err(CodeError::Corrupt(*hash)),
         other => Ok(other),
     }
+}
+
+/// The smallest module declaring `layout`: the wasm header and one
+/// `svm-layout` custom section, nothing else. For tests, tools and
+/// benchmarks that need contract code without behaviour.
+pub fn module_declaring(layout: &Layout) -> Vec<u8> {
+    let payload = layout.encode();
+    let mut section = Vec::new();
+    leb128(&mut section, SECTION_NAME.len() as u32);
+    section.extend_from_slice(SECTION_NAME.as_bytes());
+    section.extend_from_slice(&payload);
+    let mut module = b"\0asm\x01\0\0\0".to_vec();
+    module.push(0); // custom section id
+    leb128(&mut module, section.len() as u32);
+    module.extend_from_slice(&section);
+    module
 }

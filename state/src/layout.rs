@@ -181,7 +181,8 @@ impl Layout {
     }
 }
 
-fn leb128(out: &mut Vec<u8>, mut v: u32) {
+/// Appends `v` as unsigned LEB128.
+pub(crate) fn leb128(out: &mut Vec<u8>, mut v: u32) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;

@@ -79,3 +79,13 @@ fn code_is_stored_by_hash_and_checked_on_read() {
     kv.write(batch).unwrap();
     assert!(matches!(get_code(&kv, &hash), Err(CodeError::Corrupt(h)) if h == hash));
 }
+
+#[test]
+fn module_declaring_carries_the_layout() {
+    // 300 variables: the section's length needs two LEB128 bytes.
+    let sizes: Vec<u32> = (1..=300).collect();
+    let layout = Layout::new(4096, &sizes).unwrap();
+    let code = svm_state::code::module_declaring(&layout);
+    assert!(code.len() > 300);
+    assert_eq!(layout_of(&code).unwrap(), layout);
+}

@@ -119,3 +119,17 @@ pub trait KvStore: Send + Sync {
     /// Every entry of `column` whose key starts with `prefix`, in key order.
     fn iter_prefix(&self, column: Column, prefix: &[u8]) -> Result<Entries, KvError>;
 }
+
+impl<T: KvStore + ?Sized> KvStore for std::sync::Arc<T> {
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        (**self).get(column, key)
+    }
+
+    fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
+        (**self).write(batch)
+    }
+
+    fn iter_prefix(&self, column: Column, prefix: &[u8]) -> Result<Entries, KvError> {
+        (**self).iter_prefix(column, prefix)
+    }
+}
