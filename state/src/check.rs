@@ -3,8 +3,6 @@
 //! store (not the cache), recomputing its hash and decoding it, and reports
 //! the first missing or corrupt piece with where it was found.
 
-use std::collections::HashSet;
-
 use primitive_types::H256;
 use svm_trie::{ChildView, NodeView, decode_node};
 
@@ -86,7 +84,8 @@ pub enum CheckError {
 pub struct CheckReport {
     /// The root checked.
     pub root: H256,
-    /// Nodes read and verified (each distinct node once per trie).
+    /// Nodes read and verified (a node reached by two paths counts twice:
+    /// identical subtrees under different keys share their nodes).
     pub nodes: u64,
     /// Bytes of those nodes.
     pub node_bytes: u64,
@@ -149,15 +148,11 @@ fn walk<K: KvStore>(
         Hash(H256),
         Inline(Vec<u8>),
     }
-    let mut seen = HashSet::new();
     let mut stack = vec![(Ref::Hash(root), Vec::<u8>::new())];
     while let Some((r, path)) = stack.pop() {
         let bytes = match r {
             Ref::Inline(b) => b,
             Ref::Hash(hash) => {
-                if !seen.insert(hash) {
-                    continue;
-                }
                 let b =
                     kv.get(Column::Nodes, hash.as_bytes())?
                         .ok_or_else(|| CheckError::Missing {

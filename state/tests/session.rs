@@ -1,0 +1,260 @@
+//! Sessions: typed errors that change nothing, the page cache, checkpoints
+//! over accounts, balances and contract creation, archive reads and reopening.
+
+use svm_state::code::module_declaring;
+use svm_state::kv::MemoryKv;
+use svm_state::layout::{Layout, LayoutError};
+use svm_state::{Address, Head, StateConfig, StateDb, StateError};
+
+fn db() -> StateDb<MemoryKv> {
+    StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap()
+}
+
+fn code(sizes: &[u32]) -> Vec<u8> {
+    module_declaring(&Layout::new(4096, sizes).unwrap())
+}
+
+const C: Address = Address::repeat_byte(0xc0);
+const ALICE: Address = Address::repeat_byte(0xa1);
+const BOB: Address = Address::repeat_byte(0xb0);
+
+/// A database with one contract (variables of 8, 32 and 5,000 bytes) and Alice
+/// holding 100.
+fn setup() -> (StateDb<MemoryKv>, Head) {
+    let db = db();
+    let mut s = db.begin().unwrap();
+    s.create_contract(&C, &code(&[8, 32, 5000]), 7u64.into())
+        .unwrap();
+    s.create_account(&ALICE, 100u64.into()).unwrap();
+    let head = s.commit().unwrap().head;
+    (db, head)
+}
+
+#[test]
+fn bad_requests_are_typed_errors_and_change_nothing() {
+    let (db, head) = setup();
+    let mut s = db.begin().unwrap();
+    assert!(matches!(
+        s.slice(&C, 3),
+        Err(StateError::NoSuchVariable {
+            source: LayoutError::NoSuchVariable { index: 3, count: 3 },
+            ..
+        })
+    ));
+    assert!(matches!(
+        s.write_slice(&C, 3, &[1]),
+        Err(StateError::NoSuchVariable { .. })
+    ));
+    assert!(matches!(
+        s.write_slice(&C, 0, &[1; 9]),
+        Err(StateError::SliceLength {
+            index: 0,
+            expected: 8,
+            got: 9,
+            ..
+        })
+    ));
+    assert!(matches!(
+        s.write_slice(&C, 0, &[]),
+        Err(StateError::SliceLength { .. })
+    ));
+    assert!(matches!(s.slice(&BOB, 0), Err(StateError::NoAccount(a)) if a == BOB));
+    assert!(matches!(s.slice(&ALICE, 0), Err(StateError::NotAContract(a)) if a == ALICE));
+    assert!(matches!(
+        s.page(&C, 3),
+        Err(StateError::NoSuchPage {
+            index: 3,
+            pages: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        s.set_balance(&BOB, 1u64.into()),
+        Err(StateError::NoAccount(_))
+    ));
+    assert!(matches!(
+        s.transfer(&ALICE, &BOB, 101u64.into()),
+        Err(StateError::InsufficientBalance { .. })
+    ));
+    assert!(matches!(
+        s.create_account(&ALICE, 0u64.into()),
+        Err(StateError::AccountExists(_))
+    ));
+    assert!(matches!(
+        s.create_contract(&BOB, b"not wasm", 0u64.into()),
+        Err(StateError::Code(_))
+    ));
+    assert!(matches!(
+        s.commit_checkpoint(),
+        Err(StateError::NoCheckpoint)
+    ));
+    assert!(matches!(
+        s.revert_checkpoint(),
+        Err(StateError::NoCheckpoint)
+    ));
+    assert!(!s.is_dirty());
+    let out = s.commit().unwrap();
+    assert_eq!(
+        out.head.root, head.root,
+        "failed requests changed the state"
+    );
+    assert!(out.accounts.is_empty());
+    let unknown = svm_trie::hash(b"never committed");
+    assert!(matches!(db.at(unknown), Err(StateError::UnknownRoot(r)) if r == unknown));
+}
+
+#[test]
+fn a_page_is_loaded_once_per_session() {
+    let (db, _) = setup();
+    let mut s = db.begin().unwrap();
+    s.write_slice(&C, 0, &[1; 8]).unwrap();
+    s.commit().unwrap();
+    let mut s = db.begin().unwrap();
+    assert_eq!(s.slice(&C, 0).unwrap(), &[1; 8]);
+    assert_eq!(s.slice(&C, 1).unwrap(), &[0; 32]);
+    s.write_slice(&C, 1, &[2; 32]).unwrap();
+    assert_eq!(
+        s.page(&C, 0).unwrap()[..40],
+        [[1u8; 8].as_slice(), &[2; 32]].concat()
+    );
+    assert_eq!(s.stats().page_loads, 1, "variables 0 and 1 share page 0");
+    // Variable 2 (5,000 bytes) spans pages 1 and 2.
+    assert_eq!(s.slice(&C, 2).unwrap(), vec![0; 5000].as_slice());
+    assert_eq!(s.stats().page_loads, 3);
+    s.slice(&C, 2).unwrap();
+    s.commit().unwrap();
+    assert_eq!(
+        db.at(db.head().root).unwrap().slice(&C, 1).unwrap(),
+        &[2; 32]
+    );
+}
+
+#[test]
+fn a_failed_run_discards_its_writes() {
+    let (db, head) = setup();
+    let mut s = db.begin().unwrap();
+    s.write_slice(&C, 1, &[9; 32]).unwrap();
+    s.transfer(&ALICE, &BOB, 5u64.into()).unwrap();
+    drop(s); // the run failed
+    assert_eq!(db.head(), head);
+    let mut s = db.begin().unwrap();
+    assert_eq!(s.slice(&C, 1).unwrap(), &[0; 32]);
+    assert_eq!(s.account(&BOB).unwrap(), None);
+}
+
+#[test]
+fn checkpoints_undo_accounts_contracts_and_slices() {
+    let (db, _) = setup();
+    let mut s = db.begin().unwrap();
+    s.write_slice(&C, 0, &[1; 8]).unwrap();
+    s.checkpoint();
+    s.transfer(&ALICE, &BOB, 30u64.into()).unwrap();
+    s.write_slice(&C, 0, &[2; 8]).unwrap();
+    assert_eq!(s.checkpoint(), 2);
+    let d = Address::repeat_byte(0xd0);
+    s.create_contract(&d, &code(&[4]), 0u64.into()).unwrap();
+    s.write_slice(&d, 0, &[4; 4]).unwrap();
+    s.write_slice(&C, 0, &[3; 8]).unwrap();
+    s.increment_nonce(&ALICE).unwrap();
+    s.revert_checkpoint().unwrap(); // the inner call failed
+    assert_eq!(s.account(&d).unwrap(), None);
+    assert!(matches!(s.slice(&d, 0), Err(StateError::NoAccount(_))));
+    assert_eq!(s.slice(&C, 0).unwrap(), &[2; 8]);
+    assert_eq!(s.account(&ALICE).unwrap().unwrap().nonce, 0);
+    assert_eq!(s.account(&BOB).unwrap().unwrap().balance, 30u64.into());
+    s.commit_checkpoint().unwrap();
+    s.checkpoint();
+    s.set_balance(&BOB, 1u64.into()).unwrap();
+    s.revert_checkpoint().unwrap();
+    let out = s.commit().unwrap();
+    let mut view = db.at(out.head.root).unwrap();
+    assert_eq!(view.slice(&C, 0).unwrap(), &[2; 8]);
+    assert_eq!(view.account(&ALICE).unwrap().unwrap().balance, 70u64.into());
+    assert_eq!(view.account(&BOB).unwrap().unwrap().balance, 30u64.into());
+    assert_eq!(view.account(&d).unwrap(), None);
+    // The reverted contract's code was not stored.
+    assert_eq!(
+        db.code(&svm_state::code::code_hash(&code(&[4]))).unwrap(),
+        None
+    );
+    // The commit reports every changed account, the contract with its new
+    // storage root.
+    let changed: Vec<Address> = out.accounts.iter().map(|(a, _)| *a).collect();
+    let mut want = vec![C, ALICE, BOB];
+    want.sort();
+    assert_eq!(changed, want);
+    let c = out
+        .accounts
+        .iter()
+        .find(|(a, _)| *a == C)
+        .unwrap()
+        .1
+        .unwrap();
+    assert_eq!(
+        c.storage_root,
+        view.account(&C).unwrap().unwrap().storage_root
+    );
+    assert_ne!(c.storage_root, svm_trie::EMPTY_ROOT);
+}
+
+#[test]
+fn a_stale_session_cannot_commit() {
+    let (db, start) = setup();
+    let mut first = db.begin().unwrap();
+    let mut second = db.begin().unwrap();
+    first.write_slice(&C, 0, &[1; 8]).unwrap();
+    let new = first.commit().unwrap().head;
+    second.write_slice(&C, 0, &[2; 8]).unwrap();
+    assert!(matches!(
+        second.commit(),
+        Err(StateError::StaleBase { base, head }) if base == start.root && head == new.root
+    ));
+    assert_eq!(db.head(), new);
+}
+
+#[test]
+fn committed_roots_are_listed_and_reopen_resumes_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StateConfig::default();
+    let mut roots = vec![svm_trie::EMPTY_ROOT];
+    {
+        let db = StateDb::open_rocks(dir.path(), &config).unwrap();
+        let mut s = db.begin().unwrap();
+        s.create_contract(&C, &code(&[8]), 0u64.into()).unwrap();
+        roots.push(s.commit().unwrap().head.root);
+        for i in 1..=5u8 {
+            let mut s = db.begin().unwrap();
+            s.write_slice(&C, 0, &[i; 8]).unwrap();
+            roots.push(s.commit().unwrap().head.root);
+        }
+        // An empty commit is still a commit: same root, next sequence number.
+        let out = db.begin().unwrap().commit().unwrap();
+        assert_eq!(out.head.seq, 7);
+        assert_eq!(out.head.root, roots[6]);
+        roots.push(out.head.root);
+    }
+    let db = StateDb::open_rocks(dir.path(), &config).unwrap();
+    assert_eq!(
+        db.head(),
+        Head {
+            seq: 7,
+            root: roots[7]
+        }
+    );
+    for (seq, root) in roots.iter().enumerate() {
+        assert_eq!(db.root_at(seq as u64).unwrap(), Some(*root));
+    }
+    assert_eq!(db.root_at(8).unwrap(), None);
+    assert_eq!(
+        db.seq_of(&roots[6]).unwrap(),
+        Some(6),
+        "first commit of the root"
+    );
+    for i in 1..=5u8 {
+        let mut view = db.at(roots[i as usize + 1]).unwrap();
+        assert_eq!(view.slice(&C, 0).unwrap(), &[i; 8]);
+    }
+    let mut s = db.begin().unwrap();
+    s.write_slice(&C, 0, &[9; 8]).unwrap();
+    assert_eq!(s.commit().unwrap().head.seq, 8);
+}
