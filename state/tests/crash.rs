@@ -1,0 +1,193 @@
+//! Crash safety: a child process commits random slice writes to a RocksDB
+//! database in a loop and is killed with SIGKILL at random moments, many
+//! times. After every kill the database must reopen at the last commit the
+//! child reported, or at the one it was reporting when it died; every node
+//! reachable from the head must be present and hash correctly; and the state
+//! must be exactly what replaying the same commits from scratch gives.
+//!
+//! The binary is its own child: `crash --child DIR` runs the commit loop.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use svm_state::code::module_declaring;
+use svm_state::kv::{KvStore, MemoryKv};
+use svm_state::layout::Layout;
+use svm_state::{Address, StateConfig, StateDb};
+use svm_trie::H256;
+
+const KILLS: usize = 60;
+const CONTRACTS: u64 = 8;
+const VARIABLES: u32 = 300;
+
+/// splitmix64: deterministic pseudo-random numbers from a seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+fn contract(i: u64) -> Address {
+    Address::from_low_u64_be(0xc0_0000 + i)
+}
+
+/// Variables of 1 to 100 bytes, plus a few of 5,000 (two pages).
+fn layout() -> Layout {
+    let sizes: Vec<u32> = (0..VARIABLES)
+        .map(|i| {
+            if i % 50 == 49 {
+                5000
+            } else {
+                1 + (i * 37) % 100
+            }
+        })
+        .collect();
+    Layout::new(4096, &sizes).expect("a valid layout")
+}
+
+/// Commit number `seq`: the first creates the contracts, every later one
+/// writes 1 to 40 variables with bytes derived from `seq`.
+fn commit<K: KvStore>(db: &StateDb<K>, seq: u64, layout: &Layout) -> H256 {
+    let mut s = db.begin().expect("begin");
+    assert_eq!(s.base().seq + 1, seq);
+    if seq == 1 {
+        let code = module_declaring(layout);
+        for i in 0..CONTRACTS {
+            s.create_contract(&contract(i), &code, 0u64.into())
+                .expect("create");
+        }
+    } else {
+        let mut rng = Rng(seq);
+        for _ in 0..1 + rng.next() % 40 {
+            let c = contract(rng.next() % CONTRACTS);
+            let var = (rng.next() % u64::from(VARIABLES)) as u32;
+            let len = layout.slice(var as usize).expect("in layout").len as usize;
+            let fill = rng.next() as u8;
+            let bytes: Vec<u8> = (0..len).map(|i| fill.wrapping_add(i as u8)).collect();
+            s.write_slice(&c, var, &bytes).expect("write");
+        }
+    }
+    s.commit().expect("commit").head.root
+}
+
+/// The child: commit forever, reporting `seq root` after each commit.
+fn child(dir: &Path) {
+    let db = StateDb::open_rocks(dir, &StateConfig::default()).expect("open");
+    let layout = layout();
+    let mut out = std::io::stdout().lock();
+    loop {
+        let seq = db.head().seq + 1;
+        let root = commit(&db, seq, &layout);
+        writeln!(out, "{seq} {root:x}").expect("report");
+        out.flush().expect("report");
+    }
+}
+
+fn parse(line: &str) -> (u64, H256) {
+    let (seq, root) = line.split_once(' ').expect("`seq root`");
+    (seq.parse().expect("seq"), root.parse().expect("root"))
+}
+
+fn parent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = std::env::current_exe().expect("own path");
+    let layout = layout();
+    let replay = StateDb::open(MemoryKv::new(), &StateConfig::default()).expect("memory");
+    let mut rng = Rng(0x5eed);
+    let mut last = (0u64, svm_trie::EMPTY_ROOT);
+    let (mut mid_run, mut unreported) = (0, 0);
+    let start = Instant::now();
+    for kill in 0..KILLS {
+        let mut child = Command::new(&exe)
+            .arg("--child")
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn the child");
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(parse(&line)).is_err() {
+                    break;
+                }
+            }
+        });
+        // Let it commit a while, then kill it (SIGKILL) at a random moment;
+        // one time in four, possibly while it is still opening the database.
+        let first = if kill % 4 == 3 {
+            std::thread::sleep(Duration::from_micros(rng.next() % 30_000));
+            Err(mpsc::RecvTimeoutError::Timeout)
+        } else {
+            let first = rx.recv_timeout(Duration::from_secs(30));
+            std::thread::sleep(Duration::from_micros(rng.next() % 150_000));
+            first
+        };
+        child.kill().expect("SIGKILL");
+        let status = child.wait().expect("wait");
+        assert!(!status.success(), "the child was killed");
+        reader.join().expect("reader");
+        let reported: Vec<(u64, H256)> = first.into_iter().chain(rx.try_iter()).collect();
+        if let Some(&r) = reported.last() {
+            last = r;
+            mid_run += 1;
+        }
+
+        let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("reopen");
+        let head = db.head();
+        assert!(
+            head.seq == last.0 || head.seq == last.0 + 1,
+            "kill {kill}: head {head:?} but the child last reported {last:?}"
+        );
+        assert_eq!(
+            db.root_at(last.0).expect("roots"),
+            Some(last.1),
+            "kill {kill}"
+        );
+        if head.seq > last.0 {
+            unreported += 1;
+        }
+        // Replaying the same commits from scratch gives the same state.
+        while replay.head().seq < head.seq {
+            let seq = replay.head().seq + 1;
+            let root = commit(&replay, seq, &layout);
+            assert_eq!(db.root_at(seq).expect("roots"), Some(root), "commit {seq}");
+        }
+        assert_eq!(replay.head(), head, "kill {kill}");
+        let report = db
+            .check(head.root)
+            .unwrap_or_else(|e| panic!("kill {kill}: {e}"));
+        assert_eq!(report.contracts, CONTRACTS.min(head.seq * CONTRACTS));
+        last = (head.seq, head.root);
+    }
+    assert!(
+        mid_run >= KILLS / 2,
+        "only {mid_run} kills hit a committing child"
+    );
+    println!(
+        "crash: {KILLS} kills in {:.1} s, {mid_run} after commits were reported, \
+         {unreported} with a commit written but not yet reported; head at commit {}",
+        start.elapsed().as_secs_f64(),
+        last.0
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child") {
+        let dir = args.get(2).expect("crash --child DIR");
+        child(Path::new(dir));
+    } else {
+        parent();
+    }
+}
