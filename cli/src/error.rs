@@ -34,6 +34,12 @@ pub(crate) enum CliError {
     /// The proof verifies but shows another value than its file claims.
     #[error("invalid proof: it proves {proven}, but the file claims {claimed}")]
     ClaimMismatch { proven: String, claimed: String },
+    /// A state operation failed.
+    #[error(transparent)]
+    State(#[from] svm_state::StateError),
+    /// A state check found a problem.
+    #[error("check failed: {0}")]
+    Check(#[from] svm_state::check::CheckError),
     /// Output could not be written.
     #[error("cannot write output: {0}")]
     Output(#[from] serde_json::Error),

@@ -2,6 +2,7 @@
 
 mod error;
 mod hexarg;
+mod state_cmd;
 mod trie_cmd;
 
 use std::process::ExitCode;
@@ -26,12 +27,20 @@ enum Command {
     /// Merkle-Patricia trie tools: roots and proofs of key-value files.
     #[command(subcommand)]
     Trie(trie_cmd::TrieCommand),
+    /// The state database: head, accounts, pages, variables, integrity check.
+    State {
+        #[command(subcommand)]
+        command: state_cmd::StateCommand,
+        #[command(flatten)]
+        db: state_cmd::DbArgs,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Trie(cmd) => trie_cmd::run(cmd),
+        Command::State { command, db } => state_cmd::run(command, db),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

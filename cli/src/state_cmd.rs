@@ -1,0 +1,343 @@
+//! `svm state …`: the state database on disk — its head, accounts, pages and
+//! variables, a full integrity check, and a file of changes to commit.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde::{Deserialize, Serialize};
+use svm_state::code::module_declaring;
+use svm_state::kv::RocksKv;
+use svm_state::layout::{DEFAULT_PAGE_SIZE, Layout};
+use svm_state::{Account, Address, StateConfig, StateDb};
+use svm_trie::H256;
+
+use crate::error::CliError;
+use crate::hexarg;
+
+/// Where the database is, and which committed state to read.
+#[derive(Args)]
+pub(crate) struct DbArgs {
+    /// The database directory (RocksDB).
+    #[arg(long, default_value = "./svm-data", global = true)]
+    db: PathBuf,
+}
+
+/// State commands.
+#[derive(Subcommand)]
+pub(crate) enum StateCommand {
+    /// Print the head: the last committed world root and its sequence number.
+    Root {
+        /// Print the root committed at this sequence number instead.
+        #[arg(long)]
+        seq: Option<u64>,
+    },
+    /// Print an account (and, for a contract, its layout).
+    Account {
+        /// The 20-byte address, as 0x-hex.
+        address: String,
+        /// Read at this committed world root instead of the head.
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// Print page INDEX of a contract's storage (all zeros if never written).
+    Page {
+        /// The contract's address, as 0x-hex.
+        address: String,
+        /// The page index.
+        index: u32,
+        /// Read at this committed world root instead of the head.
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// Print variable VAR of a contract's storage.
+    Slice {
+        /// The contract's address, as 0x-hex.
+        address: String,
+        /// The variable's index in the contract's layout.
+        var: u32,
+        /// Read at this committed world root instead of the head.
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// Verify every node, account, code and page reachable from a root.
+    Check {
+        /// The committed world root to check (default: the head).
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// Apply the changes in FILE and commit them as one new state.
+    Apply {
+        /// JSON lines, one change each:
+        /// `{"contract":"0x…","sizes":[…],"page_size":4096}` deploys a
+        /// code-less contract with that layout (unless already deployed),
+        /// `{"account":"0x…","balance":"0x…"}` creates an account (unless it exists),
+        /// `{"write":"0x…","var":N,"value":"0x…"}` sets a variable.
+        file: String,
+    },
+}
+
+/// One line of an `apply` file.
+#[derive(Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+enum Change {
+    Contract {
+        contract: String,
+        sizes: Vec<u32>,
+        page_size: Option<u32>,
+    },
+    Account {
+        account: String,
+        balance: String,
+    },
+    Write {
+        write: String,
+        var: u32,
+        value: String,
+    },
+}
+
+#[derive(Serialize)]
+struct HeadJson {
+    seq: u64,
+    root: String,
+}
+
+#[derive(Serialize)]
+struct LayoutJson {
+    page_size: u32,
+    variables: usize,
+    pages: u64,
+}
+
+#[derive(Serialize)]
+struct AccountJson {
+    address: String,
+    nonce: u64,
+    balance: String,
+    storage_root: String,
+    code_hash: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layout: Option<LayoutJson>,
+}
+
+fn account_json(address: &Address, a: &Account, layout: Option<&Layout>) -> AccountJson {
+    AccountJson {
+        address: hexarg::format(address.as_bytes()),
+        nonce: a.nonce,
+        balance: a.balance.to_string(),
+        storage_root: hexarg::format(a.storage_root.as_bytes()),
+        code_hash: hexarg::format(a.code_hash.as_bytes()),
+        layout: layout.map(|l| LayoutJson {
+            page_size: l.page_size(),
+            variables: l.len(),
+            pages: l.pages(),
+        }),
+    }
+}
+
+fn print(value: &impl Serialize) -> Result<(), CliError> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn address(s: &str) -> Result<Address, CliError> {
+    let bytes = hexarg::parse(s).map_err(|e| CliError::Arg(format!("address: {e}")))?;
+    if bytes.len() != 20 {
+        return Err(CliError::Arg(format!(
+            "an address is 20 bytes, not {}",
+            bytes.len()
+        )));
+    }
+    Ok(Address::from_slice(&bytes))
+}
+
+fn root(s: &str) -> Result<H256, CliError> {
+    let bytes = hexarg::parse(s).map_err(|e| CliError::Arg(format!("root: {e}")))?;
+    if bytes.len() != 32 {
+        return Err(CliError::Arg(format!(
+            "a root is 32 bytes, not {}",
+            bytes.len()
+        )));
+    }
+    Ok(H256::from_slice(&bytes))
+}
+
+/// Opens the database; reading commands refuse to create one.
+fn open(path: &Path, create: bool) -> Result<StateDb<RocksKv>, CliError> {
+    if !create && !path.exists() {
+        return Err(CliError::Arg(format!(
+            "no database at {} (create one with `svm state apply`, or pass --db)",
+            path.display()
+        )));
+    }
+    Ok(StateDb::open_rocks(path, &StateConfig::default())?)
+}
+
+/// A read-only session at `--root`, or at the head.
+fn view(db: &StateDb<RocksKv>, at: Option<&str>) -> Result<svm_state::Session<RocksKv>, CliError> {
+    let r = match at {
+        Some(r) => root(r)?,
+        None => db.head().root,
+    };
+    Ok(db.at(r)?)
+}
+
+/// Runs a state command.
+pub(crate) fn run(cmd: StateCommand, args: DbArgs) -> Result<(), CliError> {
+    let create = matches!(cmd, StateCommand::Apply { .. });
+    let db = open(&args.db, create)?;
+    match cmd {
+        StateCommand::Root { seq } => {
+            let head = match seq {
+                None => db.head(),
+                Some(seq) => {
+                    let root = db.root_at(seq)?.ok_or_else(|| {
+                        CliError::Arg(format!("no commit {seq}: the head is {}", db.head().seq))
+                    })?;
+                    svm_state::Head { seq, root }
+                }
+            };
+            print(&HeadJson {
+                seq: head.seq,
+                root: hexarg::format(head.root.as_bytes()),
+            })?;
+        }
+        StateCommand::Account { address: a, root } => {
+            let a = address(&a)?;
+            let mut s = view(&db, root.as_deref())?;
+            let account = s.account(&a)?.ok_or(svm_state::StateError::NoAccount(a))?;
+            let layout = if account.code_hash == svm_state::EMPTY_CODE_HASH {
+                None
+            } else {
+                Some(s.layout(&a)?)
+            };
+            print(&account_json(&a, &account, layout.as_deref()))?;
+        }
+        StateCommand::Page {
+            address: a,
+            index,
+            root,
+        } => {
+            let a = address(&a)?;
+            let mut s = view(&db, root.as_deref())?;
+            let page = s.page(&a, index)?;
+            print(&serde_json::json!({
+                "address": hexarg::format(a.as_bytes()),
+                "index": index,
+                "page_size": page.len(),
+                "data": hexarg::format(&page),
+            }))?;
+        }
+        StateCommand::Slice {
+            address: a,
+            var,
+            root,
+        } => {
+            let a = address(&a)?;
+            let mut s = view(&db, root.as_deref())?;
+            let layout = s.layout(&a)?;
+            let at = layout.slice(var as usize).ok();
+            let bytes = s.slice(&a, var)?;
+            print(&serde_json::json!({
+                "address": hexarg::format(a.as_bytes()),
+                "var": var,
+                "page": at.map(|s| s.page),
+                "offset": at.map(|s| s.offset),
+                "len": bytes.len(),
+                "value": hexarg::format(bytes),
+            }))?;
+        }
+        StateCommand::Check { root: r } => {
+            let r = match r {
+                Some(r) => root(&r)?,
+                None => db.head().root,
+            };
+            let report = db.check(r)?;
+            print(&serde_json::json!({
+                "root": hexarg::format(report.root.as_bytes()),
+                "ok": true,
+                "nodes": report.nodes,
+                "node_bytes": report.node_bytes,
+                "accounts": report.accounts,
+                "contracts": report.contracts,
+                "pages": report.pages,
+            }))?;
+        }
+        StateCommand::Apply { file } => apply(&db, &file)?,
+    }
+    Ok(())
+}
+
+fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_string(),
+        source,
+    })?;
+    let mut s = db.begin()?;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |message: String| CliError::Input {
+            path: path.to_string(),
+            line: i + 1,
+            message,
+        };
+        let change: Change = serde_json::from_str(line).map_err(|_| {
+            bad("expected {\"contract\",\"sizes\"[,\"page_size\"]}, {\"account\",\"balance\"} or {\"write\",\"var\",\"value\"}".into())
+        })?;
+        match change {
+            Change::Contract {
+                contract,
+                sizes,
+                page_size,
+            } => {
+                let a = address(&contract).map_err(|e| bad(e.to_string()))?;
+                let layout = Layout::new(page_size.unwrap_or(DEFAULT_PAGE_SIZE), &sizes)
+                    .map_err(|e| bad(e.to_string()))?;
+                let code = module_declaring(&layout);
+                match s.account(&a)? {
+                    None => {
+                        s.create_contract(&a, &code, 0u64.into())?;
+                    }
+                    Some(acc) if acc.code_hash == svm_state::code::code_hash(&code) => {}
+                    Some(_) => return Err(bad(format!("{contract} exists with other code"))),
+                }
+            }
+            Change::Account { account, balance } => {
+                let a = address(&account).map_err(|e| bad(e.to_string()))?;
+                let b = hexarg::parse(&balance).map_err(|e| bad(format!("balance: {e}")))?;
+                if b.len() > 32 {
+                    return Err(bad("a balance is at most 32 bytes".into()));
+                }
+                if s.account(&a)?.is_none() {
+                    s.create_account(&a, primitive_types::U256::from_big_endian(&b))?;
+                }
+            }
+            Change::Write { write, var, value } => {
+                let a = address(&write).map_err(|e| bad(e.to_string()))?;
+                let v = hexarg::parse(&value).map_err(|e| bad(format!("value: {e}")))?;
+                s.write_slice(&a, var, &v).map_err(|e| bad(e.to_string()))?;
+            }
+        }
+    }
+    let out = s.commit()?;
+    let accounts: Vec<serde_json::Value> = out
+        .accounts
+        .iter()
+        .map(|(a, acc)| match acc {
+            Some(acc) => serde_json::to_value(account_json(a, acc, None)),
+            None => {
+                Ok(serde_json::json!({ "address": hexarg::format(a.as_bytes()), "removed": true }))
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    print(&serde_json::json!({
+        "seq": out.head.seq,
+        "root": hexarg::format(out.head.root.as_bytes()),
+        "previous_root": hexarg::format(out.previous.root.as_bytes()),
+        "changed_accounts": accounts,
+        "nodes_written": out.nodes_written,
+        "node_bytes_written": out.node_bytes_written,
+    }))
+}
