@@ -5,6 +5,7 @@
 mod alloc;
 mod report;
 mod rng;
+mod state_bench;
 mod trie_bench;
 
 use clap::Parser;
@@ -28,6 +29,18 @@ struct Args {
     /// Updated keys per incremental round.
     #[arg(long, default_value_t = 1_000)]
     batch: usize,
+    /// Contracts in the state benchmark.
+    #[arg(long, default_value_t = 10_000)]
+    contracts: usize,
+    /// Blocks committed in the state benchmark.
+    #[arg(long, default_value_t = 100)]
+    blocks: usize,
+    /// Transactions per block in the state benchmark.
+    #[arg(long, default_value_t = 1_000)]
+    txs: usize,
+    /// Which benchmarks to run.
+    #[arg(long, value_parser = ["all", "trie", "state"], default_value = "all")]
+    suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -49,7 +62,17 @@ fn main() {
         trie_bench::profile(&config, workload);
         return;
     }
-    let tables = trie_bench::run(&config);
+    let mut tables = Vec::new();
+    if args.suite != "state" {
+        tables.extend(trie_bench::run(&config));
+    }
+    if args.suite != "trie" {
+        tables.extend(state_bench::run(&state_bench::Config {
+            contracts: args.contracts.max(1),
+            blocks: args.blocks.max(1),
+            txs: args.txs.max(1),
+        }));
+    }
     if args.json {
         let out: Vec<_> = tables.iter().map(report::Table::to_json).collect();
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());

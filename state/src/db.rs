@@ -46,6 +46,10 @@ impl<K: KvStore> NodeStore for Shared<K> {
     fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
         self.nodes.node(hash)
     }
+
+    fn node_checked(&self, hash: &H256) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
+        self.nodes.node_checked(hash)
+    }
 }
 
 impl<K: KvStore> Shared<K> {

@@ -100,21 +100,33 @@ impl<K: KvStore> NodeDb<K> {
 
 impl<K: KvStore> NodeStore for NodeDb<K> {
     fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.node_checked(hash)?.map(|(bytes, _)| bytes))
+    }
+
+    /// The cache holds only nodes whose hash is known to match: nodes a
+    /// commit produced, and nodes read from the store and hashed here. A node
+    /// read from the store that does not match its hash is returned
+    /// unvouched (the trie reports it) and not cached.
+    fn node_checked(&self, hash: &H256) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
         {
             let mut cache = self.cache();
             if let Some(bytes) = cache.nodes.get(hash).cloned() {
                 cache.stats.hits += 1;
-                return Ok(Some(bytes.to_vec()));
+                return Ok(Some((bytes.to_vec(), true)));
             }
             cache.stats.misses += 1;
         }
-        let bytes = self
+        let Some(bytes) = self
             .kv
             .get(Column::Nodes, hash.as_bytes())
-            .map_err(|e| StoreError(e.to_string()))?;
-        if let Some(b) = &bytes {
-            self.cache().insert(*hash, b.as_slice().into());
+            .map_err(|e| StoreError(e.to_string()))?
+        else {
+            return Ok(None);
+        };
+        let sound = svm_trie::hash(&bytes) == *hash;
+        if sound {
+            self.cache().insert(*hash, bytes.as_slice().into());
         }
-        Ok(bytes)
+        Ok(Some((bytes, sound)))
     }
 }

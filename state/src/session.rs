@@ -6,7 +6,8 @@ use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use primitive_types::{H256, U256};
-use svm_trie::NodeSet;
+use rayon::prelude::*;
+use svm_trie::{Commit, NodeSet};
 
 use crate::code::{code_hash, layout_of};
 use crate::contract::{Cached, Contract};
@@ -423,16 +424,19 @@ impl<K: KvStore> Session<K> {
             });
         }
         let mut nodes = NodeSet::new();
-        let mut dirty: Vec<Address> = self
+        // Storage tries are independent: flush them on all cores.
+        let store = self.shared.clone();
+        let mut dirty: Vec<(&Address, &mut Contract<Store<K>>)> = self
             .contracts
-            .iter()
+            .iter_mut()
             .filter(|(_, c)| c.is_dirty())
-            .map(|(a, _)| *a)
             .collect();
-        dirty.sort_unstable();
-        for address in dirty {
-            let store = self.shared.clone();
-            let commit = self.contract(&address)?.flush(&store)?;
+        let flushed: Vec<(Address, Result<Commit, StateError>)> = dirty
+            .par_iter_mut()
+            .map(|(address, contract)| (**address, contract.flush(&store)))
+            .collect();
+        for (address, commit) in flushed {
+            let commit = commit?;
             nodes.append(commit.nodes);
             let account = self.existing(&address)?;
             let loaded = self.loaded(&address)?;

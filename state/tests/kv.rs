@@ -195,3 +195,33 @@ fn tries_persist_in_rocksdb_and_hot_nodes_are_cached() {
     // The cache stays within its bound.
     assert!(after.bytes <= 64 << 10, "{after:?}");
 }
+
+#[test]
+fn node_db_vouches_only_for_nodes_it_hashed() {
+    use svm_trie::NodeStore;
+    let kv = MemoryKv::new();
+    let good = vec![0xc2, 0x20, 0x01]; // a leaf: path [], value 0x01
+    let good_hash = svm_trie::hash(&good);
+    let bad_hash = svm_trie::hash(b"something else");
+    let mut batch = WriteBatch::new();
+    batch.put(Column::Nodes, good_hash.as_bytes(), &good);
+    batch.put(Column::Nodes, bad_hash.as_bytes(), &good);
+    kv.write(batch).unwrap();
+    let db = NodeDb::new(kv, 1 << 20);
+    assert_eq!(
+        db.node_checked(&good_hash).unwrap(),
+        Some((good.clone(), true))
+    );
+    // A node that does not hash to its key is returned unvouched, and not cached.
+    assert_eq!(
+        db.node_checked(&bad_hash).unwrap(),
+        Some((good.clone(), false))
+    );
+    assert_eq!(
+        db.node_checked(&bad_hash).unwrap(),
+        Some((good.clone(), false))
+    );
+    assert_eq!(db.stats().misses, 3);
+    assert_eq!(db.node_checked(&good_hash).unwrap(), Some((good, true)));
+    assert_eq!(db.stats().hits, 1);
+}

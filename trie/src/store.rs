@@ -16,17 +16,33 @@ pub struct StoreError(pub String);
 pub trait NodeStore: Send + Sync {
     /// The encoding of the node with keccak256 `hash`, if stored.
     fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Like [`NodeStore::node`], with whether the store vouches that the bytes
+    /// hash to `hash` (`true` only for bytes it has hashed itself, e.g. a
+    /// cache of nodes it wrote or checked). [`crate::TrieMut`] re-hashes
+    /// every node the store does not vouch for. The default vouches for none.
+    fn node_checked(&self, hash: &H256) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
+        Ok(self.node(hash)?.map(|bytes| (bytes, false)))
+    }
 }
 
 impl<S: NodeStore + ?Sized> NodeStore for &S {
     fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
         (**self).node(hash)
     }
+
+    fn node_checked(&self, hash: &H256) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
+        (**self).node_checked(hash)
+    }
 }
 
 impl<S: NodeStore + ?Sized> NodeStore for Arc<S> {
     fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
         (**self).node(hash)
+    }
+
+    fn node_checked(&self, hash: &H256) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
+        (**self).node_checked(hash)
     }
 }
 

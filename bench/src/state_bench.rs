@@ -1,0 +1,294 @@
+//! The state benchmark: blocks of contract transactions committed through
+//! svm-state on RocksDB, against raw RocksDB writing the same page bytes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use svm_state::code::module_declaring;
+use svm_state::kv::{Column, KvStore, RocksConfig, RocksKv, WriteBatch};
+use svm_state::layout::Layout;
+use svm_state::{Address, StateConfig, StateDb};
+
+use crate::report::{Table, count, median, mib, micros, ratio};
+use crate::rng::Rng;
+
+/// Sizes of the run.
+pub(crate) struct Config {
+    pub(crate) contracts: usize,
+    pub(crate) blocks: usize,
+    pub(crate) txs: usize,
+}
+
+/// Variables per contract: 256 of 32 bytes, two 4 KiB pages.
+const VARIABLES: u32 = 256;
+const VAR_LEN: usize = 32;
+const PAGE: usize = 4096;
+
+fn contract(i: usize) -> Address {
+    Address::from_low_u64_be(0x1_0000_0000 + i as u64)
+}
+
+/// One transaction's writes: (contract, variable, value).
+type Tx = Vec<(usize, u32, [u8; VAR_LEN])>;
+
+fn block(rng: &mut Rng, cfg: &Config) -> Vec<Tx> {
+    (0..cfg.txs)
+        .map(|_| {
+            let c = rng.below(cfg.contracts);
+            (0..1 + rng.below(4))
+                .map(|_| {
+                    let mut v = [0u8; VAR_LEN];
+                    v.copy_from_slice(&rng.bytes32()[..VAR_LEN]);
+                    (c, rng.below(VARIABLES as usize) as u32, v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn dir_bytes(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn raw_key(c: usize, page: usize) -> [u8; 24] {
+    let mut k = [0u8; 24];
+    k[..20].copy_from_slice(contract(c).as_bytes());
+    k[20..].copy_from_slice(&(page as u32).to_be_bytes());
+    k
+}
+
+/// Runs the state measurements and returns the result tables.
+pub(crate) fn run(cfg: &Config) -> Vec<Table> {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let (svm_dir, raw_dir) = (root.path().join("svm"), root.path().join("raw"));
+    let state_config = StateConfig::default();
+    let rocks = RocksConfig::default();
+    let layout = Layout::new(PAGE as u32, &[VAR_LEN as u32; VARIABLES as usize]).expect("layout");
+    let code = module_declaring(&layout);
+
+    let db = StateDb::open_rocks(&svm_dir, &state_config).expect("svm database");
+    let raw = RocksKv::open(&raw_dir, &rocks).expect("raw database");
+    let t = Instant::now();
+    let mut s = db.begin().expect("session");
+    for i in 0..cfg.contracts {
+        s.create_contract(&contract(i), &code, 0u64.into())
+            .expect("create");
+    }
+    s.commit().expect("commit");
+    let create = t.elapsed().as_secs_f64();
+    let setup_disk = dir_bytes(&svm_dir);
+
+    // Commit throughput: the same blocks through svm and raw RocksDB.
+    let mut rng = Rng::new(42);
+    let mut pages: HashMap<(usize, usize), Box<[u8; PAGE]>> = HashMap::new();
+    let (mut t_svm, mut t_raw, mut t_floor) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut node_bytes, mut raw_bytes, mut slices) = (0u64, 0u64, 0u64);
+    for _ in 0..cfg.blocks {
+        let txs = block(&mut rng, cfg);
+        slices += txs.iter().map(|t| t.len() as u64).sum::<u64>();
+        let t = Instant::now();
+        let mut s = db.begin().expect("session");
+        for tx in &txs {
+            s.checkpoint();
+            for (c, var, v) in tx {
+                s.write_slice(&contract(*c), *var, v).expect("write");
+            }
+            s.commit_checkpoint().expect("checkpoint");
+        }
+        let out = s.commit().expect("commit");
+        t_svm.push(t.elapsed().as_secs_f64());
+        node_bytes += out.node_bytes_written as u64;
+
+        let t = Instant::now();
+        let mut dirty = Vec::new();
+        for tx in &txs {
+            for (c, var, v) in tx {
+                let at = *var as usize * VAR_LEN;
+                let key = (*c, at / PAGE);
+                let page = pages.entry(key).or_insert_with(|| Box::new([0; PAGE]));
+                page[at % PAGE..at % PAGE + VAR_LEN].copy_from_slice(v);
+                dirty.push(key);
+            }
+        }
+        dirty.sort_unstable();
+        dirty.dedup();
+        let mut batch = WriteBatch::new();
+        for (c, p) in &dirty {
+            batch.put(Column::Nodes, &raw_key(*c, *p), &pages[&(*c, *p)][..]);
+        }
+        raw.write(batch).expect("raw write");
+        t_raw.push(t.elapsed().as_secs_f64());
+        // The floor of any merkleized store of these pages: hash each once.
+        let t = Instant::now();
+        for key in &dirty {
+            std::hint::black_box(keccak_hash::keccak(&pages[key][..]));
+        }
+        t_floor.push(t.elapsed().as_secs_f64());
+        raw_bytes += (dirty.len() * PAGE) as u64;
+    }
+    let head = db.head();
+    let (svm_block, raw_block) = (median(&mut t_svm), median(&mut t_raw));
+    let floor = median(&mut t_floor);
+    let mut commits = Table::new(
+        &format!(
+            "Commit throughput: {} contracts, {} blocks of {} transactions (1–4 random 32-byte slices each), RocksDB",
+            count(cfg.contracts as f64),
+            cfg.blocks,
+            count(cfg.txs as f64)
+        ),
+        &["", "per block (median)", "transactions/s", "svm ÷ raw"],
+    );
+    let tps = |t: f64| count(cfg.txs as f64 / t);
+    commits.row(vec![
+        "svm: slices → pages → storage tries → world trie → one batch".into(),
+        micros(svm_block),
+        tps(svm_block),
+        ratio(svm_block / raw_block),
+    ]);
+    commits.row(vec![
+        "raw RocksDB: the same dirty 4 KiB pages, one batch".into(),
+        micros(raw_block),
+        tps(raw_block),
+        ratio(1.0),
+    ]);
+    commits.row(vec![
+        "keccak floor: hashing the same dirty pages once (one thread)".into(),
+        micros(floor),
+        tps(floor),
+        ratio(floor / raw_block),
+    ]);
+    commits.row(vec![
+        "raw RocksDB + keccak floor".into(),
+        micros(raw_block + floor),
+        tps(raw_block + floor),
+        ratio((raw_block + floor) / raw_block),
+    ]);
+
+    // Read latency of one slice.
+    drop(db);
+    drop(raw);
+    let reads = 2_000.min(cfg.contracts);
+    let targets: Vec<(usize, u32)> = (0..reads)
+        .map(|i| {
+            (
+                i * cfg.contracts / reads,
+                rng.below(VARIABLES as usize) as u32,
+            )
+        })
+        .collect();
+    let db = StateDb::open_rocks(&svm_dir, &state_config).expect("reopen");
+    let raw = RocksKv::open(&raw_dir, &rocks).expect("reopen raw");
+    let per_read = |f: &mut dyn FnMut(usize, u32)| {
+        let t = Instant::now();
+        for &(c, var) in &targets {
+            f(c, var);
+        }
+        t.elapsed().as_secs_f64() / targets.len() as f64
+    };
+    let mut svm_read = |c: usize, var: u32| {
+        let mut s = db.at(head.root).expect("head");
+        std::hint::black_box(s.slice(&contract(c), var).expect("read").len());
+    };
+    let svm_cold = per_read(&mut svm_read);
+    let svm_warm = per_read(&mut svm_read);
+    let mut session = db.at(head.root).expect("head");
+    for &(c, var) in &targets {
+        session.slice(&contract(c), var).expect("read");
+    }
+    let svm_hot = per_read(&mut |c, var| {
+        std::hint::black_box(session.slice(&contract(c), var).expect("read").len());
+    });
+    let mut raw_read = |c: usize, var: u32| {
+        let page = raw
+            .get(Column::Nodes, &raw_key(c, var as usize * VAR_LEN / PAGE))
+            .expect("raw read");
+        std::hint::black_box(page.map(|p| p.len()));
+    };
+    let raw_cold = per_read(&mut raw_read);
+    let raw_warm = per_read(&mut raw_read);
+    let mut latency = Table::new(
+        &format!("Read latency of one 32-byte slice ({reads} contracts, mean)"),
+        &["", "cold", "warm", "hot"],
+    );
+    latency.row(vec![
+        "svm (cold: just reopened; warm: node cache; hot: same session)".into(),
+        micros(svm_cold),
+        micros(svm_warm),
+        micros(svm_hot),
+    ]);
+    latency.row(vec![
+        "raw RocksDB get of the page (cold: just reopened; warm: block cache)".into(),
+        micros(raw_cold),
+        micros(raw_warm),
+        "–".into(),
+    ]);
+    latency.row(vec![
+        "svm ÷ raw".into(),
+        ratio(svm_cold / raw_cold),
+        ratio(svm_warm / raw_warm),
+        "–".into(),
+    ]);
+    let stats = db.cache_stats();
+    drop(session);
+    drop(db);
+    drop(raw);
+
+    // Bytes.
+    let (svm_disk, raw_disk) = (dir_bytes(&svm_dir), dir_bytes(&raw_dir));
+    let mut bytes = Table::new(
+        &format!(
+            "Bytes after {} blocks ({} slice writes)",
+            cfg.blocks,
+            count(slices as f64)
+        ),
+        &["", "bytes", "÷ raw page bytes written"],
+    );
+    let per = |b: u64| ratio(b as f64 / raw_bytes as f64);
+    bytes.row(vec![
+        "raw page bytes written (dirty pages × 4 KiB)".into(),
+        mib(raw_bytes as usize),
+        per(raw_bytes),
+    ]);
+    bytes.row(vec![
+        "svm trie nodes written".into(),
+        mib(node_bytes as usize),
+        per(node_bytes),
+    ]);
+    bytes.row(vec![
+        format!(
+            "svm database on disk (less {} of setup)",
+            mib(setup_disk as usize)
+        ),
+        mib(svm_disk.saturating_sub(setup_disk) as usize),
+        per(svm_disk.saturating_sub(setup_disk)),
+    ]);
+    bytes.row(vec![
+        "raw RocksDB database on disk".into(),
+        mib(raw_disk as usize),
+        per(raw_disk),
+    ]);
+    let mut notes = Table::new("State run", &["", "value"]);
+    notes.row(vec![
+        "creating the contracts (one commit)".into(),
+        micros(create),
+    ]);
+    notes.row(vec![
+        "head after the run".into(),
+        format!("commit {}, {:#x}", head.seq, head.root),
+    ]);
+    notes.row(vec![
+        "node cache after the reads (hits / misses)".into(),
+        format!("{} / {}", stats.hits, stats.misses),
+    ]);
+    vec![commits, latency, bytes, notes]
+}
