@@ -1,6 +1,6 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--keys N] [--reps R] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--json]`
 
 mod alloc;
 mod report;
@@ -77,9 +77,16 @@ fn main() {
         let out: Vec<_> = tables.iter().map(report::Table::to_json).collect();
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
+        let trie = if args.suite == "state" {
+            String::new()
+        } else {
+            format!(
+                "{} random 32-byte keys with 32-byte values; ",
+                report::count(config.keys as f64)
+            )
+        };
         println!(
-            "svm-bench: {} random 32-byte keys with 32-byte values; {} cores; medians",
-            report::count(config.keys as f64),
+            "svm-bench: {trie}{} cores; medians",
             rayon::current_num_threads()
         );
         for t in &tables {
