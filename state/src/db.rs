@@ -23,6 +23,10 @@ pub struct StateConfig {
     pub layout_cache_entries: usize,
     /// RocksDB settings (when opened on a path).
     pub rocks: RocksConfig,
+    /// Write each commit's batch on a background thread while the next
+    /// session runs (see [`NodeDb`]). A crash can then lose the last commit
+    /// (never a part of one); [`StateDb::flush`] waits for it.
+    pub write_behind: bool,
 }
 
 impl Default for StateConfig {
@@ -31,6 +35,7 @@ impl Default for StateConfig {
             node_cache_bytes: 256 << 20,
             layout_cache_entries: 4096,
             rocks: RocksConfig::default(),
+            write_behind: false,
         }
     }
 }
@@ -68,7 +73,7 @@ impl<K: KvStore> Shared<K> {
             return Ok(l.clone());
         }
         drop(cache);
-        let code = get_code(self.nodes.kv(), hash)?.ok_or(StateError::MissingCode(*hash))?;
+        let code = get_code(&self.nodes, hash)?.ok_or(StateError::MissingCode(*hash))?;
         let layout = Arc::new(layout_of(&code)?);
         let mut cache = self.layouts.lock().unwrap_or_else(|e| e.into_inner());
         cache.put(*hash, layout.clone());
@@ -103,11 +108,12 @@ impl<K: KvStore> StateDb<K> {
     /// empty world in a new store).
     pub fn open(kv: K, config: &StateConfig) -> Result<Self, StateError> {
         let head = meta::read_head(&kv)?;
+        let nodes = NodeDb::new(kv, config.node_cache_bytes).with_write_behind(config.write_behind);
         let entries = std::num::NonZeroUsize::new(config.layout_cache_entries)
             .unwrap_or(std::num::NonZeroUsize::MIN);
         Ok(StateDb {
             shared: Arc::new(Shared {
-                nodes: NodeDb::new(kv, config.node_cache_bytes),
+                nodes,
                 head: Mutex::new(head),
                 layouts: Mutex::new(LruCache::new(entries)),
             }),
@@ -121,33 +127,42 @@ impl<K: KvStore> StateDb<K> {
 
     /// The root committed at sequence number `seq` (0: the empty world).
     pub fn root_at(&self, seq: u64) -> Result<Option<H256>, StateError> {
-        meta::root_at(self.shared.nodes.kv(), seq)
+        meta::root_at(&self.shared.nodes, seq)
     }
 
     /// The first sequence number that committed `root`, if any did.
     pub fn seq_of(&self, root: &H256) -> Result<Option<u64>, StateError> {
-        meta::seq_of(self.shared.nodes.kv(), root)
+        meta::seq_of(&self.shared.nodes, root)
     }
 
     /// A session on the head: reads, writes, checkpoints, then
-    /// [`Session::commit`] (or drop it to discard every change).
+    /// [`Session::commit`] (or drop it to discard every change). Fails after
+    /// a background write failed (write-behind): reopen the database.
     pub fn begin(&self) -> Result<Session<K>, StateError> {
+        self.shared.nodes.failure()?;
         let head = self.head();
         Session::new(self.shared.clone(), head, true)
     }
 
     /// A read-only session on any committed root.
     pub fn at(&self, root: H256) -> Result<Session<K>, StateError> {
+        self.shared.nodes.failure()?;
         let seq = self.seq_of(&root)?.ok_or(StateError::UnknownRoot(root))?;
         Session::new(self.shared.clone(), Head { seq, root }, false)
     }
 
     /// Stored code by hash (checked against the hash).
     pub fn code(&self, hash: &H256) -> Result<Option<Vec<u8>>, StateError> {
-        Ok(get_code(self.shared.nodes.kv(), hash)?)
+        Ok(get_code(&self.shared.nodes, hash)?)
     }
 
-    /// The key-value store below.
+    /// Waits until every commit is written (with write-behind on); reports a
+    /// failed background write.
+    pub fn flush(&self) -> Result<(), StateError> {
+        Ok(self.shared.nodes.flush()?)
+    }
+
+    /// The key-value store below (without a commit still being written).
     pub fn kv(&self) -> &K {
         self.shared.nodes.kv()
     }

@@ -1,11 +1,15 @@
-//! Trie nodes on the key-value layer, behind a bounded cache.
+//! Trie nodes on the key-value layer, behind a bounded cache, with an optional
+//! write-behind: a commit's batch is written on a background thread while the
+//! next block executes, and reads see it meanwhile.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use lru::LruCache;
 use svm_trie::{H256, NodeSet, NodeStore, StoreError};
 
-use crate::kv::{Column, KvError, KvStore, WriteBatch};
+use crate::kv::{Change, Column, Entries, KvError, KvStore, WriteBatch};
 
 /// Cache counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,12 +46,54 @@ impl Cache {
     }
 }
 
+/// A batch being written in the background, indexed for reads.
+struct Pending {
+    batch: WriteBatch,
+    /// Per column: key → position of its last change in the batch.
+    index: [HashMap<Box<[u8]>, usize>; 3],
+}
+
+impl Pending {
+    fn new(batch: WriteBatch) -> Self {
+        let mut index: [HashMap<Box<[u8]>, usize>; 3] = Default::default();
+        for (i, change) in batch.changes().iter().enumerate() {
+            let (c, k) = match change {
+                Change::Put(c, k, _) | Change::Delete(c, k) => (c, k),
+            };
+            index[c.index() as usize].insert(k.as_slice().into(), i);
+        }
+        Pending { batch, index }
+    }
+
+    /// `Some(value)` if the batch changes `key` (`Some(None)`: deletes it).
+    fn get(&self, column: Column, key: &[u8]) -> Option<Option<Vec<u8>>> {
+        let i = *self.index[column.index() as usize].get(key)?;
+        match &self.batch.changes()[i] {
+            Change::Put(_, _, v) => Some(Some(v.clone())),
+            Change::Delete(..) => Some(None),
+        }
+    }
+}
+
+struct InFlight {
+    pending: Arc<Pending>,
+    writer: JoinHandle<Result<(), KvError>>,
+}
+
 /// The trie node store of a [`KvStore`]: nodes live in [`Column::Nodes`] under
 /// their hash, and recently read or written nodes stay in a cache bounded in
 /// bytes, so hot reads do not touch the database again.
+///
+/// With write-behind on, [`NodeDb::write`] returns once the batch is handed to
+/// a background writer; reads see the batch meanwhile, the next write waits
+/// for it, and [`NodeDb::flush`] (or dropping the store) waits for it too. If
+/// a background write fails, every later write fails: reopen the database.
 pub struct NodeDb<K> {
-    kv: K,
+    kv: Arc<K>,
     cache: Mutex<Cache>,
+    write_behind: bool,
+    in_flight: Mutex<Option<InFlight>>,
+    failed: Mutex<Option<String>>,
 }
 
 impl<K: KvStore> std::fmt::Debug for NodeDb<K> {
@@ -56,45 +102,126 @@ impl<K: KvStore> std::fmt::Debug for NodeDb<K> {
     }
 }
 
+/// Locks a mutex whose data stays valid whatever a panicking holder did.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl<K: KvStore> NodeDb<K> {
-    /// A node store over `kv` caching up to `cache_bytes` of node encodings.
+    /// A node store over `kv` caching up to `cache_bytes` of node encodings;
+    /// writes are synchronous.
     pub fn new(kv: K, cache_bytes: usize) -> Self {
         NodeDb {
-            kv,
+            kv: Arc::new(kv),
             cache: Mutex::new(Cache {
                 nodes: LruCache::unbounded(),
                 capacity: cache_bytes,
                 stats: CacheStats::default(),
             }),
+            write_behind: false,
+            in_flight: Mutex::new(None),
+            failed: Mutex::new(None),
         }
     }
 
-    /// The key-value store below.
+    /// The same store, writing in the background (see [`NodeDb`]).
+    pub fn with_write_behind(mut self, on: bool) -> Self {
+        self.write_behind = on;
+        self
+    }
+
+    /// The key-value store below (without the batch being written, if any).
     pub fn kv(&self) -> &K {
         &self.kv
     }
 
-    fn cache(&self) -> MutexGuard<'_, Cache> {
-        // The cache holds only copies of stored nodes: a panic elsewhere while
-        // it was locked cannot make it wrong.
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Cache counters.
     pub fn stats(&self) -> CacheStats {
-        self.cache().stats
+        lock(&self.cache).stats
+    }
+
+    fn pending(&self) -> Option<Arc<Pending>> {
+        lock(&self.in_flight).as_ref().map(|f| f.pending.clone())
+    }
+
+    /// Waits until the batch being written (if any) is on disk; returns the
+    /// error of a failed background write, now and for every later write.
+    pub fn flush(&self) -> Result<(), KvError> {
+        let in_flight = lock(&self.in_flight).take();
+        if let Some(f) = in_flight {
+            let result = f
+                .writer
+                .join()
+                .unwrap_or_else(|_| Err(KvError::WriteBehind("the writer panicked".into())));
+            if let Err(e) = result {
+                *lock(&self.failed) = Some(e.to_string());
+            }
+        }
+        self.failure()
+    }
+
+    /// The error of a background write that failed, if one did (without
+    /// waiting for the write in flight).
+    pub fn failure(&self) -> Result<(), KvError> {
+        match lock(&self.failed).as_ref() {
+            Some(e) => Err(KvError::WriteBehind(e.clone())),
+            None => Ok(()),
+        }
     }
 
     /// Writes `batch` atomically, adding `nodes` (a commit's new nodes) to it,
-    /// and keeps the new nodes in the cache.
+    /// and keeps the new nodes in the cache. With write-behind, returns once
+    /// the batch is handed to the writer (after the previous one is written).
     pub fn write(&self, mut batch: WriteBatch, nodes: &NodeSet) -> Result<(), KvError> {
+        self.flush()?;
         batch.put_nodes(nodes);
-        self.kv.write(batch)?;
-        let mut cache = self.cache();
-        for (h, n) in nodes {
-            cache.insert(*h, n.into());
+        {
+            let mut cache = lock(&self.cache);
+            for (h, n) in nodes {
+                cache.insert(*h, n.into());
+            }
         }
+        if !self.write_behind {
+            return self.kv.write(batch);
+        }
+        let pending = Arc::new(Pending::new(batch));
+        let (kv, p) = (self.kv.clone(), pending.clone());
+        let writer = std::thread::Builder::new()
+            .name("svm-writer".into())
+            .spawn(move || kv.write(p.batch.clone()))
+            .map_err(KvError::Io)?;
+        *lock(&self.in_flight) = Some(InFlight { pending, writer });
         Ok(())
+    }
+}
+
+impl<K> Drop for NodeDb<K> {
+    fn drop(&mut self) {
+        // Wait for the last write. Had it failed, the head on disk is simply
+        // the commit before it.
+        if let Some(f) = lock(&self.in_flight).take() {
+            let _ = f.writer.join();
+        }
+    }
+}
+
+impl<K: KvStore> KvStore for NodeDb<K> {
+    /// Reads through the batch being written, then the store (never the cache).
+    fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+        if let Some(v) = self.pending().and_then(|p| p.get(column, key)) {
+            return Ok(v);
+        }
+        self.kv.get(column, key)
+    }
+
+    fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
+        self.flush()?;
+        self.kv.write(batch)
+    }
+
+    fn iter_prefix(&self, column: Column, prefix: &[u8]) -> Result<Entries, KvError> {
+        self.flush()?;
+        self.kv.iter_prefix(column, prefix)
     }
 }
 
@@ -109,7 +236,7 @@ impl<K: KvStore> NodeStore for NodeDb<K> {
     /// unvouched (the trie reports it) and not cached.
     fn node_checked(&self, hash: &H256) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
         {
-            let mut cache = self.cache();
+            let mut cache = lock(&self.cache);
             if let Some(bytes) = cache.nodes.get(hash).cloned() {
                 cache.stats.hits += 1;
                 return Ok(Some((bytes.to_vec(), true)));
@@ -117,7 +244,6 @@ impl<K: KvStore> NodeStore for NodeDb<K> {
             cache.stats.misses += 1;
         }
         let Some(bytes) = self
-            .kv
             .get(Column::Nodes, hash.as_bytes())
             .map_err(|e| StoreError(e.to_string()))?
         else {
@@ -125,7 +251,7 @@ impl<K: KvStore> NodeStore for NodeDb<K> {
         };
         let sound = svm_trie::hash(&bytes) == *hash;
         if sound {
-            self.cache().insert(*hash, bytes.as_slice().into());
+            lock(&self.cache).insert(*hash, bytes.as_slice().into());
         }
         Ok(Some((bytes, sound)))
     }

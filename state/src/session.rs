@@ -296,7 +296,7 @@ impl<K: KvStore> Session<K> {
         if let Some(code) = self.code.get(hash) {
             return Ok(Some(code.clone()));
         }
-        Ok(crate::code::get_code(self.shared.nodes.kv(), hash)?)
+        Ok(crate::code::get_code(&self.shared.nodes, hash)?)
     }
 
     fn contract(&mut self, address: &Address) -> Result<&mut Contract<Store<K>>, StateError> {
@@ -469,7 +469,7 @@ impl<K: KvStore> Session<K> {
             seq: self.base.seq + 1,
             root: world.root,
         };
-        let root_is_new = meta::seq_of(shared.nodes.kv(), &world.root)?.is_none();
+        let root_is_new = meta::seq_of(&shared.nodes, &world.root)?.is_none();
         meta::put_head(&mut batch, &new_head, root_is_new);
         let (nodes_written, node_bytes_written) = (nodes.len(), nodes.byte_size());
         shared.nodes.write(batch, &nodes)?;

@@ -326,3 +326,23 @@ fn slices_match_the_model_on_rocksdb() {
         .tests(40)
         .quickcheck(prop as fn(Case) -> TestResult);
 }
+
+/// Write-behind: reads during a background write see it, and a tiny node
+/// cache forces them through the pending batch.
+#[test]
+fn slices_match_the_model_on_rocksdb_with_write_behind() {
+    fn prop(case: Case) -> TestResult {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StateConfig {
+            node_cache_bytes: 0,
+            write_behind: true,
+            ..StateConfig::default()
+        };
+        result(run(&case, &|| {
+            StateDb::<RocksKv>::open_rocks(dir.path(), &config).unwrap()
+        }))
+    }
+    QuickCheck::new()
+        .tests(40)
+        .quickcheck(prop as fn(Case) -> TestResult);
+}

@@ -258,3 +258,81 @@ fn committed_roots_are_listed_and_reopen_resumes_the_head() {
     s.write_slice(&C, 0, &[9; 8]).unwrap();
     assert_eq!(s.commit().unwrap().head.seq, 8);
 }
+
+/// A store whose writes fail once `fail` is set.
+#[derive(Default)]
+struct Flaky {
+    inner: MemoryKv,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl svm_state::kv::KvStore for Flaky {
+    fn get(
+        &self,
+        column: svm_state::kv::Column,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, svm_state::kv::KvError> {
+        self.inner.get(column, key)
+    }
+
+    fn write(&self, batch: svm_state::kv::WriteBatch) -> Result<(), svm_state::kv::KvError> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(std::io::Error::other("disk full").into());
+        }
+        self.inner.write(batch)
+    }
+
+    fn iter_prefix(
+        &self,
+        column: svm_state::kv::Column,
+        prefix: &[u8],
+    ) -> Result<svm_state::kv::Entries, svm_state::kv::KvError> {
+        self.inner.iter_prefix(column, prefix)
+    }
+}
+
+#[test]
+fn write_behind_serves_reads_and_reports_a_failed_write() {
+    let kv = std::sync::Arc::new(Flaky::default());
+    let config = StateConfig {
+        write_behind: true,
+        node_cache_bytes: 0, // every read goes below the cache
+        ..StateConfig::default()
+    };
+    let db = StateDb::open(kv.clone(), &config).unwrap();
+    let mut s = db.begin().unwrap();
+    s.create_contract(&C, &code(&[8]), 0u64.into()).unwrap();
+    let first = s.commit().unwrap().head;
+    // The next session reads what may still be being written.
+    let mut s = db.begin().unwrap();
+    assert_eq!(s.slice(&C, 0).unwrap(), &[0; 8]);
+    s.write_slice(&C, 0, &[1; 8]).unwrap();
+    let second = s.commit().unwrap().head;
+    db.flush().unwrap();
+    assert_eq!(db.at(second.root).unwrap().slice(&C, 0).unwrap(), &[1; 8]);
+
+    kv.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut s = db.begin().unwrap();
+    s.write_slice(&C, 0, &[2; 8]).unwrap();
+    s.commit().unwrap(); // handed to the writer, which fails
+    let mut s = db.begin().unwrap();
+    s.write_slice(&C, 0, &[3; 8]).unwrap();
+    assert!(matches!(
+        s.commit(),
+        Err(StateError::Kv(svm_state::kv::KvError::WriteBehind(_)))
+    ));
+    assert!(db.flush().is_err(), "the failure sticks");
+    kv.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        matches!(
+            db.begin(),
+            Err(StateError::Kv(svm_state::kv::KvError::WriteBehind(_)))
+        ),
+        "still failed until reopened"
+    );
+    drop(db);
+    // Reopened, the head is the last commit that reached the store.
+    let db = StateDb::open(kv.clone(), &StateConfig::default()).unwrap();
+    assert_eq!(db.head(), second);
+    assert_ne!(first, second);
+}

@@ -49,6 +49,10 @@ pub enum KvError {
     /// A read or write failed.
     #[error("database i/o failed: {0}")]
     Io(#[from] std::io::Error),
+    /// A background write failed; the database must be reopened (its head
+    /// is the last commit written).
+    #[error("an earlier commit's background write failed ({0}); reopen the database")]
+    WriteBehind(String),
 }
 
 /// One change in a write batch.
@@ -108,7 +112,7 @@ impl WriteBatch {
 }
 
 /// A column-oriented key-value store.
-pub trait KvStore: Send + Sync {
+pub trait KvStore: Send + Sync + 'static {
     /// The value of `key` in `column`.
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
 
