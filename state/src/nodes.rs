@@ -77,7 +77,9 @@ impl Pending {
 
 struct InFlight {
     pending: Arc<Pending>,
-    writer: JoinHandle<Result<(), KvError>>,
+    /// Taken by the one [`NodeDb::flush`] that joins it; the batch stays
+    /// readable until the join returns.
+    writer: Option<JoinHandle<Result<(), KvError>>>,
 }
 
 /// The trie node store of a [`KvStore`]: nodes live in [`Column::Nodes`] under
@@ -93,6 +95,7 @@ pub struct NodeDb<K> {
     cache: Mutex<Cache>,
     write_behind: bool,
     in_flight: Mutex<Option<InFlight>>,
+    flushing: Mutex<()>,
     failed: Mutex<Option<String>>,
 }
 
@@ -120,6 +123,7 @@ impl<K: KvStore> NodeDb<K> {
             }),
             write_behind: false,
             in_flight: Mutex::new(None),
+            flushing: Mutex::new(()),
             failed: Mutex::new(None),
         }
     }
@@ -147,16 +151,19 @@ impl<K: KvStore> NodeDb<K> {
     /// Waits until the batch being written (if any) is on disk; returns the
     /// error of a failed background write, now and for every later write.
     pub fn flush(&self) -> Result<(), KvError> {
-        let in_flight = lock(&self.in_flight).take();
-        if let Some(f) = in_flight {
-            let result = f
-                .writer
+        // One flusher at a time: a second one waits until the write is done.
+        let _one = lock(&self.flushing);
+        let writer = lock(&self.in_flight).as_mut().and_then(|f| f.writer.take());
+        if let Some(writer) = writer {
+            let result = writer
                 .join()
                 .unwrap_or_else(|_| Err(KvError::WriteBehind("the writer panicked".into())));
             if let Err(e) = result {
                 *lock(&self.failed) = Some(e.to_string());
             }
         }
+        // Only now is the batch in the store (or lost): stop serving it.
+        *lock(&self.in_flight) = None;
         self.failure()
     }
 
@@ -190,7 +197,10 @@ impl<K: KvStore> NodeDb<K> {
             .name("svm-writer".into())
             .spawn(move || kv.write(p.batch.clone()))
             .map_err(KvError::Io)?;
-        *lock(&self.in_flight) = Some(InFlight { pending, writer });
+        *lock(&self.in_flight) = Some(InFlight {
+            pending,
+            writer: Some(writer),
+        });
         Ok(())
     }
 }
@@ -199,8 +209,9 @@ impl<K> Drop for NodeDb<K> {
     fn drop(&mut self) {
         // Wait for the last write. Had it failed, the head on disk is simply
         // the commit before it.
-        if let Some(f) = lock(&self.in_flight).take() {
-            let _ = f.writer.join();
+        let writer = lock(&self.in_flight).take().and_then(|f| f.writer);
+        if let Some(writer) = writer {
+            let _ = writer.join();
         }
     }
 }

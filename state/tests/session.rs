@@ -336,3 +336,42 @@ fn write_behind_serves_reads_and_reports_a_failed_write() {
     assert_eq!(db.head(), second);
     assert_ne!(first, second);
 }
+
+#[test]
+fn readers_on_other_threads_never_miss_a_node_being_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StateConfig {
+        write_behind: true,
+        node_cache_bytes: 0,
+        ..StateConfig::default()
+    };
+    let db = StateDb::open_rocks(dir.path(), &config).unwrap();
+    let mut s = db.begin().unwrap();
+    s.create_contract(&C, &code(&[8, 8]), 0u64.into()).unwrap();
+    s.commit().unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut reads = 0u64;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let head = db.head();
+                let mut view = db.at(head.root).expect("a committed root opens");
+                let v = view.slice(&C, 1).expect("reads never miss").to_vec();
+                // Writer sets variable 1 to the commit's number.
+                assert_eq!(
+                    u64::from_be_bytes(v.try_into().unwrap()),
+                    head.seq.saturating_sub(1)
+                );
+                reads += 1;
+            }
+            reads
+        });
+        for i in 1..=300u64 {
+            let mut s = db.begin().unwrap();
+            s.write_slice(&C, 1, &i.to_be_bytes()).unwrap();
+            s.commit().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(reader.join().unwrap() > 0);
+    });
+}
