@@ -1,5 +1,7 @@
 //! `0x`-prefixed hex on the command line and in files.
 
+use crate::error::CliError;
+
 /// Parses `0x…` hex (the prefix is optional); describes the problem on failure.
 pub(crate) fn parse(s: &str) -> Result<Vec<u8>, String> {
     let digits = s
@@ -10,6 +12,18 @@ pub(crate) fn parse(s: &str) -> Result<Vec<u8>, String> {
         return Err(format!("hex {s:?} has an odd number of digits"));
     }
     hex::decode(digits).map_err(|e| format!("hex {s:?} is invalid: {e}"))
+}
+
+/// Parses a command-line argument that must be exactly `len` bytes of hex.
+pub(crate) fn parse_fixed(s: &str, what: &str, len: usize) -> Result<Vec<u8>, CliError> {
+    let bytes = parse(s).map_err(|e| CliError::Arg(format!("{what}: {e}")))?;
+    if bytes.len() != len {
+        return Err(CliError::Arg(format!(
+            "{what} must be {len} bytes, not {}",
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Formats bytes as `0x…`.

@@ -2,6 +2,7 @@
 
 mod error;
 mod hexarg;
+mod input;
 mod state_cmd;
 mod trie_cmd;
 

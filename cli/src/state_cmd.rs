@@ -12,7 +12,7 @@ use svm_state::{Account, Address, StateConfig, StateDb};
 use svm_trie::H256;
 
 use crate::error::CliError;
-use crate::hexarg;
+use crate::{hexarg, input};
 
 /// Where the database is, and which committed state to read.
 #[derive(Args)]
@@ -141,25 +141,11 @@ fn print(value: &impl Serialize) -> Result<(), CliError> {
 }
 
 fn address(s: &str) -> Result<Address, CliError> {
-    let bytes = hexarg::parse(s).map_err(|e| CliError::Arg(format!("address: {e}")))?;
-    if bytes.len() != 20 {
-        return Err(CliError::Arg(format!(
-            "an address is 20 bytes, not {}",
-            bytes.len()
-        )));
-    }
-    Ok(Address::from_slice(&bytes))
+    Ok(Address::from_slice(&hexarg::parse_fixed(s, "address", 20)?))
 }
 
 fn root(s: &str) -> Result<H256, CliError> {
-    let bytes = hexarg::parse(s).map_err(|e| CliError::Arg(format!("root: {e}")))?;
-    if bytes.len() != 32 {
-        return Err(CliError::Arg(format!(
-            "a root is 32 bytes, not {}",
-            bytes.len()
-        )));
-    }
-    Ok(H256::from_slice(&bytes))
+    Ok(H256::from_slice(&hexarg::parse_fixed(s, "root", 32)?))
 }
 
 /// Opens the database; reading commands refuse to create one.
@@ -269,23 +255,12 @@ pub(crate) fn run(cmd: StateCommand, args: DbArgs) -> Result<(), CliError> {
 }
 
 fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_string(),
-        source,
-    })?;
+    const EXPECTED: &str = "expected {\"contract\",\"sizes\"[,\"page_size\"]}, \
+        {\"account\",\"balance\"} or {\"write\",\"var\",\"value\"}";
+    let changes = input::json_lines::<Change>(path, Some(EXPECTED))?;
     let mut s = db.begin()?;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |message: String| CliError::Input {
-            path: path.to_string(),
-            line: i + 1,
-            message,
-        };
-        let change: Change = serde_json::from_str(line).map_err(|_| {
-            bad("expected {\"contract\",\"sizes\"[,\"page_size\"]}, {\"account\",\"balance\"} or {\"write\",\"var\",\"value\"}".into())
-        })?;
+    for (n, change) in changes {
+        let bad = |message: String| input::bad_line(path, n, message);
         match change {
             Change::Contract {
                 contract,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use svm_trie::{H256, MemoryStore, TrieMut, hash, proof};
 
 use crate::error::CliError;
-use crate::hexarg;
+use crate::{hexarg, input};
 
 /// Trie commands.
 #[derive(Subcommand)]
@@ -97,14 +97,7 @@ pub(crate) fn run(cmd: TrieCommand) -> Result<(), CliError> {
             proof: path,
             secure,
         } => {
-            let root = hexarg::parse(&root).map_err(CliError::Arg)?;
-            if root.len() != 32 {
-                return Err(CliError::Arg(format!(
-                    "a root is 32 bytes, not {}",
-                    root.len()
-                )));
-            }
-            let root = H256::from_slice(&root);
+            let root = H256::from_slice(&hexarg::parse_fixed(&root, "root", 32)?);
             let key = arg_key(&key, secure)?;
             let (nodes, claimed) = read_proof(&path)?;
             let value = proof::verify(root, &key, &nodes)?;
@@ -133,27 +126,11 @@ fn arg_key(key: &str, secure: bool) -> Result<Vec<u8>, CliError> {
     })
 }
 
-fn read(path: &str) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_string(),
-        source,
-    })
-}
-
 /// Builds the trie of an update file; returns its root and a store of its nodes.
 fn build(path: &str, secure: bool) -> Result<(H256, MemoryStore), CliError> {
-    let text = read(path)?;
     let mut updates = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |message: String| CliError::Input {
-            path: path.to_string(),
-            line: i + 1,
-            message,
-        };
-        let parsed: Line = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+    for (n, parsed) in input::json_lines::<Line>(path, None)? {
+        let bad = |message: String| input::bad_line(path, n, message);
         let key = hexarg::parse(&parsed.key).map_err(|e| bad(format!("key: {e}")))?;
         let value = hexarg::parse(&parsed.value).map_err(|e| bad(format!("value: {e}")))?;
         let key = if secure {
@@ -175,7 +152,7 @@ fn build(path: &str, secure: bool) -> Result<(H256, MemoryStore), CliError> {
 type ReadProof = (Vec<Vec<u8>>, Option<Option<Vec<u8>>>);
 
 fn read_proof(path: &str) -> Result<ReadProof, CliError> {
-    let text = read(path)?;
+    let text = input::read(path)?;
     let json_err = |message: String| CliError::Json {
         path: path.to_string(),
         message,

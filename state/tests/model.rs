@@ -310,37 +310,39 @@ fn slices_match_the_model_in_memory() {
         .quickcheck(prop as fn(Case) -> TestResult);
 }
 
+/// Runs `case` on a fresh RocksDB database opened with `config`.
+fn on_rocksdb(case: &Case, config: StateConfig) -> TestResult {
+    let dir = tempfile::tempdir().unwrap();
+    result(run(case, &|| {
+        StateDb::<RocksKv>::open_rocks(dir.path(), &config).unwrap()
+    }))
+}
+
 #[test]
 fn slices_match_the_model_on_rocksdb() {
     fn prop(case: Case) -> TestResult {
-        let dir = tempfile::tempdir().unwrap();
         let config = StateConfig {
             node_cache_bytes: 1 << 16,
             ..StateConfig::default()
         };
-        result(run(&case, &|| {
-            StateDb::<RocksKv>::open_rocks(dir.path(), &config).unwrap()
-        }))
+        on_rocksdb(&case, config)
     }
     QuickCheck::new()
         .tests(40)
         .quickcheck(prop as fn(Case) -> TestResult);
 }
 
-/// Write-behind: reads during a background write see it, and a tiny node
-/// cache forces them through the pending batch.
+/// Write-behind: reads during a background write see it, and a node cache
+/// of size zero forces them through the pending batch.
 #[test]
 fn slices_match_the_model_on_rocksdb_with_write_behind() {
     fn prop(case: Case) -> TestResult {
-        let dir = tempfile::tempdir().unwrap();
         let config = StateConfig {
             node_cache_bytes: 0,
             write_behind: true,
             ..StateConfig::default()
         };
-        result(run(&case, &|| {
-            StateDb::<RocksKv>::open_rocks(dir.path(), &config).unwrap()
-        }))
+        on_rocksdb(&case, config)
     }
     QuickCheck::new()
         .tests(40)
