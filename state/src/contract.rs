@@ -96,8 +96,11 @@ impl<S: NodeStore + Clone> Contract<S> {
     }
 
     /// The pages a slice covers, as (page, offset in page, range in slice).
-    fn pieces(&self, s: Slice) -> impl Iterator<Item = (u32, usize, std::ops::Range<usize>)> {
-        let ps = self.layout.page_size() as usize;
+    fn pieces(
+        page_size: u32,
+        s: Slice,
+    ) -> impl Iterator<Item = (u32, usize, std::ops::Range<usize>)> {
+        let ps = page_size as usize;
         let (first, offset, len) = (s.page, s.offset as usize, s.len as usize);
         let mut done = 0usize;
         std::iter::from_fn(move || {
@@ -119,7 +122,7 @@ impl<S: NodeStore + Clone> Contract<S> {
         if !self.slices.contains_key(&index) {
             let s = self.where_is(index)?;
             let mut bytes = vec![0u8; s.len as usize];
-            for (page, at, range) in self.pieces(s).collect::<Vec<_>>() {
+            for (page, at, range) in Self::pieces(self.layout.page_size(), s) {
                 self.load_page(store, page)?;
                 let p = &self.pages[&page];
                 bytes[range.clone()].copy_from_slice(&p[at..at + range.len()]);
@@ -185,7 +188,7 @@ impl<S: NodeStore + Clone> Contract<S> {
         let mut page = self.pages[&index].to_vec();
         for (&var, c) in self.slices.iter().filter(|(_, c)| c.dirty) {
             let s = self.where_is(var)?;
-            for (p, at, range) in self.pieces(s) {
+            for (p, at, range) in Self::pieces(self.layout.page_size(), s) {
                 if p == index {
                     page[at..at + range.len()].copy_from_slice(&c.bytes[range]);
                 }
@@ -197,26 +200,29 @@ impl<S: NodeStore + Clone> Contract<S> {
     /// Writes the dirty slices into their pages and the changed pages into the
     /// storage trie, and commits it: the new storage root and nodes.
     pub(crate) fn flush(&mut self, store: &S) -> Result<Commit, StateError> {
-        let mut dirty: Vec<(u32, Box<[u8]>)> = self
-            .slices
-            .iter()
-            .filter(|(_, c)| c.dirty)
-            .map(|(&i, c)| (i, c.bytes.clone()))
-            .collect();
-        dirty.sort_unstable_by_key(|(i, _)| *i);
+        let page_size = self.layout.page_size();
+        let mut dirty = Vec::new();
         let mut touched = Vec::new();
-        for (var, bytes) in &dirty {
-            let s = self.where_is(*var)?;
-            for (p, at, range) in self.pieces(s).collect::<Vec<_>>() {
-                self.load_page(store, p)?;
-                if let Some(page) = self.pages.get_mut(&p) {
-                    page[at..at + range.len()].copy_from_slice(&bytes[range]);
-                }
-                touched.push(p);
+        for (&var, c) in &self.slices {
+            if c.dirty {
+                let s = self.where_is(var)?;
+                touched.extend(Self::pieces(page_size, s).map(|(p, ..)| p));
+                dirty.push((var, s));
             }
         }
         touched.sort_unstable();
         touched.dedup();
+        for &p in &touched {
+            self.load_page(store, p)?;
+        }
+        for (var, s) in dirty {
+            let bytes = &self.slices[&var].bytes;
+            for (p, at, range) in Self::pieces(page_size, s) {
+                if let Some(page) = self.pages.get_mut(&p) {
+                    page[at..at + range.len()].copy_from_slice(&bytes[range]);
+                }
+            }
+        }
         let updates: Vec<([u8; 4], &[u8])> = touched
             .iter()
             .map(|p| (page_key(*p), trimmed(&self.pages[p])))
