@@ -1,0 +1,32 @@
+//! Limits and prices, with defaults.
+
+/// What a contract may use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmConfig {
+    /// Largest accepted code, in bytes.
+    pub max_code_bytes: usize,
+    /// Most functions a module may define.
+    pub max_functions: u32,
+    /// Most 64 KiB memory pages: a module's memory must declare a maximum no
+    /// larger, so `memory.grow` beyond it fails (returns -1).
+    pub max_memory_pages: u64,
+    /// Most table elements (a table must declare a maximum no larger).
+    pub max_table_elements: u64,
+    /// Gas limit of a deploy's constructor.
+    pub deploy_gas: u64,
+    /// Modules kept compiled in memory, in bytes of compiled artifact.
+    pub module_cache_bytes: usize,
+}
+
+impl Default for VmConfig {
+    fn default() -> Self {
+        VmConfig {
+            max_code_bytes: 512 << 10,
+            max_functions: 10_000,
+            max_memory_pages: 256, // 16 MiB
+            max_table_elements: 10_000,
+            deploy_gas: 10_000_000,
+            module_cache_bytes: 256 << 20,
+        }
+    }
+}

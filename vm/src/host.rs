@@ -1,0 +1,323 @@
+//! The host side of the vmcalls: an environment per call (the state session,
+//! who calls, the block) and one function per vmcall. Every vmcall charges
+//! gas first and checks every pointer and length against the memory: a bad
+//! argument traps, it never reaches past the memory or panics the host.
+
+use primitive_types::U256;
+use svm_state::kv::KvStore;
+use svm_state::{Address, Session};
+use wasmer::{
+    AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Imports, Instance, Memory, Store,
+};
+use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
+
+use crate::gas;
+
+/// What the node tells a transaction about the block it runs in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockContext {
+    /// Block height.
+    pub height: u64,
+    /// Block time, seconds since the Unix epoch.
+    pub time: u64,
+}
+
+/// Why a vmcall stopped the contract.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum HostTrap {
+    /// Gas ran out in a vmcall.
+    #[error("out of gas")]
+    OutOfGas,
+    /// The contract passed a bad argument.
+    #[error("{0}")]
+    Bad(String),
+    /// The state below failed.
+    #[error("state error: {0}")]
+    State(String),
+}
+
+fn bad(message: impl Into<String>) -> HostTrap {
+    HostTrap::Bad(message.into())
+}
+
+/// One call's environment.
+pub(crate) struct Env<K> {
+    pub(crate) session: Option<Session<K>>,
+    pub(crate) contract: Address,
+    pub(crate) caller: Address,
+    pub(crate) value: U256,
+    pub(crate) block: BlockContext,
+    pub(crate) memory: Option<Memory>,
+    pub(crate) instance: Option<Instance>,
+    pub(crate) return_data: Vec<u8>,
+    pub(crate) logs: Vec<Vec<u8>>,
+}
+
+type Ctx<'a, K> = FunctionEnvMut<'a, Env<K>>;
+
+impl<K: KvStore> Env<K> {
+    fn session(&mut self) -> Result<&mut Session<K>, HostTrap> {
+        self.session
+            .as_mut()
+            .ok_or_else(|| HostTrap::State("no session".into()))
+    }
+}
+
+/// Charges `cost` gas from the instance's meter.
+fn charge<K>(env: &Env<K>, store: &mut impl AsStoreMut, cost: u64) -> Result<(), HostTrap> {
+    let instance = env
+        .instance
+        .as_ref()
+        .ok_or_else(|| HostTrap::State("no instance".into()))?;
+    match get_remaining_points(store, instance) {
+        MeteringPoints::Remaining(left) if left >= cost => {
+            set_remaining_points(store, instance, left - cost);
+            Ok(())
+        }
+        _ => {
+            set_remaining_points(store, instance, 0);
+            Err(HostTrap::OutOfGas)
+        }
+    }
+}
+
+/// The range [ptr, ptr + len) of memory, checked.
+fn span<K>(
+    env: &Env<K>,
+    store: &impl AsStoreRef,
+    ptr: i32,
+    len: i32,
+) -> Result<(u64, usize), HostTrap> {
+    let memory = env.memory.as_ref().ok_or_else(|| bad("no memory"))?;
+    let size = memory.view(store).data_size();
+    let (start, n) = (u64::from(ptr as u32), u64::from(len as u32));
+    if start.checked_add(n).is_none_or(|end| end > size) {
+        return Err(bad(format!(
+            "memory access [{start}, {start}+{n}) outside the {size}-byte memory"
+        )));
+    }
+    Ok((start, n as usize))
+}
+
+fn read<K>(env: &Env<K>, store: &impl AsStoreRef, ptr: i32, len: i32) -> Result<Vec<u8>, HostTrap> {
+    let (start, n) = span(env, store, ptr, len)?;
+    let mut buf = vec![0u8; n];
+    let memory = env.memory.as_ref().ok_or_else(|| bad("no memory"))?;
+    memory
+        .view(store)
+        .read(start, &mut buf)
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(buf)
+}
+
+fn write<K>(env: &Env<K>, store: &impl AsStoreRef, ptr: i32, bytes: &[u8]) -> Result<(), HostTrap> {
+    let (start, _) = span(env, store, ptr, bytes.len() as i32)?;
+    let memory = env.memory.as_ref().ok_or_else(|| bad("no memory"))?;
+    memory
+        .view(store)
+        .write(start, bytes)
+        .map_err(|e| bad(e.to_string()))
+}
+
+fn var_index(var: i32) -> Result<u32, HostTrap> {
+    u32::try_from(var).map_err(|_| bad(format!("variable {var} is negative")))
+}
+
+/// The length of variable `var`, or a trap.
+fn var_len<K: KvStore>(env: &mut Env<K>, var: i32) -> Result<u32, HostTrap> {
+    let contract = env.contract;
+    let layout = env
+        .session()?
+        .layout(&contract)
+        .map_err(|e| HostTrap::State(e.to_string()))?;
+    let var = var_index(var)?;
+    layout
+        .slice(var as usize)
+        .map(|s| s.len)
+        .map_err(|e| bad(e.to_string()))
+}
+
+fn storage_read<K: KvStore>(
+    mut ctx: Ctx<'_, K>,
+    var: i32,
+    ptr: i32,
+    len: i32,
+) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let n = var_len(env, var)?;
+    if len as u32 != n {
+        return Err(bad(format!("variable {var} is {n} bytes, not {len}")));
+    }
+    span(env, &store, ptr, len)?;
+    charge(env, &mut store, u64::from(n) * gas::STORAGE_READ_BYTE)?;
+    let contract = env.contract;
+    let bytes = env
+        .session()?
+        .slice(&contract, var as u32)
+        .map_err(|e| HostTrap::State(e.to_string()))?
+        .to_vec();
+    write(env, &store, ptr, &bytes)
+}
+
+fn storage_write<K: KvStore>(
+    mut ctx: Ctx<'_, K>,
+    var: i32,
+    ptr: i32,
+    len: i32,
+) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let n = var_len(env, var)?;
+    if len as u32 != n {
+        return Err(bad(format!("variable {var} is {n} bytes, not {len}")));
+    }
+    span(env, &store, ptr, len)?;
+    charge(env, &mut store, u64::from(n) * gas::STORAGE_WRITE_BYTE)?;
+    let bytes = read(env, &store, ptr, len)?;
+    let contract = env.contract;
+    env.session()?
+        .write_slice(&contract, var as u32, &bytes)
+        .map_err(|e| HostTrap::State(e.to_string()))
+}
+
+fn storage_len<K: KvStore>(mut ctx: Ctx<'_, K>, var: i32) -> Result<i32, HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    Ok(var_len(env, var)? as i32)
+}
+
+fn address<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let a = env.contract;
+    write(env, &store, ptr, a.as_bytes())
+}
+
+fn caller<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let a = env.caller;
+    write(env, &store, ptr, a.as_bytes())
+}
+
+fn value<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let v = env.value.to_big_endian();
+    write(env, &store, ptr, &v)
+}
+
+fn read_address<K>(env: &Env<K>, store: &impl AsStoreRef, ptr: i32) -> Result<Address, HostTrap> {
+    Ok(Address::from_slice(&read(env, store, ptr, 20)?))
+}
+
+fn balance<K: KvStore>(mut ctx: Ctx<'_, K>, addr: i32, out: i32) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let who = read_address(env, &store, addr)?;
+    span(env, &store, out, 32)?;
+    let b = env
+        .session()?
+        .account(&who)
+        .map_err(|e| HostTrap::State(e.to_string()))?
+        .map(|a| a.balance)
+        .unwrap_or_default();
+    write(env, &store, out, &b.to_big_endian())
+}
+
+fn transfer<K: KvStore>(mut ctx: Ctx<'_, K>, to: i32, amount: i32) -> Result<i32, HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL + gas::TRANSFER)?;
+    let to = read_address(env, &store, to)?;
+    let amount = U256::from_big_endian(&read(env, &store, amount, 32)?);
+    let from = env.contract;
+    match env.session()?.transfer(&from, &to, amount) {
+        Ok(()) => Ok(0),
+        Err(svm_state::StateError::InsufficientBalance { .. }) => Ok(1),
+        Err(e) => Err(HostTrap::State(e.to_string())),
+    }
+}
+
+fn block_height<K: KvStore>(mut ctx: Ctx<'_, K>) -> Result<i64, HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    Ok(env.block.height as i64)
+}
+
+fn block_time<K: KvStore>(mut ctx: Ctx<'_, K>) -> Result<i64, HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    Ok(env.block.time as i64)
+}
+
+fn set_return<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32, len: i32) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let (_, n) = span(env, &store, ptr, len)?;
+    charge(env, &mut store, n as u64 * gas::COPY_BYTE)?;
+    env.return_data = read(env, &store, ptr, len)?;
+    Ok(())
+}
+
+fn log<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32, len: i32) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let (_, n) = span(env, &store, ptr, len)?;
+    charge(env, &mut store, n as u64 * gas::COPY_BYTE)?;
+    let entry = read(env, &store, ptr, len)?;
+    env.logs.push(entry);
+    Ok(())
+}
+
+/// The import object: every vmcall under module `svm`.
+pub(crate) fn imports<K: KvStore>(store: &mut Store, env: &FunctionEnv<Env<K>>) -> Imports {
+    let mut imports = Imports::new();
+    let mut add = |name: &str, f: Function| imports.define(crate::vmcalls::MODULE, name, f);
+    add(
+        "storage_read",
+        Function::new_typed_with_env(store, env, storage_read::<K>),
+    );
+    add(
+        "storage_write",
+        Function::new_typed_with_env(store, env, storage_write::<K>),
+    );
+    add(
+        "storage_len",
+        Function::new_typed_with_env(store, env, storage_len::<K>),
+    );
+    add(
+        "address",
+        Function::new_typed_with_env(store, env, address::<K>),
+    );
+    add(
+        "caller",
+        Function::new_typed_with_env(store, env, caller::<K>),
+    );
+    add(
+        "value",
+        Function::new_typed_with_env(store, env, value::<K>),
+    );
+    add(
+        "balance",
+        Function::new_typed_with_env(store, env, balance::<K>),
+    );
+    add(
+        "transfer",
+        Function::new_typed_with_env(store, env, transfer::<K>),
+    );
+    add(
+        "block_height",
+        Function::new_typed_with_env(store, env, block_height::<K>),
+    );
+    add(
+        "block_time",
+        Function::new_typed_with_env(store, env, block_time::<K>),
+    );
+    add(
+        "set_return",
+        Function::new_typed_with_env(store, env, set_return::<K>),
+    );
+    add("log", Function::new_typed_with_env(store, env, log::<K>));
+    imports
+}

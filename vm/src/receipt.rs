@@ -1,0 +1,85 @@
+//! Receipts: what a transaction did, serializable to JSON.
+
+use primitive_types::H256;
+use serde::Serialize;
+use svm_state::Address;
+
+/// Why a transaction failed. A failed transaction changes no state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", content = "message")]
+pub enum TxError {
+    /// Gas ran out; gas used is the limit.
+    #[error("out of gas")]
+    OutOfGas,
+    /// The contract trapped (or a vmcall refused its arguments).
+    #[error("trap: {0}")]
+    Trap(String),
+    /// The called function is not exported.
+    #[error("function `{0}` not found")]
+    FunctionNotFound(String),
+    /// The arguments do not match the function's parameters.
+    #[error("invalid arguments: {0}")]
+    InvalidArguments(String),
+    /// The code was refused at deploy.
+    #[error("validation failed: {0}")]
+    ValidationFailed(String),
+    /// No contract at the address.
+    #[error("no contract at {0}")]
+    ContractNotFound(String),
+    /// An account already exists at the derived address.
+    #[error("an account already exists at {0}")]
+    AccountExists(String),
+    /// The sender cannot pay the value.
+    #[error("insufficient balance: {0}")]
+    InsufficientBalance(String),
+    /// The state below failed (database error, corrupt state).
+    #[error("state error: {0}")]
+    State(String),
+}
+
+/// The outcome of a deploy or a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// Whether the transaction succeeded.
+    pub success: bool,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<TxError>,
+    /// Gas used (the limit after running out).
+    pub gas_used: u64,
+    /// The contract deployed or called.
+    #[serde(serialize_with = "hex_address")]
+    pub contract: Address,
+    /// Return data set by the contract (`0x` hex).
+    #[serde(serialize_with = "hex_bytes")]
+    pub return_data: Vec<u8>,
+    /// Log entries emitted, in order (`0x` hex each).
+    #[serde(serialize_with = "hex_list")]
+    pub logs: Vec<Vec<u8>>,
+    /// The contract's storage root afterwards (unchanged on failure).
+    #[serde(serialize_with = "hex_h256")]
+    pub state_root: H256,
+    /// The world root afterwards (unchanged on failure).
+    #[serde(serialize_with = "hex_h256")]
+    pub world_root: H256,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+fn hex_bytes<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex(v))
+}
+
+fn hex_list<S: serde::Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|b| hex(b)))
+}
+
+fn hex_address<S: serde::Serializer>(v: &Address, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex(v.as_bytes()))
+}
+
+fn hex_h256<S: serde::Serializer>(v: &H256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&hex(v.as_bytes()))
+}

@@ -1,0 +1,427 @@
+//! Deploy and call: transactions in, receipts out, state through svm-state.
+
+use primitive_types::{H256, U256};
+use svm_state::kv::KvStore;
+use svm_state::{Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
+use wasmer::{FunctionEnv, Instance, Store, Type, Value};
+use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
+
+use crate::compile::Compiler;
+use crate::host::{Env, HostTrap, imports};
+use crate::receipt::{Receipt, TxError};
+use crate::{BlockContext, VmConfig, contract_address, validate};
+
+/// An argument to a contract function.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// An i32 parameter.
+    I32(i32),
+    /// An i64 parameter.
+    I64(i64),
+    /// Bytes copied into the contract's memory (through its exported
+    /// `svm_alloc(len) -> ptr`), passed as two i32 parameters: ptr, len.
+    Bytes(Vec<u8>),
+}
+
+/// A deploy transaction.
+#[derive(Clone, Debug)]
+pub struct Deploy {
+    /// Who deploys.
+    pub author: Address,
+    /// The author's deploy nonce (part of the address).
+    pub nonce: u64,
+    /// The module: WebAssembly binary or text.
+    pub code: Vec<u8>,
+    /// The contract's initial balance.
+    pub balance: U256,
+    /// A constructor to run after creation, with its arguments.
+    pub constructor: Option<(String, Vec<Arg>)>,
+}
+
+/// A call transaction.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The contract.
+    pub contract: Address,
+    /// Who calls (pays `value`).
+    pub sender: Address,
+    /// The exported function.
+    pub function: String,
+    /// Its arguments.
+    pub args: Vec<Arg>,
+    /// Gas limit.
+    pub gas_limit: u64,
+    /// Value moved from the sender to the contract.
+    pub value: U256,
+}
+
+/// The VM: deploys and calls contracts on a [`StateDb`].
+pub struct Vm<K> {
+    db: StateDb<K>,
+    config: VmConfig,
+    compiler: Compiler,
+}
+
+impl<K: KvStore> std::fmt::Debug for Vm<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Vm({:?})", self.db)
+    }
+}
+
+/// What running a function left.
+struct Run<K> {
+    session: Session<K>,
+    outcome: Result<(), TxError>,
+    gas_used: u64,
+    return_data: Vec<u8>,
+    logs: Vec<Vec<u8>>,
+}
+
+impl<K: KvStore> Vm<K> {
+    /// A VM over `db`.
+    pub fn new(db: StateDb<K>, config: VmConfig) -> Self {
+        let compiler = Compiler::new(config.module_cache_bytes);
+        Vm {
+            db,
+            config,
+            compiler,
+        }
+    }
+
+    /// The state database.
+    pub fn db(&self) -> &StateDb<K> {
+        &self.db
+    }
+
+    /// Deploys a contract: validates the code, creates the account at the
+    /// derived address, runs the constructor (if any) and commits. A refused
+    /// module or a failing constructor changes nothing.
+    pub fn deploy(&self, tx: &Deploy, block: BlockContext) -> Receipt {
+        let code = match to_wasm(&tx.code) {
+            Ok(code) => code,
+            Err(e) => return self.failed(Address::zero(), TxError::ValidationFailed(e), 0),
+        };
+        let hash = svm_state::code::code_hash(&code);
+        let address = contract_address(&tx.author, tx.nonce, &hash);
+        if let Err(e) = validate(&code, &self.config) {
+            return self.failed(address, TxError::ValidationFailed(e.to_string()), 0);
+        }
+        let mut session = match self.db.begin() {
+            Ok(s) => s,
+            Err(e) => return self.failed(address, state_error(e), 0),
+        };
+        if let Err(e) = session.create_contract(&address, &code, tx.balance) {
+            let error = match e {
+                StateError::AccountExists(a) => TxError::AccountExists(format!("{a:#x}")),
+                e => state_error(e),
+            };
+            return self.failed(address, error, 0);
+        }
+        let Some((function, args)) = &tx.constructor else {
+            return self.commit(session, address, 0, Vec::new(), Vec::new());
+        };
+        let run = self.run(
+            session,
+            &hash,
+            &code,
+            address,
+            tx.author,
+            U256::zero(),
+            function,
+            args,
+            self.config.deploy_gas,
+            block,
+        );
+        self.finish(run, address)
+    }
+
+    /// Calls `tx.function` of `tx.contract`; commits on success, discards
+    /// every change on failure.
+    pub fn call(&self, tx: &Call, block: BlockContext) -> Receipt {
+        let mut session = match self.db.begin() {
+            Ok(s) => s,
+            Err(e) => return self.failed(tx.contract, state_error(e), 0),
+        };
+        let account = match session.account(&tx.contract) {
+            Ok(Some(a)) if a.code_hash != EMPTY_CODE_HASH => a,
+            Ok(_) => {
+                let e = TxError::ContractNotFound(format!("{:#x}", tx.contract));
+                return self.failed(tx.contract, e, 0);
+            }
+            Err(e) => return self.failed(tx.contract, state_error(e), 0),
+        };
+        let code = match session.code(&account.code_hash) {
+            Ok(Some(code)) => code,
+            Ok(None) => {
+                let e = state_error(StateError::MissingCode(account.code_hash));
+                return self.failed(tx.contract, e, 0);
+            }
+            Err(e) => return self.failed(tx.contract, state_error(e), 0),
+        };
+        if !tx.value.is_zero() {
+            match session.transfer(&tx.sender, &tx.contract, tx.value) {
+                Ok(()) => {}
+                Err(e @ (StateError::InsufficientBalance { .. } | StateError::NoAccount(_))) => {
+                    return self.failed(
+                        tx.contract,
+                        TxError::InsufficientBalance(e.to_string()),
+                        0,
+                    );
+                }
+                Err(e) => return self.failed(tx.contract, state_error(e), 0),
+            }
+        }
+        let run = self.run(
+            session,
+            &account.code_hash,
+            &code,
+            tx.contract,
+            tx.sender,
+            tx.value,
+            &tx.function,
+            &tx.args,
+            tx.gas_limit,
+            block,
+        );
+        self.finish(run, tx.contract)
+    }
+
+    fn finish(&self, run: Run<K>, contract: Address) -> Receipt {
+        match run.outcome {
+            Ok(()) => self.commit(
+                run.session,
+                contract,
+                run.gas_used,
+                run.return_data,
+                run.logs,
+            ),
+            Err(e) => {
+                drop(run.session);
+                self.failed(contract, e, run.gas_used)
+            }
+        }
+    }
+
+    fn commit(
+        &self,
+        session: Session<K>,
+        contract: Address,
+        gas_used: u64,
+        return_data: Vec<u8>,
+        logs: Vec<Vec<u8>>,
+    ) -> Receipt {
+        match session.commit() {
+            Ok(out) => Receipt {
+                success: true,
+                error: None,
+                gas_used,
+                contract,
+                return_data,
+                logs,
+                state_root: self.storage_root(out.head.root, &contract),
+                world_root: out.head.root,
+            },
+            Err(e) => self.failed(contract, state_error(e), gas_used),
+        }
+    }
+
+    fn storage_root(&self, world: H256, contract: &Address) -> H256 {
+        self.db
+            .at(world)
+            .and_then(|mut s| s.account(contract))
+            .ok()
+            .flatten()
+            .map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root)
+    }
+
+    fn failed(&self, contract: Address, error: TxError, gas_used: u64) -> Receipt {
+        let world_root = self.db.head().root;
+        Receipt {
+            success: false,
+            error: Some(error),
+            gas_used,
+            contract,
+            return_data: Vec::new(),
+            logs: Vec::new(),
+            state_root: self.storage_root(world_root, &contract),
+            world_root,
+        }
+    }
+
+    /// Instantiates the contract's module and runs `function`.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        session: Session<K>,
+        hash: &H256,
+        code: &[u8],
+        contract: Address,
+        caller: Address,
+        value: U256,
+        function: &str,
+        args: &[Arg],
+        gas_limit: u64,
+        block: BlockContext,
+    ) -> Run<K> {
+        let mut store = Store::new(self.compiler.engine().clone());
+        let env = FunctionEnv::new(
+            &mut store,
+            Env {
+                session: Some(session),
+                contract,
+                caller,
+                value,
+                block,
+                memory: None,
+                instance: None,
+                return_data: Vec::new(),
+                logs: Vec::new(),
+            },
+        );
+        let outcome = self.invoke(&mut store, &env, hash, code, function, args, gas_limit);
+        let env = env.as_mut(&mut store);
+        let (outcome, gas_used) = match outcome {
+            Ok(gas_used) => (Ok(()), gas_used),
+            Err((e, gas_used)) => (Err(e), gas_used),
+        };
+        Run {
+            session: env
+                .session
+                .take()
+                .expect("the session is put back by nothing else"),
+            outcome,
+            gas_used,
+            return_data: std::mem::take(&mut env.return_data),
+            logs: std::mem::take(&mut env.logs),
+        }
+    }
+
+    /// Runs the call; returns gas used, or the error and gas used.
+    #[allow(clippy::too_many_arguments)]
+    fn invoke(
+        &self,
+        store: &mut Store,
+        env: &FunctionEnv<Env<K>>,
+        hash: &H256,
+        code: &[u8],
+        function: &str,
+        args: &[Arg],
+        gas_limit: u64,
+    ) -> Result<u64, (TxError, u64)> {
+        let module = self
+            .compiler
+            .module(hash, code)
+            .map_err(|e| (TxError::State(e.to_string()), 0))?;
+        let imports = imports(store, env);
+        let instance = Instance::new(store, &module, &imports)
+            .map_err(|e| (TxError::Trap(format!("instantiation failed: {e}")), 0))?;
+        let memory = instance
+            .exports
+            .get_memory("memory")
+            .map_err(|e| (TxError::Trap(e.to_string()), 0))?
+            .clone();
+        {
+            let e = env.as_mut(store);
+            e.memory = Some(memory);
+            e.instance = Some(instance.clone());
+        }
+        set_remaining_points(store, &instance, gas_limit);
+        let used = |store: &mut Store| match get_remaining_points(store, &instance) {
+            MeteringPoints::Remaining(left) => gas_limit - left,
+            MeteringPoints::Exhausted => gas_limit,
+        };
+        let func = instance
+            .exports
+            .get_function(function)
+            .map_err(|_| (TxError::FunctionNotFound(function.to_string()), 0))?
+            .clone();
+        let mut params = Vec::new();
+        for arg in args {
+            match arg {
+                Arg::I32(v) => params.push(Value::I32(*v)),
+                Arg::I64(v) => params.push(Value::I64(*v)),
+                Arg::Bytes(b) => {
+                    let ptr = self.copy_in(store, &instance, b).map_err(|e| {
+                        let gas = used(store);
+                        (e, gas)
+                    })?;
+                    params.push(Value::I32(ptr));
+                    params.push(Value::I32(b.len() as i32));
+                }
+            }
+        }
+        let want: Vec<Type> = func.ty(store).params().to_vec();
+        let got: Vec<Type> = params.iter().map(Value::ty).collect();
+        if want != got {
+            let gas = used(store);
+            return Err((
+                TxError::InvalidArguments(format!("`{function}` takes {want:?}, given {got:?}")),
+                gas,
+            ));
+        }
+        match func.call(store, &params) {
+            Ok(_) => Ok(used(store)),
+            Err(trap) => {
+                let gas = used(store);
+                let error = match trap.downcast_ref::<HostTrap>() {
+                    Some(HostTrap::OutOfGas) => TxError::OutOfGas,
+                    Some(HostTrap::State(e)) => TxError::State(e.clone()),
+                    Some(HostTrap::Bad(e)) => TxError::Trap(e.clone()),
+                    None if gas == gas_limit => TxError::OutOfGas,
+                    None => TxError::Trap(trap.message()),
+                };
+                let gas = if error == TxError::OutOfGas {
+                    gas_limit
+                } else {
+                    gas
+                };
+                Err((error, gas))
+            }
+        }
+    }
+
+    /// Copies `bytes` into the contract's memory through its `svm_alloc`.
+    fn copy_in(
+        &self,
+        store: &mut Store,
+        instance: &Instance,
+        bytes: &[u8],
+    ) -> Result<i32, TxError> {
+        let alloc = instance
+            .exports
+            .get_typed_function::<i32, i32>(store, "svm_alloc")
+            .map_err(|_| {
+                TxError::InvalidArguments(
+                    "byte arguments need an exported svm_alloc(i32) -> i32".into(),
+                )
+            })?;
+        let len = i32::try_from(bytes.len())
+            .map_err(|_| TxError::InvalidArguments("argument too long".into()))?;
+        let ptr = alloc
+            .call(store, len)
+            .map_err(|e| TxError::Trap(format!("svm_alloc: {}", e.message())))?;
+        let memory = instance
+            .exports
+            .get_memory("memory")
+            .map_err(|e| TxError::Trap(e.to_string()))?;
+        memory
+            .view(store)
+            .write(u64::from(ptr as u32), bytes)
+            .map_err(|e| TxError::Trap(format!("svm_alloc returned a bad pointer: {e}")))?;
+        Ok(ptr)
+    }
+}
+
+fn state_error(e: StateError) -> TxError {
+    TxError::State(e.to_string())
+}
+
+/// The module's binary: `code` itself, or compiled from WebAssembly text.
+fn to_wasm(code: &[u8]) -> Result<Vec<u8>, String> {
+    if code.starts_with(b"\0asm") {
+        return Ok(code.to_vec());
+    }
+    wat::parse_bytes(code)
+        .map(|c| c.into_owned())
+        .map_err(|e| format!("neither a WebAssembly binary nor valid text: {e}"))
+}

@@ -1,0 +1,22 @@
+;; A counter: one 8-byte variable (little-endian u64).
+(module
+  (import "svm" "storage_read" (func $read (param i32 i32 i32)))
+  (import "svm" "storage_write" (func $write (param i32 i32 i32)))
+  (import "svm" "set_return" (func $return (param i32 i32)))
+  (import "svm" "log" (func $log (param i32 i32)))
+  (memory (export "memory") 1 1)
+  ;; layout: page size 4096 (LEB128 80 20), 1 variable, of 8 bytes
+  (@custom "svm-layout" "\80\20\01\08")
+  (func (export "increment") (param $by i64)
+    (call $read (i32.const 0) (i32.const 0) (i32.const 8))
+    (i64.store (i32.const 0) (i64.add (i64.load (i32.const 0)) (local.get $by)))
+    (call $write (i32.const 0) (i32.const 0) (i32.const 8))
+    (call $log (i32.const 0) (i32.const 8)))
+  (func (export "get")
+    (call $read (i32.const 0) (i32.const 0) (i32.const 8))
+    (call $return (i32.const 0) (i32.const 8)))
+  (func (export "fail_after_write")
+    (i64.store (i32.const 0) (i64.const 999))
+    (call $write (i32.const 0) (i32.const 0) (i32.const 8))
+    unreachable)
+)

@@ -1,0 +1,72 @@
+//! The counter contract end to end: deploy, calls, receipts, failure
+//! discarding state, persistence across reopen.
+
+mod common;
+
+use common::*;
+use svm_state::{StateConfig, StateDb};
+use svm_vm::{Arg, TxError, Vm, VmConfig};
+
+#[test]
+fn counter_counts_and_persists() {
+    let dir = tempfile::tempdir().unwrap();
+    let address = {
+        let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).unwrap();
+        let vm = Vm::new(db, VmConfig::default());
+        let r = deploy(&vm, contract("counter.wat"), 0);
+        assert!(r.success, "{r:?}");
+        assert_eq!(r.gas_used, 0);
+        let c = r.contract;
+        let r = call(&vm, c, "increment", vec![Arg::I64(5)], 100_000);
+        assert!(r.success, "{r:?}");
+        assert_eq!(r.logs, vec![5u64.to_le_bytes().to_vec()]);
+        assert!(r.gas_used > 100, "vmcalls cost gas: {}", r.gas_used);
+        let before = r.world_root;
+        let r2 = call(&vm, c, "increment", vec![Arg::I64(5)], 100_000);
+        assert_eq!(r2.gas_used, r.gas_used, "gas is exact");
+        assert_ne!(r2.world_root, before);
+        let r = call(&vm, c, "get", vec![], 100_000);
+        assert_eq!(r.return_data, 10u64.to_le_bytes());
+        // A failing call discards its write.
+        let head = vm.db().head();
+        let r = call(&vm, c, "fail_after_write", vec![], 100_000);
+        assert!(matches!(r.error, Some(TxError::Trap(_))), "{r:?}");
+        assert_eq!(r.world_root, head.root);
+        assert_eq!(vm.db().head(), head);
+        c
+    };
+    let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).unwrap();
+    let vm = Vm::new(db, VmConfig::default());
+    let r = call(&vm, address, "get", vec![], 100_000);
+    assert_eq!(r.return_data, 10u64.to_le_bytes(), "{r:?}");
+    // Receipts serialize to JSON.
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["success"], true);
+    assert_eq!(json["return_data"], "0x0a00000000000000");
+}
+
+#[test]
+fn bad_calls_are_typed_receipts_that_change_nothing() {
+    let vm = vm();
+    let c = deploy(&vm, contract("counter.wat"), 0).contract;
+    let head = vm.db().head();
+    let r = call(&vm, c, "nope", vec![], 100_000);
+    assert_eq!(r.error, Some(TxError::FunctionNotFound("nope".into())));
+    let r = call(&vm, c, "increment", vec![Arg::I32(1)], 100_000);
+    assert!(
+        matches!(r.error, Some(TxError::InvalidArguments(_))),
+        "{r:?}"
+    );
+    let r = call(&vm, USER, "get", vec![], 100_000);
+    assert!(
+        matches!(r.error, Some(TxError::ContractNotFound(_))),
+        "{r:?}"
+    );
+    let r = call(&vm, c, "increment", vec![Arg::I64(1)], 10);
+    assert_eq!(r.error, Some(TxError::OutOfGas));
+    assert_eq!(r.gas_used, 10);
+    assert_eq!(vm.db().head(), head);
+    // The same module at the same (author, nonce) is the same address.
+    let r = deploy(&vm, contract("counter.wat"), 0);
+    assert!(matches!(r.error, Some(TxError::AccountExists(_))), "{r:?}");
+}
