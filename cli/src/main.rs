@@ -5,6 +5,7 @@ mod hexarg;
 mod input;
 mod state_cmd;
 mod trie_cmd;
+mod vm_cmd;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,19 @@ enum Command {
     /// Merkle-Patricia trie tools: roots and proofs of key-value files.
     #[command(subcommand)]
     Trie(trie_cmd::TrieCommand),
+    /// Deploy a contract (WebAssembly binary or text); prints the receipt.
+    Deploy(vm_cmd::DeployArgs),
+    /// Call a contract's function; prints the receipt.
+    Call(vm_cmd::CallArgs),
+    /// Deploy the bundled example contracts, run calls, print the receipts,
+    /// the world root and the token's state.
+    Demo {
+        /// Where the example contracts are.
+        #[arg(long, default_value = "examples/contracts")]
+        contracts: std::path::PathBuf,
+        #[command(flatten)]
+        vm: vm_cmd::VmArgs,
+    },
     /// The state database: head, accounts, pages, variables, integrity check.
     State {
         #[command(subcommand)]
@@ -42,6 +56,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Trie(cmd) => trie_cmd::run(cmd),
         Command::State { command, db } => state_cmd::run(command, db),
+        Command::Deploy(args) => vm_cmd::deploy(args),
+        Command::Call(args) => vm_cmd::call(args),
+        Command::Demo { contracts, vm } => vm_cmd::demo(&contracts, vm),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,7 +13,10 @@ pub(crate) const BLOCK: BlockContext = BlockContext {
 };
 
 pub(crate) fn contract(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/contracts/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../examples/contracts/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

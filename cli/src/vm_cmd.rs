@@ -1,0 +1,220 @@
+//! `svm deploy`, `svm call` and `svm demo`: contracts on the state database.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use primitive_types::U256;
+use svm_state::kv::RocksKv;
+use svm_state::{Address, StateConfig, StateDb};
+use svm_vm::{Arg, BlockContext, Call, Deploy, Receipt, Vm, VmConfig};
+
+use crate::error::CliError;
+use crate::{hexarg, input};
+
+/// Options every VM command shares.
+#[derive(Args)]
+pub(crate) struct VmArgs {
+    /// The database directory (RocksDB; created if missing).
+    #[arg(long, default_value = "./svm-data")]
+    db: PathBuf,
+    /// Block height the transaction runs at (default: commits so far + 1).
+    #[arg(long)]
+    height: Option<u64>,
+    /// Block time, seconds since the Unix epoch.
+    #[arg(long, default_value_t = 0)]
+    time: u64,
+}
+
+/// `svm deploy`.
+#[derive(Args)]
+pub(crate) struct DeployArgs {
+    /// The module: WebAssembly binary (.wasm) or text (.wat).
+    file: String,
+    /// The author's address.
+    #[arg(long, default_value = "0x00000000000000000000000000000000000a0001")]
+    author: String,
+    /// The author's deploy nonce (default: commits so far, so that repeated
+    /// deploys of the same code get fresh addresses).
+    #[arg(long)]
+    nonce: Option<u64>,
+    /// The contract's initial balance (decimal).
+    #[arg(long, default_value = "0")]
+    balance: String,
+    #[command(flatten)]
+    vm: VmArgs,
+}
+
+/// `svm call`.
+#[derive(Args)]
+pub(crate) struct CallArgs {
+    /// The contract's address.
+    address: String,
+    /// The exported function.
+    function: String,
+    /// Arguments: `i32:N`, `i64:N`, or bytes as `0x…`.
+    args: Vec<String>,
+    /// Gas limit.
+    #[arg(long, default_value_t = 1_000_000)]
+    gas: u64,
+    /// The caller's address.
+    #[arg(long, default_value = "0x00000000000000000000000000000000000a0001")]
+    sender: String,
+    /// Value sent with the call (decimal).
+    #[arg(long, default_value = "0")]
+    value: String,
+    #[command(flatten)]
+    vm: VmArgs,
+}
+
+fn open(args: &VmArgs) -> Result<(Vm<RocksKv>, BlockContext), CliError> {
+    let db = StateDb::open_rocks(&args.db, &StateConfig::default())?;
+    let block = BlockContext {
+        height: args.height.unwrap_or(db.head().seq + 1),
+        time: args.time,
+    };
+    Ok((Vm::new(db, VmConfig::default()), block))
+}
+
+fn address(s: &str) -> Result<Address, CliError> {
+    Ok(Address::from_slice(&hexarg::parse_fixed(s, "address", 20)?))
+}
+
+fn amount(s: &str) -> Result<U256, CliError> {
+    U256::from_dec_str(s).map_err(|_| CliError::Arg(format!("{s:?} is not a decimal amount")))
+}
+
+fn arg(s: &str) -> Result<Arg, CliError> {
+    let bad = || {
+        CliError::Arg(format!(
+            "argument {s:?}: expected i32:N, i64:N or 0x-hex bytes"
+        ))
+    };
+    if let Some(v) = s.strip_prefix("i32:") {
+        return v.parse().map(Arg::I32).map_err(|_| bad());
+    }
+    if let Some(v) = s.strip_prefix("i64:") {
+        return v.parse().map(Arg::I64).map_err(|_| bad());
+    }
+    if s.starts_with("0x") {
+        return hexarg::parse(s).map(Arg::Bytes).map_err(CliError::Arg);
+    }
+    Err(bad())
+}
+
+fn print(receipt: &Receipt) -> Result<(), CliError> {
+    println!("{}", serde_json::to_string_pretty(receipt)?);
+    Ok(())
+}
+
+/// Fails (exit 1) on a failed receipt, after printing it.
+fn outcome(receipt: &Receipt) -> Result<(), CliError> {
+    print(receipt)?;
+    match &receipt.error {
+        None => Ok(()),
+        Some(e) => Err(CliError::Arg(format!("transaction failed: {e}"))),
+    }
+}
+
+fn read_code(path: &str) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.to_string(),
+        source,
+    })
+}
+
+/// Runs `svm deploy`.
+pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
+    let code = read_code(&args.file)?;
+    let author = address(&args.author)?;
+    let balance = amount(&args.balance)?;
+    let (vm, block) = open(&args.vm)?;
+    let nonce = args.nonce.unwrap_or(vm.db().head().seq);
+    let tx = Deploy {
+        author,
+        nonce,
+        code,
+        balance,
+        constructor: None,
+    };
+    outcome(&vm.deploy(&tx, block))
+}
+
+/// Runs `svm call`.
+pub(crate) fn call(args: CallArgs) -> Result<(), CliError> {
+    let tx = Call {
+        contract: address(&args.address)?,
+        sender: address(&args.sender)?,
+        function: args.function.clone(),
+        args: args.args.iter().map(|a| arg(a)).collect::<Result<_, _>>()?,
+        gas_limit: args.gas,
+        value: amount(&args.value)?,
+    };
+    let (vm, block) = open(&args.vm)?;
+    outcome(&vm.call(&tx, block))
+}
+
+/// Runs `svm demo`: deploys the bundled counter and token, runs calls, and
+/// prints every receipt, the world root and the token's state.
+pub(crate) fn demo(dir: &Path, args: VmArgs) -> Result<(), CliError> {
+    let (vm, block) = open(&args)?;
+    let author = Address::from_low_u64_be(0xa0001);
+    let mut receipts = Vec::new();
+    let mut deploy = |name: &str| -> Result<Address, CliError> {
+        let code = input::read(&dir.join(name).display().to_string())?.into_bytes();
+        let tx = Deploy {
+            author,
+            nonce: vm.db().head().seq,
+            code,
+            balance: U256::zero(),
+            constructor: None,
+        };
+        let r = vm.deploy(&tx, block);
+        let a = r.contract;
+        receipts.push((format!("deploy {name}"), r));
+        Ok(a)
+    };
+    let counter = deploy("counter.wat")?;
+    let token = deploy("token.wat")?;
+    let calls: Vec<(Address, &str, Vec<Arg>)> = vec![
+        (counter, "increment", vec![Arg::I64(1)]),
+        (counter, "increment", vec![Arg::I64(41)]),
+        (counter, "get", vec![]),
+        (token, "mint", vec![Arg::I32(0), Arg::I64(1_000)]),
+        (
+            token,
+            "transfer",
+            vec![Arg::I32(0), Arg::I32(1), Arg::I64(250)],
+        ),
+        (
+            token,
+            "transfer",
+            vec![Arg::I32(1), Arg::I32(2), Arg::I64(500)],
+        ),
+        (token, "balance_of", vec![Arg::I32(1)]),
+    ];
+    for (contract, function, args) in calls {
+        let tx = Call {
+            contract,
+            sender: author,
+            function: function.into(),
+            args,
+            gas_limit: 1_000_000,
+            value: U256::zero(),
+        };
+        receipts.push((function.to_string(), vm.call(&tx, block)));
+    }
+    let mut session = vm.db().at(vm.db().head().root)?;
+    let token_state: Vec<String> = (0..3)
+        .map(|v| session.slice(&token, v).map(hexarg::format))
+        .collect::<Result<_, _>>()?;
+    let out = serde_json::json!({
+        "receipts": receipts.iter().map(|(what, r)| serde_json::json!({"tx": what, "receipt": r})).collect::<Vec<_>>(),
+        "world_root": hexarg::format(vm.db().head().root.as_bytes()),
+        "token": {
+            "address": hexarg::format(token.as_bytes()),
+            "balances_0_to_2": token_state,
+        },
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

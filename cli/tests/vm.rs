@@ -1,0 +1,52 @@
+//! `svm deploy`, `svm call` and `svm demo` on a RocksDB directory.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn svm(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_svm"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("svm runs")
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).expect("JSON output")
+}
+
+#[test]
+fn deploy_call_and_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svm-data");
+    let o = svm(&db, &["deploy", "examples/contracts/counter.wat"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let counter = json(&o)["contract"].as_str().unwrap().to_string();
+    for by in ["i64:2", "i64:40"] {
+        let o = svm(&db, &["call", &counter, "increment", by]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = svm(&db, &["call", &counter, "get", "--gas", "5000"]);
+    assert_eq!(json(&o)["return_data"], "0x2a00000000000000");
+    // Failures print the receipt and exit 1.
+    let o = svm(&db, &["call", &counter, "get", "--gas", "10"]);
+    assert!(!o.status.success());
+    assert_eq!(json(&o)["error"]["kind"], "OutOfGas");
+    assert_eq!(json(&o)["gas_used"], 10);
+    let o = svm(&db, &["call", &counter, "increment", "x:1"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected i32:N"));
+    // The state commands see the contract's variable.
+    let o = svm(&db, &["state", "slice", &counter, "0"]);
+    assert_eq!(json(&o)["value"], "0x2a00000000000000");
+    let o = svm(&db, &["demo"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let demo = json(&o);
+    assert_eq!(demo["receipts"].as_array().unwrap().len(), 9);
+    assert_eq!(demo["token"]["balances_0_to_2"][1], "0xfa00000000000000");
+    assert!(svm(&db, &["state", "check"]).status.success());
+}
