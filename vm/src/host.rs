@@ -51,6 +51,44 @@ pub(crate) struct Env<K> {
     pub(crate) instance: Option<Instance>,
     pub(crate) return_data: Vec<u8>,
     pub(crate) logs: Vec<Vec<u8>>,
+    pub(crate) registers: Registers,
+}
+
+/// The register file (see [`crate::vmcalls::REGISTERS`]).
+pub(crate) struct Registers {
+    /// Per class: its width in bits and its registers' bytes.
+    classes: Vec<(u32, Vec<Vec<u8>>)>,
+}
+
+impl Default for Registers {
+    fn default() -> Self {
+        Registers {
+            classes: crate::vmcalls::REGISTERS
+                .iter()
+                .map(|&(bits, n)| (bits, vec![vec![0u8; bits as usize / 8]; n]))
+                .collect(),
+        }
+    }
+}
+
+impl Registers {
+    /// Register `index` of width `bits`, or a trap.
+    fn get(&mut self, bits: i32, index: i32) -> Result<&mut Vec<u8>, HostTrap> {
+        let (_, regs) = self
+            .classes
+            .iter_mut()
+            .find(|(b, _)| i64::from(*b) == i64::from(bits))
+            .ok_or_else(|| bad(format!("no {bits}-bit registers")))?;
+        let count = regs.len();
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| regs.get_mut(i))
+            .ok_or_else(|| {
+                bad(format!(
+                    "register {index} of {bits} bits (there are {count})"
+                ))
+            })
+    }
 }
 
 type Ctx<'a, K> = FunctionEnvMut<'a, Env<K>>;
@@ -270,6 +308,109 @@ fn log<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32, len: i32) -> Result<(), HostTr
     Ok(())
 }
 
+/// A register's width in bytes, or a trap.
+fn reg_bytes<K>(env: &mut Env<K>, bits: i32, index: i32) -> Result<usize, HostTrap> {
+    Ok(env.registers.get(bits, index)?.len())
+}
+
+fn reg_from_mem<K: KvStore>(
+    mut ctx: Ctx<'_, K>,
+    bits: i32,
+    index: i32,
+    ptr: i32,
+) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    let n = reg_bytes(env, bits, index)?;
+    charge(env, &mut store, gas::VMCALL + n as u64 * gas::COPY_BYTE)?;
+    let bytes = read(env, &store, ptr, n as i32)?;
+    *env.registers.get(bits, index)? = bytes;
+    Ok(())
+}
+
+fn reg_to_mem<K: KvStore>(
+    mut ctx: Ctx<'_, K>,
+    bits: i32,
+    index: i32,
+    ptr: i32,
+) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    let n = reg_bytes(env, bits, index)?;
+    charge(env, &mut store, gas::VMCALL + n as u64 * gas::COPY_BYTE)?;
+    let bytes = env.registers.get(bits, index)?.clone();
+    write(env, &store, ptr, &bytes)
+}
+
+/// Checks that variable `var` is exactly as wide as the register.
+fn same_width<K: KvStore>(env: &mut Env<K>, var: i32, n: usize) -> Result<(), HostTrap> {
+    let len = var_len(env, var)?;
+    if len as usize != n {
+        return Err(bad(format!(
+            "variable {var} is {len} bytes, the register {n}"
+        )));
+    }
+    Ok(())
+}
+
+fn reg_from_storage<K: KvStore>(
+    mut ctx: Ctx<'_, K>,
+    bits: i32,
+    index: i32,
+    var: i32,
+) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    let n = reg_bytes(env, bits, index)?;
+    charge(
+        env,
+        &mut store,
+        gas::VMCALL + n as u64 * gas::STORAGE_READ_BYTE,
+    )?;
+    same_width(env, var, n)?;
+    let contract = env.contract;
+    let bytes = env
+        .session()?
+        .slice(&contract, var as u32)
+        .map_err(|e| HostTrap::State(e.to_string()))?
+        .to_vec();
+    *env.registers.get(bits, index)? = bytes;
+    Ok(())
+}
+
+fn reg_to_storage<K: KvStore>(
+    mut ctx: Ctx<'_, K>,
+    bits: i32,
+    index: i32,
+    var: i32,
+) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    let n = reg_bytes(env, bits, index)?;
+    charge(
+        env,
+        &mut store,
+        gas::VMCALL + n as u64 * gas::STORAGE_WRITE_BYTE,
+    )?;
+    same_width(env, var, n)?;
+    let bytes = env.registers.get(bits, index)?.clone();
+    let contract = env.contract;
+    env.session()?
+        .write_slice(&contract, var as u32, &bytes)
+        .map_err(|e| HostTrap::State(e.to_string()))
+}
+
+fn reg_copy<K: KvStore>(
+    mut ctx: Ctx<'_, K>,
+    bits: i32,
+    dst: i32,
+    src: i32,
+) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    let n = reg_bytes(env, bits, src)?;
+    reg_bytes(env, bits, dst)?;
+    charge(env, &mut store, gas::VMCALL + n as u64 * gas::COPY_BYTE)?;
+    let bytes = env.registers.get(bits, src)?.clone();
+    *env.registers.get(bits, dst)? = bytes;
+    Ok(())
+}
+
 /// The import object: every vmcall under module `svm`.
 pub(crate) fn imports<K: KvStore>(store: &mut Store, env: &FunctionEnv<Env<K>>) -> Imports {
     let mut imports = Imports::new();
@@ -319,5 +460,25 @@ pub(crate) fn imports<K: KvStore>(store: &mut Store, env: &FunctionEnv<Env<K>>) 
         Function::new_typed_with_env(store, env, set_return::<K>),
     );
     add("log", Function::new_typed_with_env(store, env, log::<K>));
+    add(
+        "reg_from_mem",
+        Function::new_typed_with_env(store, env, reg_from_mem::<K>),
+    );
+    add(
+        "reg_to_mem",
+        Function::new_typed_with_env(store, env, reg_to_mem::<K>),
+    );
+    add(
+        "reg_from_storage",
+        Function::new_typed_with_env(store, env, reg_from_storage::<K>),
+    );
+    add(
+        "reg_to_storage",
+        Function::new_typed_with_env(store, env, reg_to_storage::<K>),
+    );
+    add(
+        "reg_copy",
+        Function::new_typed_with_env(store, env, reg_copy::<K>),
+    );
     imports
 }

@@ -276,6 +276,7 @@ impl<K: KvStore> Vm<K> {
                 instance: None,
                 return_data: Vec::new(),
                 logs: Vec::new(),
+                registers: Default::default(),
             },
         );
         let outcome = self.invoke(&mut store, &env, hash, code, function, args, gas_limit);

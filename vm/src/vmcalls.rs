@@ -45,7 +45,23 @@ pub const VMCALLS: &[Signature] = &[
     ("set_return", &[I32, I32], &[]),
     // (ptr, len): append a log entry.
     ("log", &[I32, I32], &[]),
+    // Registers (see `REGISTERS`), addressed by (bits, index):
+    // (bits, index, ptr): load a register from bits/8 bytes of memory.
+    ("reg_from_mem", &[I32, I32, I32], &[]),
+    // (bits, index, ptr): store a register into memory.
+    ("reg_to_mem", &[I32, I32, I32], &[]),
+    // (bits, index, var): load a register from a variable of bits/8 bytes.
+    ("reg_from_storage", &[I32, I32, I32], &[]),
+    // (bits, index, var): write a register to a variable of bits/8 bytes.
+    ("reg_to_storage", &[I32, I32, I32], &[]),
+    // (bits, dst, src): copy one register to another of the same width.
+    ("reg_copy", &[I32, I32, I32], &[]),
 ];
+
+/// The register file of a call, as (bits, count): 16 × 32-bit, 16 × 64-bit,
+/// 8 × 160-bit (addresses), 4 × 256-bit, 4 × 512-bit. Registers start zeroed
+/// at every call and are not persisted.
+pub const REGISTERS: &[(u32, usize)] = &[(32, 16), (64, 16), (160, 8), (256, 4), (512, 4)];
 
 /// The signature of vmcall `name`, if there is one.
 pub fn signature(name: &str) -> Option<&'static Signature> {
