@@ -11,11 +11,13 @@ use wasmer::sys::{CompilerConfig, EngineBuilder, Singlepass};
 use wasmer::{Engine, Module};
 use wasmer_middlewares::Metering;
 
+use crate::depth::CallDepth;
 use crate::gas::operator_cost;
 
 /// Compiles and caches modules.
 pub(crate) struct Compiler {
     headless: Engine,
+    max_call_depth: u32,
     cache: Mutex<Cache>,
 }
 
@@ -31,9 +33,10 @@ struct Cache {
 pub(crate) struct CompileFailed(pub(crate) String);
 
 impl Compiler {
-    pub(crate) fn new(cache_bytes: usize) -> Self {
+    pub(crate) fn new(cache_bytes: usize, max_call_depth: u32) -> Self {
         Compiler {
             headless: EngineBuilder::headless().into(),
+            max_call_depth,
             cache: Mutex::new(Cache {
                 modules: LruCache::unbounded(),
                 bytes: 0,
@@ -55,7 +58,7 @@ impl Compiler {
             return Ok(m.clone());
         }
         drop(cache);
-        let artifact = compile(code)?;
+        let artifact = compile(code, self.max_call_depth)?;
         // SAFETY: the artifact was produced just above by this process's
         // compiler from validated code; nothing else wrote it.
         let module = unsafe { Module::deserialize(&self.headless, artifact.clone()) }
@@ -79,8 +82,9 @@ impl Compiler {
 }
 
 /// Compiles `code` with singlepass and metering; returns the serialized artifact.
-pub(crate) fn compile(code: &[u8]) -> Result<Vec<u8>, CompileFailed> {
+pub(crate) fn compile(code: &[u8], max_call_depth: u32) -> Result<Vec<u8>, CompileFailed> {
     let mut config = Singlepass::new();
+    config.push_middleware(Arc::new(CallDepth::new(max_call_depth)));
     config.push_middleware(Arc::new(Metering::new(0, operator_cost)));
     let engine: Engine = EngineBuilder::new(config).into();
     let module = Module::new(&engine, code).map_err(|e| CompileFailed(e.to_string()))?;

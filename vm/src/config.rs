@@ -12,6 +12,10 @@ pub struct VmConfig {
     pub max_memory_pages: u64,
     /// Most table elements (a table must declare a maximum no larger).
     pub max_table_elements: u64,
+    /// Deepest nesting of calls inside a contract; deeper traps.
+    pub max_call_depth: u32,
+    /// Most locals a function may declare (bounds a frame's stack size).
+    pub max_locals: u32,
     /// Gas limit of a deploy's constructor.
     pub deploy_gas: u64,
     /// Modules kept compiled in memory, in bytes of compiled artifact.
@@ -25,6 +29,8 @@ impl Default for VmConfig {
             max_functions: 10_000,
             max_memory_pages: 256, // 16 MiB
             max_table_elements: 10_000,
+            max_call_depth: 512,
+            max_locals: 1_000,
             deploy_gas: 10_000_000,
             module_cache_bytes: 256 << 20,
         }

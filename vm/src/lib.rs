@@ -13,6 +13,7 @@
 mod address;
 mod compile;
 mod config;
+mod depth;
 pub mod gas;
 mod host;
 mod receipt;

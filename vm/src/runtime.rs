@@ -7,9 +7,13 @@ use wasmer::{FunctionEnv, Instance, Store, Type, Value};
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 
 use crate::compile::Compiler;
+use crate::depth::DEPTH_EXPORT;
 use crate::host::{Env, HostTrap, imports};
 use crate::receipt::{Receipt, TxError};
 use crate::{BlockContext, VmConfig, contract_address, validate};
+
+/// The stack contracts run on (wasmer's default is 1 MiB).
+const WASM_STACK_BYTES: usize = 16 << 20;
 
 /// An argument to a contract function.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,7 +84,10 @@ struct Run<K> {
 impl<K: KvStore> Vm<K> {
     /// A VM over `db`.
     pub fn new(db: StateDb<K>, config: VmConfig) -> Self {
-        let compiler = Compiler::new(config.module_cache_bytes);
+        // Room for the deepest calls of the largest frames validation
+        // allows, so the depth limit (not the native stack) stops recursion.
+        wasmer::sys::vm::set_stack_size(WASM_STACK_BYTES);
+        let compiler = Compiler::new(config.module_cache_bytes, config.max_call_depth);
         Vm {
             db,
             config,
@@ -364,11 +371,19 @@ impl<K: KvStore> Vm<K> {
             Ok(_) => Ok(used(store)),
             Err(trap) => {
                 let gas = used(store);
+                let depth = instance
+                    .exports
+                    .get_global(DEPTH_EXPORT)
+                    .ok()
+                    .and_then(|g| g.get(store).i32());
                 let error = match trap.downcast_ref::<HostTrap>() {
                     Some(HostTrap::OutOfGas) => TxError::OutOfGas,
                     Some(HostTrap::State(e)) => TxError::State(e.clone()),
                     Some(HostTrap::Bad(e)) => TxError::Trap(e.clone()),
                     None if gas == gas_limit => TxError::OutOfGas,
+                    None if depth.is_some_and(|d| d as u32 > self.config.max_call_depth) => {
+                        TxError::Trap(format!("call depth exceeds {}", self.config.max_call_depth))
+                    }
                     None => TxError::Trap(trap.message()),
                 };
                 let gas = if error == TxError::OutOfGas {

@@ -61,6 +61,14 @@ pub enum ValidationError {
         /// The limit.
         max: u32,
     },
+    /// A function with too many locals.
+    #[error("a function declares {count} locals, more than {max}")]
+    TooManyLocals {
+        /// Locals declared.
+        count: u64,
+        /// The limit.
+        max: u32,
+    },
     /// A start function (code that would run at every instantiation).
     #[error("start functions are not allowed")]
     StartFunction,
@@ -163,6 +171,18 @@ pub fn validate(code: &[u8], config: &VmConfig) -> Result<Layout, ValidationErro
                 }
             }
             Payload::StartSection { .. } => return Err(ValidationError::StartFunction),
+            Payload::CodeSectionEntry(body) => {
+                let mut locals = 0u64;
+                for group in body.get_locals_reader().map_err(invalid)? {
+                    locals += u64::from(group.map_err(invalid)?.0);
+                }
+                if locals > u64::from(config.max_locals) {
+                    return Err(ValidationError::TooManyLocals {
+                        count: locals,
+                        max: config.max_locals,
+                    });
+                }
+            }
             _ => {}
         }
     }

@@ -74,6 +74,8 @@ fn refused_modules() {
     refused(module(r#"(func $s) (start $s)"#), "start functions");
     let many: String = (0..10_001).map(|_| "(func)").collect();
     refused(module(&many), "functions exceed");
+    let locals = format!("(func {})", "(local i32)".repeat(1_001));
+    refused(module(&locals), "1001 locals");
 }
 
 #[test]
@@ -83,6 +85,7 @@ fn runaway_contracts_stop_with_the_right_error() {
         r#"
   (func (export "spin") (loop $l (br $l)))
   (func $down (export "recurse") (call $down))
+  (func $fat (export "recurse_fat") (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64) LOCALS (call $fat))
   (func (export "grow") (result i32)
     (drop (memory.grow (i32.const 1)))
     (memory.grow (i32.const 1)))
@@ -98,14 +101,32 @@ fn runaway_contracts_stop_with_the_right_error() {
   (func (export "neg_var") (call $write (i32.const -1) (i32.const 0) (i32.const 8)))
 "#,
     );
+    // The fattest frame allowed: 1,000 i64 locals.
+    let code = String::from_utf8(code)
+        .unwrap()
+        .replace("LOCALS", &"(local i64)".repeat(900))
+        .into_bytes();
     let c = deploy(&vm, code, 0);
     assert!(c.success, "{c:?}");
     let c = c.contract;
     let head = vm.db().head();
     let r = call(&vm, c, "spin", vec![], 1_000_000);
     assert_eq!((r.error, r.gas_used), (Some(TxError::OutOfGas), 1_000_000));
+    // Recursion stops at the configured depth, deterministically.
     let r = call(&vm, c, "recurse", vec![], 1_000_000_000);
-    assert!(r.error.is_some() && !r.success, "{r:?}");
+    assert_eq!(
+        r.error,
+        Some(TxError::Trap("call depth exceeds 512".into()))
+    );
+    let r2 = call(&vm, c, "recurse_fat", vec![], 1_000_000_000);
+    assert_eq!(r2.error, r.error, "large frames hit the same limit");
+    let again = call(&vm, c, "recurse", vec![], 1_000_000_000);
+    assert_eq!(again.gas_used, r.gas_used);
+    assert!(
+        r.gas_used > 512 * 10,
+        "every call was charged: {}",
+        r.gas_used
+    );
     // memory.grow within the declared maximum (2 pages) works; beyond it fails.
     let r = call(&vm, c, "grow_ok", vec![], 1_000_000);
     assert!(r.success, "{r:?}");
