@@ -25,5 +25,5 @@ pub use address::contract_address;
 pub use config::VmConfig;
 pub use host::BlockContext;
 pub use receipt::{Receipt, TxError};
-pub use runtime::{Arg, Call, Deploy, Vm};
+pub use runtime::{Arg, Call, Deploy, Tx, Vm};
 pub use validate::{ValidationError, validate};

@@ -72,13 +72,55 @@ impl<K: KvStore> std::fmt::Debug for Vm<K> {
     }
 }
 
-/// What running a function left.
-struct Run<K> {
-    session: Session<K>,
-    outcome: Result<(), TxError>,
+/// A transaction.
+#[derive(Clone, Debug)]
+pub enum Tx {
+    /// Deploy a contract.
+    Deploy(Deploy),
+    /// Call a contract.
+    Call(Call),
+}
+
+impl Tx {
+    /// The contract a receipt names before the transaction ran.
+    fn target(&self) -> Address {
+        match self {
+            Tx::Deploy(_) => Address::zero(),
+            Tx::Call(c) => c.contract,
+        }
+    }
+}
+
+/// What a transaction did, before its roots are known.
+struct Outcome {
+    error: Option<TxError>,
     gas_used: u64,
+    contract: Address,
     return_data: Vec<u8>,
     logs: Vec<Vec<u8>>,
+}
+
+impl Outcome {
+    fn failed(contract: Address, error: TxError, gas_used: u64) -> Self {
+        Outcome {
+            error: Some(error),
+            gas_used,
+            contract,
+            return_data: Vec::new(),
+            logs: Vec::new(),
+        }
+    }
+
+    /// A success that ran no code.
+    fn succeeded_free(contract: Address) -> Self {
+        Outcome {
+            error: None,
+            gas_used: 0,
+            contract,
+            return_data: Vec::new(),
+            logs: Vec::new(),
+        }
+    }
 }
 
 impl<K: KvStore> Vm<K> {
@@ -104,131 +146,79 @@ impl<K: KvStore> Vm<K> {
     /// derived address, runs the constructor (if any) and commits. A refused
     /// module or a failing constructor changes nothing.
     pub fn deploy(&self, tx: &Deploy, block: BlockContext) -> Receipt {
-        let code = match to_wasm(&tx.code) {
-            Ok(code) => code,
-            Err(e) => return self.failed(Address::zero(), TxError::ValidationFailed(e), 0),
-        };
-        let hash = svm_state::code::code_hash(&code);
-        let address = contract_address(&tx.author, tx.nonce, &hash);
-        if let Err(e) = validate(&code, &self.config) {
-            return self.failed(address, TxError::ValidationFailed(e.to_string()), 0);
-        }
-        let mut session = match self.db.begin() {
-            Ok(s) => s,
-            Err(e) => return self.failed(address, state_error(e), 0),
-        };
-        if let Err(e) = session.create_contract(&address, &code, tx.balance) {
-            let error = match e {
-                StateError::AccountExists(a) => TxError::AccountExists(format!("{a:#x}")),
-                e => state_error(e),
-            };
-            return self.failed(address, error, 0);
-        }
-        let Some((function, args)) = &tx.constructor else {
-            return self.commit(session, address, 0, Vec::new(), Vec::new());
-        };
-        let run = self.run(
-            session,
-            &hash,
-            &code,
-            address,
-            tx.author,
-            U256::zero(),
-            function,
-            args,
-            self.config.deploy_gas,
-            block,
-        );
-        self.finish(run, address)
+        self.single(&Tx::Deploy(tx.clone()), block)
     }
 
     /// Calls `tx.function` of `tx.contract`; commits on success, discards
     /// every change on failure.
     pub fn call(&self, tx: &Call, block: BlockContext) -> Receipt {
-        let mut session = match self.db.begin() {
-            Ok(s) => s,
-            Err(e) => return self.failed(tx.contract, state_error(e), 0),
-        };
-        let account = match session.account(&tx.contract) {
-            Ok(Some(a)) if a.code_hash != EMPTY_CODE_HASH => a,
-            Ok(_) => {
-                let e = TxError::ContractNotFound(format!("{:#x}", tx.contract));
-                return self.failed(tx.contract, e, 0);
-            }
-            Err(e) => return self.failed(tx.contract, state_error(e), 0),
-        };
-        let code = match session.code(&account.code_hash) {
-            Ok(Some(code)) => code,
-            Ok(None) => {
-                let e = state_error(StateError::MissingCode(account.code_hash));
-                return self.failed(tx.contract, e, 0);
-            }
-            Err(e) => return self.failed(tx.contract, state_error(e), 0),
-        };
-        if !tx.value.is_zero() {
-            match session.transfer(&tx.sender, &tx.contract, tx.value) {
-                Ok(()) => {}
-                Err(e @ (StateError::InsufficientBalance { .. } | StateError::NoAccount(_))) => {
-                    return self.failed(
-                        tx.contract,
-                        TxError::InsufficientBalance(e.to_string()),
-                        0,
-                    );
-                }
-                Err(e) => return self.failed(tx.contract, state_error(e), 0),
-            }
-        }
-        let run = self.run(
-            session,
-            &account.code_hash,
-            &code,
-            tx.contract,
-            tx.sender,
-            tx.value,
-            &tx.function,
-            &tx.args,
-            tx.gas_limit,
-            block,
-        );
-        self.finish(run, tx.contract)
+        self.single(&Tx::Call(tx.clone()), block)
     }
 
-    fn finish(&self, run: Run<K>, contract: Address) -> Receipt {
-        match run.outcome {
-            Ok(()) => self.commit(
-                run.session,
-                contract,
-                run.gas_used,
-                run.return_data,
-                run.logs,
-            ),
-            Err(e) => {
-                drop(run.session);
-                self.failed(contract, e, run.gas_used)
-            }
-        }
-    }
-
-    fn commit(
+    /// Runs a block of transactions in one session, each in its own
+    /// checkpoint (a failed one is reverted alone), and commits once. Every
+    /// receipt carries the block's world root and the contract's storage root
+    /// after the block. Fails only if the state below fails.
+    pub fn execute_block(
         &self,
-        session: Session<K>,
-        contract: Address,
-        gas_used: u64,
-        return_data: Vec<u8>,
-        logs: Vec<Vec<u8>>,
-    ) -> Receipt {
+        txs: &[Tx],
+        block: BlockContext,
+    ) -> Result<Vec<Receipt>, StateError> {
+        let mut session = self.db.begin()?;
+        let mut partial = Vec::with_capacity(txs.len());
+        for tx in txs {
+            session.checkpoint();
+            let (s, outcome) = self.apply(session, tx, block);
+            session = s;
+            if outcome.error.is_none() {
+                session.commit_checkpoint()?;
+            } else {
+                session.revert_checkpoint()?;
+            }
+            partial.push(outcome);
+        }
+        let out = session.commit()?;
+        Ok(partial
+            .into_iter()
+            .map(|o| self.receipt(o, out.head.root))
+            .collect())
+    }
+
+    /// One transaction in its own session.
+    fn single(&self, tx: &Tx, block: BlockContext) -> Receipt {
+        let session = match self.db.begin() {
+            Ok(s) => s,
+            Err(e) => {
+                let o = Outcome::failed(tx.target(), state_error(e), 0);
+                return self.receipt(o, self.db.head().root);
+            }
+        };
+        let (session, mut outcome) = self.apply(session, tx, block);
+        if outcome.error.is_some() {
+            drop(session);
+            return self.receipt(outcome, self.db.head().root);
+        }
         match session.commit() {
-            Ok(out) => Receipt {
-                success: true,
-                error: None,
-                gas_used,
-                contract,
-                return_data,
-                logs,
-                state_root: self.storage_root(out.head.root, &contract),
-                world_root: out.head.root,
-            },
-            Err(e) => self.failed(contract, state_error(e), gas_used),
+            Ok(out) => self.receipt(outcome, out.head.root),
+            Err(e) => {
+                outcome.error = Some(state_error(e));
+                self.receipt(outcome, self.db.head().root)
+            }
+        }
+    }
+
+    /// The receipt of `o` against the world root `world`.
+    fn receipt(&self, o: Outcome, world: H256) -> Receipt {
+        let success = o.error.is_none();
+        Receipt {
+            success,
+            error: o.error,
+            gas_used: o.gas_used,
+            contract: o.contract,
+            return_data: if success { o.return_data } else { Vec::new() },
+            logs: if success { o.logs } else { Vec::new() },
+            state_root: self.storage_root(world, &o.contract),
+            world_root: world,
         }
     }
 
@@ -241,18 +231,101 @@ impl<K: KvStore> Vm<K> {
             .map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root)
     }
 
-    fn failed(&self, contract: Address, error: TxError, gas_used: u64) -> Receipt {
-        let world_root = self.db.head().root;
-        Receipt {
-            success: false,
-            error: Some(error),
-            gas_used,
-            contract,
-            return_data: Vec::new(),
-            logs: Vec::new(),
-            state_root: self.storage_root(world_root, &contract),
-            world_root,
+    /// Applies `tx` to `session`; on failure the caller discards what it did.
+    fn apply(&self, session: Session<K>, tx: &Tx, block: BlockContext) -> (Session<K>, Outcome) {
+        match tx {
+            Tx::Deploy(d) => self.apply_deploy(session, d, block),
+            Tx::Call(c) => self.apply_call(session, c, block),
         }
+    }
+
+    fn apply_deploy(
+        &self,
+        mut session: Session<K>,
+        tx: &Deploy,
+        block: BlockContext,
+    ) -> (Session<K>, Outcome) {
+        let code = match to_wasm(&tx.code) {
+            Ok(code) => code,
+            Err(e) => {
+                let o = Outcome::failed(Address::zero(), TxError::ValidationFailed(e), 0);
+                return (session, o);
+            }
+        };
+        let hash = svm_state::code::code_hash(&code);
+        let address = contract_address(&tx.author, tx.nonce, &hash);
+        if let Err(e) = validate(&code, &self.config) {
+            let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
+            return (session, o);
+        }
+        if let Err(e) = session.create_contract(&address, &code, tx.balance) {
+            let error = match e {
+                StateError::AccountExists(a) => TxError::AccountExists(format!("{a:#x}")),
+                e => state_error(e),
+            };
+            return (session, Outcome::failed(address, error, 0));
+        }
+        match &tx.constructor {
+            None => (session, Outcome::succeeded_free(address)),
+            Some((function, args)) => self.run(
+                session,
+                &hash,
+                &code,
+                address,
+                tx.author,
+                U256::zero(),
+                function,
+                args,
+                self.config.deploy_gas,
+                block,
+            ),
+        }
+    }
+
+    fn apply_call(
+        &self,
+        mut session: Session<K>,
+        tx: &Call,
+        block: BlockContext,
+    ) -> (Session<K>, Outcome) {
+        let fail = |e| Outcome::failed(tx.contract, e, 0);
+        let account = match session.account(&tx.contract) {
+            Ok(Some(a)) if a.code_hash != EMPTY_CODE_HASH => a,
+            Ok(_) => {
+                let e = TxError::ContractNotFound(format!("{:#x}", tx.contract));
+                return (session, fail(e));
+            }
+            Err(e) => return (session, fail(state_error(e))),
+        };
+        let code = match session.code(&account.code_hash) {
+            Ok(Some(code)) => code,
+            Ok(None) => {
+                let e = state_error(StateError::MissingCode(account.code_hash));
+                return (session, fail(e));
+            }
+            Err(e) => return (session, fail(state_error(e))),
+        };
+        if !tx.value.is_zero() {
+            match session.transfer(&tx.sender, &tx.contract, tx.value) {
+                Ok(()) => {}
+                Err(e @ (StateError::InsufficientBalance { .. } | StateError::NoAccount(_))) => {
+                    return (session, fail(TxError::InsufficientBalance(e.to_string())));
+                }
+                Err(e) => return (session, fail(state_error(e))),
+            }
+        }
+        self.run(
+            session,
+            &account.code_hash,
+            &code,
+            tx.contract,
+            tx.sender,
+            tx.value,
+            &tx.function,
+            &tx.args,
+            tx.gas_limit,
+            block,
+        )
     }
 
     /// Instantiates the contract's module and runs `function`.
@@ -269,7 +342,7 @@ impl<K: KvStore> Vm<K> {
         args: &[Arg],
         gas_limit: u64,
         block: BlockContext,
-    ) -> Run<K> {
+    ) -> (Session<K>, Outcome) {
         let mut store = Store::new(self.compiler.engine().clone());
         let env = FunctionEnv::new(
             &mut store,
@@ -286,22 +359,24 @@ impl<K: KvStore> Vm<K> {
                 registers: Default::default(),
             },
         );
-        let outcome = self.invoke(&mut store, &env, hash, code, function, args, gas_limit);
+        let result = self.invoke(&mut store, &env, hash, code, function, args, gas_limit);
         let env = env.as_mut(&mut store);
-        let (outcome, gas_used) = match outcome {
-            Ok(gas_used) => (Ok(()), gas_used),
-            Err((e, gas_used)) => (Err(e), gas_used),
+        let (error, gas_used) = match result {
+            Ok(gas_used) => (None, gas_used),
+            Err((e, gas_used)) => (Some(e), gas_used),
         };
-        Run {
-            session: env
-                .session
-                .take()
-                .expect("the session is put back by nothing else"),
-            outcome,
+        let session = env
+            .session
+            .take()
+            .expect("only `run` takes the session out of the environment");
+        let outcome = Outcome {
+            error,
             gas_used,
+            contract,
             return_data: std::mem::take(&mut env.return_data),
             logs: std::mem::take(&mut env.logs),
-        }
+        };
+        (session, outcome)
     }
 
     /// Runs the call; returns gas used, or the error and gas used.

@@ -1,0 +1,74 @@
+//! Blocks: many transactions in one session, each in its own checkpoint, one
+//! commit; the same end state as one commit per transaction.
+
+mod common;
+
+use common::*;
+use svm_state::Address;
+use svm_vm::{Arg, Call, Deploy, Tx, TxError};
+
+fn increment(c: Address, by: i64) -> Tx {
+    Tx::Call(Call {
+        contract: c,
+        sender: USER,
+        function: "increment".into(),
+        args: vec![Arg::I64(by)],
+        gas_limit: 100_000,
+        value: 0u64.into(),
+    })
+}
+
+fn txs(c: Address) -> Vec<Tx> {
+    let mut txs: Vec<Tx> = (1..=10).map(|i| increment(c, i)).collect();
+    // A failing call in the middle: its write is reverted alone.
+    txs.insert(
+        5,
+        Tx::Call(Call {
+            contract: c,
+            sender: USER,
+            function: "fail_after_write".into(),
+            args: vec![],
+            gas_limit: 100_000,
+            value: 0u64.into(),
+        }),
+    );
+    txs
+}
+
+#[test]
+fn a_block_equals_its_transactions_one_by_one() {
+    let deploy_tx = Deploy {
+        author: AUTHOR,
+        nonce: 0,
+        code: contract("counter.wat"),
+        balance: 0u64.into(),
+        constructor: None,
+    };
+    let (blocky, single) = (vm(), vm());
+    let c = blocky.deploy(&deploy_tx, BLOCK).contract;
+    assert_eq!(single.deploy(&deploy_tx, BLOCK).contract, c);
+
+    let receipts = blocky.execute_block(&txs(c), BLOCK).unwrap();
+    let one_by_one: Vec<_> = txs(c)
+        .iter()
+        .map(|tx| match tx {
+            Tx::Call(call) => single.call(call, BLOCK),
+            Tx::Deploy(d) => single.deploy(d, BLOCK),
+        })
+        .collect();
+    assert_eq!(receipts.len(), 11);
+    assert!(matches!(receipts[5].error, Some(TxError::Trap(_))));
+    assert_eq!(receipts.iter().filter(|r| r.success).count(), 10);
+    let head = blocky.db().head();
+    assert_eq!(head.seq, 2, "one commit for the block");
+    for (b, s) in receipts.iter().zip(&one_by_one) {
+        assert_eq!(
+            (b.success, b.gas_used, &b.logs),
+            (s.success, s.gas_used, &s.logs)
+        );
+        assert_eq!(b.world_root, head.root);
+    }
+    assert_eq!(head.root, single.db().head().root, "same state either way");
+    let r = call(&blocky, c, "get", vec![], 100_000);
+    assert_eq!(r.return_data, 55u64.to_le_bytes());
+}
