@@ -1,12 +1,13 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--json]`
 
 mod alloc;
 mod report;
 mod rng;
 mod state_bench;
 mod trie_bench;
+mod vm_bench;
 
 use clap::Parser;
 
@@ -39,7 +40,7 @@ struct Args {
     #[arg(long, default_value_t = 1_000)]
     txs: usize,
     /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state"], default_value = "all")]
+    #[arg(long, value_parser = ["all", "trie", "state", "vm"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -63,10 +64,16 @@ fn main() {
         return;
     }
     let mut tables = Vec::new();
-    if args.suite != "state" {
+    if args.suite == "all" || args.suite == "trie" {
         tables.extend(trie_bench::run(&config));
     }
-    if args.suite != "trie" {
+    if args.suite == "all" || args.suite == "vm" {
+        tables.extend(vm_bench::run(&vm_bench::Config {
+            txs: 2_000,
+            blocks: 5,
+        }));
+    }
+    if args.suite == "all" || args.suite == "state" {
         tables.extend(state_bench::run(&state_bench::Config {
             contracts: args.contracts.max(1),
             blocks: args.blocks.max(1),
@@ -77,7 +84,7 @@ fn main() {
         let out: Vec<_> = tables.iter().map(report::Table::to_json).collect();
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        let trie = if args.suite == "state" {
+        let trie = if args.suite != "all" && args.suite != "trie" {
             String::new()
         } else {
             format!(
