@@ -72,7 +72,13 @@ fn open(args: &VmArgs) -> Result<(Vm<RocksKv>, BlockContext), CliError> {
         height: args.height.unwrap_or(db.head().seq + 1),
         time: args.time,
     };
-    Ok((Vm::new(db, VmConfig::default()), block))
+    let config = VmConfig {
+        // Compiled contracts persist next to the state, so later runs skip
+        // compiling them.
+        artifact_dir: Some(args.db.join("artifacts")),
+        ..VmConfig::default()
+    };
+    Ok((Vm::new(db, config), block))
 }
 
 fn address(s: &str) -> Result<Address, CliError> {

@@ -49,4 +49,7 @@ fn deploy_call_and_demo() {
     assert_eq!(demo["receipts"].as_array().unwrap().len(), 9);
     assert_eq!(demo["token"]["balances_0_to_2"][1], "0xfa00000000000000");
     assert!(svm(&db, &["state", "check"]).status.success());
+    // Compiled contracts persist for later runs.
+    let artifacts = std::fs::read_dir(db.join("artifacts")).unwrap().count();
+    assert_eq!(artifacts, 2, "counter and token");
 }

@@ -1,8 +1,9 @@
 //! Compiling contracts: singlepass with the metering middleware, one engine
 //! per compile (a metering middleware serves one module), the artifact run in
 //! one shared headless engine; compiled modules cached by code hash in an LRU
-//! bounded in bytes.
+//! bounded in bytes, and (optionally) on disk.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
@@ -14,11 +15,87 @@ use wasmer_middlewares::Metering;
 use crate::depth::CallDepth;
 use crate::gas::operator_cost;
 
+/// Counters of the module caches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModuleStats {
+    /// Modules served from memory.
+    pub memory_hits: u64,
+    /// Modules loaded from the disk cache.
+    pub disk_hits: u64,
+    /// Modules compiled.
+    pub compiles: u64,
+    /// Disk artifacts refused (unreadable, corrupt or from another build).
+    pub disk_rejects: u64,
+}
+
 /// Compiles and caches modules.
 pub(crate) struct Compiler {
     headless: Engine,
     max_call_depth: u32,
     cache: Mutex<Cache>,
+    disk: Option<DiskCache>,
+    stats: Mutex<ModuleStats>,
+}
+
+/// Compiled artifacts on disk: one file per module, named by a hash of the
+/// code hash and everything the artifact depends on (wasmer version,
+/// compiler, target, CPU features, call-depth limit, gas table), holding a
+/// magic string, the artifact's keccak256 and the artifact.
+struct DiskCache {
+    dir: PathBuf,
+    tag: String,
+}
+
+const MAGIC: &[u8] = b"svm-artifact-1\n";
+
+impl DiskCache {
+    fn new(dir: &Path, max_call_depth: u32) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let tag = format!(
+            "wasmer {} singlepass {} {:?} depth {max_call_depth} gas {}",
+            wasmer_compiler::VERSION,
+            wasmer::sys::Triple::host(),
+            wasmer_types::target::CpuFeature::for_host(),
+            crate::gas::TABLE_VERSION,
+        );
+        Ok(DiskCache {
+            dir: dir.to_path_buf(),
+            tag,
+        })
+    }
+
+    fn path(&self, hash: &H256) -> PathBuf {
+        let key = keccak_hash::keccak([self.tag.as_bytes(), hash.as_bytes()].concat());
+        self.dir.join(format!("{key:x}.artifact"))
+    }
+
+    /// The stored artifact, if present and intact.
+    fn load(&self, hash: &H256) -> Result<Option<Vec<u8>>, ()> {
+        let Ok(bytes) = std::fs::read(self.path(hash)) else {
+            return Ok(None);
+        };
+        let rest = bytes.strip_prefix(MAGIC).ok_or(())?;
+        if rest.len() < 32 {
+            return Err(());
+        }
+        let (sum, artifact) = rest.split_at(32);
+        if keccak_hash::keccak(artifact).as_bytes() != sum {
+            return Err(());
+        }
+        Ok(Some(artifact.to_vec()))
+    }
+
+    /// Stores an artifact (best effort: the cache is only a cache).
+    fn store(&self, hash: &H256, artifact: &[u8]) {
+        let path = self.path(hash);
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(keccak_hash::keccak(artifact).as_bytes());
+        bytes.extend_from_slice(artifact);
+        if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
 }
 
 struct Cache {
@@ -33,7 +110,7 @@ struct Cache {
 pub(crate) struct CompileFailed(pub(crate) String);
 
 impl Compiler {
-    pub(crate) fn new(cache_bytes: usize, max_call_depth: u32) -> Self {
+    pub(crate) fn new(cache_bytes: usize, max_call_depth: u32, disk: Option<&Path>) -> Self {
         Compiler {
             headless: EngineBuilder::headless().into(),
             max_call_depth,
@@ -42,6 +119,45 @@ impl Compiler {
                 bytes: 0,
                 capacity: cache_bytes,
             }),
+            // An unusable directory only means no disk cache.
+            disk: disk.and_then(|d| DiskCache::new(d, max_call_depth).ok()),
+            stats: Mutex::new(ModuleStats::default()),
+        }
+    }
+
+    /// Cache counters.
+    pub(crate) fn stats(&self) -> ModuleStats {
+        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn count(&self, f: impl FnOnce(&mut ModuleStats)) {
+        f(&mut self.stats.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// A module from the disk cache, if there is a sound one.
+    fn from_disk(&self, hash: &H256) -> Option<(Module, usize)> {
+        let disk = self.disk.as_ref()?;
+        match disk.load(hash) {
+            Ok(Some(artifact)) => {
+                // SAFETY: the artifact is this build's own output (the file
+                // name commits to the wasmer version, compiler, target and
+                // CPU features) and its checksum matched.
+                match unsafe { Module::deserialize(&self.headless, artifact.as_slice()) } {
+                    Ok(m) => {
+                        self.count(|s| s.disk_hits += 1);
+                        Some((m, artifact.len()))
+                    }
+                    Err(_) => {
+                        self.count(|s| s.disk_rejects += 1);
+                        None
+                    }
+                }
+            }
+            Ok(None) => None,
+            Err(()) => {
+                self.count(|s| s.disk_rejects += 1);
+                None
+            }
         }
     }
 
@@ -55,15 +171,27 @@ impl Compiler {
     pub(crate) fn module(&self, hash: &H256, code: &[u8]) -> Result<Module, CompileFailed> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((m, _)) = cache.modules.get(hash) {
-            return Ok(m.clone());
+            let m = m.clone();
+            drop(cache);
+            self.count(|s| s.memory_hits += 1);
+            return Ok(m);
         }
         drop(cache);
-        let artifact = compile(code, self.max_call_depth)?;
-        // SAFETY: the artifact was produced just above by this process's
-        // compiler from validated code; nothing else wrote it.
-        let module = unsafe { Module::deserialize(&self.headless, artifact.clone()) }
-            .map_err(|e| CompileFailed(e.to_string()))?;
-        let size = artifact.len();
+        let (module, size) = match self.from_disk(hash) {
+            Some(found) => found,
+            None => {
+                let artifact = compile(code, self.max_call_depth)?;
+                self.count(|s| s.compiles += 1);
+                if let Some(disk) = &self.disk {
+                    disk.store(hash, &artifact);
+                }
+                // SAFETY: the artifact was produced just above by this
+                // process's compiler from validated code.
+                let module = unsafe { Module::deserialize(&self.headless, artifact.as_slice()) }
+                    .map_err(|e| CompileFailed(e.to_string()))?;
+                (module, artifact.len())
+            }
+        };
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if size <= cache.capacity {
             cache.bytes += size;

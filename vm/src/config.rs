@@ -20,6 +20,8 @@ pub struct VmConfig {
     pub deploy_gas: u64,
     /// Modules kept compiled in memory, in bytes of compiled artifact.
     pub module_cache_bytes: usize,
+    /// Where compiled artifacts persist across restarts (none: memory only).
+    pub artifact_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for VmConfig {
@@ -33,6 +35,7 @@ impl Default for VmConfig {
             max_locals: 1_000,
             deploy_gas: 10_000_000,
             module_cache_bytes: 256 << 20,
+            artifact_dir: None,
         }
     }
 }

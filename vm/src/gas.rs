@@ -17,6 +17,9 @@ pub fn operator_cost(op: &Operator<'_>) -> u64 {
     }
 }
 
+/// Changes whenever [`operator_cost`] does (compiled artifacts embed it).
+pub const TABLE_VERSION: u32 = 1;
+
 /// Every vmcall's base price.
 pub const VMCALL: u64 = 100;
 /// Per byte read from storage.

@@ -22,6 +22,7 @@ mod validate;
 pub mod vmcalls;
 
 pub use address::contract_address;
+pub use compile::ModuleStats;
 pub use config::VmConfig;
 pub use host::BlockContext;
 pub use receipt::{Receipt, TxError};

@@ -6,7 +6,7 @@ use svm_state::{Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
 use wasmer::{FunctionEnv, Instance, Store, Type, Value};
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 
-use crate::compile::Compiler;
+use crate::compile::{Compiler, ModuleStats};
 use crate::depth::DEPTH_EXPORT;
 use crate::host::{Env, HostTrap, imports};
 use crate::receipt::{Receipt, TxError};
@@ -129,7 +129,11 @@ impl<K: KvStore> Vm<K> {
         // Room for the deepest calls of the largest frames validation
         // allows, so the depth limit (not the native stack) stops recursion.
         wasmer::sys::vm::set_stack_size(WASM_STACK_BYTES);
-        let compiler = Compiler::new(config.module_cache_bytes, config.max_call_depth);
+        let compiler = Compiler::new(
+            config.module_cache_bytes,
+            config.max_call_depth,
+            config.artifact_dir.as_deref(),
+        );
         Vm {
             db,
             config,
@@ -140,6 +144,11 @@ impl<K: KvStore> Vm<K> {
     /// The state database.
     pub fn db(&self) -> &StateDb<K> {
         &self.db
+    }
+
+    /// Module cache counters.
+    pub fn module_stats(&self) -> ModuleStats {
+        self.compiler.stats()
     }
 
     /// Deploys a contract: validates the code, creates the account at the
