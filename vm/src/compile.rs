@@ -135,7 +135,7 @@ impl Compiler {
     }
 
     /// A module from the disk cache, if there is a sound one.
-    fn from_disk(&self, hash: &H256) -> Option<(Module, usize)> {
+    fn load_from_disk(&self, hash: &H256) -> Option<(Module, usize)> {
         let disk = self.disk.as_ref()?;
         match disk.load(hash) {
             Ok(Some(artifact)) => {
@@ -177,7 +177,7 @@ impl Compiler {
             return Ok(m);
         }
         drop(cache);
-        let (module, size) = match self.from_disk(hash) {
+        let (module, size) = match self.load_from_disk(hash) {
             Some(found) => found,
             None => {
                 let artifact = compile(code, self.max_call_depth)?;
