@@ -99,6 +99,24 @@ impl<K: KvStore> Env<K> {
             .as_mut()
             .ok_or_else(|| HostTrap::State("no session".into()))
     }
+
+    /// The bytes of the contract's variable `var` (of checked width).
+    fn read_var(&mut self, var: i32) -> Result<Vec<u8>, HostTrap> {
+        let contract = self.contract;
+        Ok(self
+            .session()?
+            .slice(&contract, var as u32)
+            .map_err(|e| HostTrap::State(e.to_string()))?
+            .to_vec())
+    }
+
+    /// Sets the contract's variable `var` (of checked width).
+    fn write_var(&mut self, var: i32, bytes: &[u8]) -> Result<(), HostTrap> {
+        let contract = self.contract;
+        self.session()?
+            .write_slice(&contract, var as u32, bytes)
+            .map_err(|e| HostTrap::State(e.to_string()))
+    }
 }
 
 /// Charges `cost` gas from the instance's meter.
@@ -175,6 +193,15 @@ fn var_len<K: KvStore>(env: &mut Env<K>, var: i32) -> Result<u32, HostTrap> {
         .map_err(|e| bad(e.to_string()))
 }
 
+/// Checks that variable `var` is exactly `n` bytes long; returns `n`.
+fn check_width<K: KvStore>(env: &mut Env<K>, var: i32, n: usize) -> Result<usize, HostTrap> {
+    let len = var_len(env, var)?;
+    if len as usize != n {
+        return Err(bad(format!("variable {var} is {len} bytes, not {n}")));
+    }
+    Ok(n)
+}
+
 fn storage_read<K: KvStore>(
     mut ctx: Ctx<'_, K>,
     var: i32,
@@ -183,18 +210,10 @@ fn storage_read<K: KvStore>(
 ) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let n = var_len(env, var)?;
-    if len as u32 != n {
-        return Err(bad(format!("variable {var} is {n} bytes, not {len}")));
-    }
+    let n = check_width(env, var, len as u32 as usize)?;
     span(env, &store, ptr, len)?;
-    charge(env, &mut store, u64::from(n) * gas::STORAGE_READ_BYTE)?;
-    let contract = env.contract;
-    let bytes = env
-        .session()?
-        .slice(&contract, var as u32)
-        .map_err(|e| HostTrap::State(e.to_string()))?
-        .to_vec();
+    charge(env, &mut store, n as u64 * gas::STORAGE_READ_BYTE)?;
+    let bytes = env.read_var(var)?;
     write(env, &store, ptr, &bytes)
 }
 
@@ -206,17 +225,11 @@ fn storage_write<K: KvStore>(
 ) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let n = var_len(env, var)?;
-    if len as u32 != n {
-        return Err(bad(format!("variable {var} is {n} bytes, not {len}")));
-    }
+    let n = check_width(env, var, len as u32 as usize)?;
     span(env, &store, ptr, len)?;
-    charge(env, &mut store, u64::from(n) * gas::STORAGE_WRITE_BYTE)?;
+    charge(env, &mut store, n as u64 * gas::STORAGE_WRITE_BYTE)?;
     let bytes = read(env, &store, ptr, len)?;
-    let contract = env.contract;
-    env.session()?
-        .write_slice(&contract, var as u32, &bytes)
-        .map_err(|e| HostTrap::State(e.to_string()))
+    env.write_var(var, &bytes)
 }
 
 fn storage_len<K: KvStore>(mut ctx: Ctx<'_, K>, var: i32) -> Result<i32, HostTrap> {
@@ -340,17 +353,6 @@ fn reg_to_mem<K: KvStore>(
     write(env, &store, ptr, &bytes)
 }
 
-/// Checks that variable `var` is exactly as wide as the register.
-fn same_width<K: KvStore>(env: &mut Env<K>, var: i32, n: usize) -> Result<(), HostTrap> {
-    let len = var_len(env, var)?;
-    if len as usize != n {
-        return Err(bad(format!(
-            "variable {var} is {len} bytes, the register {n}"
-        )));
-    }
-    Ok(())
-}
-
 fn reg_from_storage<K: KvStore>(
     mut ctx: Ctx<'_, K>,
     bits: i32,
@@ -364,13 +366,8 @@ fn reg_from_storage<K: KvStore>(
         &mut store,
         gas::VMCALL + n as u64 * gas::STORAGE_READ_BYTE,
     )?;
-    same_width(env, var, n)?;
-    let contract = env.contract;
-    let bytes = env
-        .session()?
-        .slice(&contract, var as u32)
-        .map_err(|e| HostTrap::State(e.to_string()))?
-        .to_vec();
+    check_width(env, var, n)?;
+    let bytes = env.read_var(var)?;
     *env.registers.get(bits, index)? = bytes;
     Ok(())
 }
@@ -388,12 +385,9 @@ fn reg_to_storage<K: KvStore>(
         &mut store,
         gas::VMCALL + n as u64 * gas::STORAGE_WRITE_BYTE,
     )?;
-    same_width(env, var, n)?;
+    check_width(env, var, n)?;
     let bytes = env.registers.get(bits, index)?.clone();
-    let contract = env.contract;
-    env.session()?
-        .write_slice(&contract, var as u32, &bytes)
-        .map_err(|e| HostTrap::State(e.to_string()))
+    env.write_var(var, &bytes)
 }
 
 fn reg_copy<K: KvStore>(
