@@ -455,6 +455,10 @@ impl<K: KvStore> Vm<K> {
             Ok(_) => Ok(used(store)),
             Err(trap) => {
                 let gas = used(store);
+                let exhausted = matches!(
+                    get_remaining_points(store, &instance),
+                    MeteringPoints::Exhausted
+                );
                 let depth = instance
                     .exports
                     .get_global(DEPTH_EXPORT)
@@ -464,7 +468,7 @@ impl<K: KvStore> Vm<K> {
                     Some(HostTrap::OutOfGas) => TxError::OutOfGas,
                     Some(HostTrap::State(e)) => TxError::State(e.clone()),
                     Some(HostTrap::Bad(e)) => TxError::Trap(e.clone()),
-                    None if gas == gas_limit => TxError::OutOfGas,
+                    None if exhausted => TxError::OutOfGas,
                     None if depth.is_some_and(|d| d as u32 > self.config.max_call_depth) => {
                         TxError::Trap(format!("call depth exceeds {}", self.config.max_call_depth))
                     }

@@ -70,3 +70,20 @@ fn bad_calls_are_typed_receipts_that_change_nothing() {
     let r = deploy(&vm, contract("counter.wat"), 0);
     assert!(matches!(r.error, Some(TxError::AccountExists(_))), "{r:?}");
 }
+
+#[test]
+fn a_trap_that_spends_the_last_gas_is_a_trap() {
+    let vm = vm();
+    let code = br#"(module (memory (export "memory") 1 1) (@custom "svm-layout" "\80\20\01\08")
+        (func (export "boom") unreachable))"#;
+    let c = deploy(&vm, code.to_vec(), 0).contract;
+    let r = call(&vm, c, "boom", vec![], 1_000);
+    assert!(matches!(r.error, Some(TxError::Trap(_))), "{r:?}");
+    // With exactly the gas the function needs, it still traps (not out of gas).
+    let r = call(&vm, c, "boom", vec![], r.gas_used);
+    assert!(matches!(r.error, Some(TxError::Trap(_))), "{r:?}");
+    assert_eq!(
+        call(&vm, c, "boom", vec![], 0).error,
+        Some(TxError::OutOfGas)
+    );
+}
