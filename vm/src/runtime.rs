@@ -187,9 +187,17 @@ impl<K: KvStore> Vm<K> {
             partial.push(outcome);
         }
         let out = session.commit()?;
+        // One look-up per contract, not per receipt.
+        let mut view = self.db.at(out.head.root)?;
+        let mut roots = std::collections::HashMap::new();
         Ok(partial
             .into_iter()
-            .map(|o| self.receipt(o, out.head.root))
+            .map(|o| {
+                let root = *roots
+                    .entry(o.contract)
+                    .or_insert_with(|| storage_root_in(&mut view, &o.contract));
+                receipt(o, out.head.root, root)
+            })
             .collect())
     }
 
@@ -218,26 +226,11 @@ impl<K: KvStore> Vm<K> {
 
     /// The receipt of `o` against the world root `world`.
     fn receipt(&self, o: Outcome, world: H256) -> Receipt {
-        let success = o.error.is_none();
-        Receipt {
-            success,
-            error: o.error,
-            gas_used: o.gas_used,
-            contract: o.contract,
-            return_data: if success { o.return_data } else { Vec::new() },
-            logs: if success { o.logs } else { Vec::new() },
-            state_root: self.storage_root(world, &o.contract),
-            world_root: world,
-        }
-    }
-
-    fn storage_root(&self, world: H256, contract: &Address) -> H256 {
-        self.db
-            .at(world)
-            .and_then(|mut s| s.account(contract))
-            .ok()
-            .flatten()
-            .map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root)
+        let root = match self.db.at(world) {
+            Ok(mut view) => storage_root_in(&mut view, &o.contract),
+            Err(_) => svm_trie::EMPTY_ROOT,
+        };
+        receipt(o, world, root)
     }
 
     /// Applies `tx` to `session`; on failure the caller discards what it did.
@@ -514,6 +507,29 @@ impl<K: KvStore> Vm<K> {
             .map_err(|e| TxError::Trap(format!("svm_alloc returned a bad pointer: {e}")))?;
         Ok(ptr)
     }
+}
+
+/// The receipt of `o`, given the roots after it.
+fn receipt(o: Outcome, world: H256, state_root: H256) -> Receipt {
+    let success = o.error.is_none();
+    Receipt {
+        success,
+        error: o.error,
+        gas_used: o.gas_used,
+        contract: o.contract,
+        return_data: if success { o.return_data } else { Vec::new() },
+        logs: if success { o.logs } else { Vec::new() },
+        state_root,
+        world_root: world,
+    }
+}
+
+/// The storage root of `contract` in `view` (the empty root if it has none).
+fn storage_root_in<K: KvStore>(view: &mut Session<K>, contract: &Address) -> H256 {
+    view.account(contract)
+        .ok()
+        .flatten()
+        .map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root)
 }
 
 fn state_error(e: StateError) -> TxError {
