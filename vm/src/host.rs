@@ -302,21 +302,28 @@ fn block_time<K: KvStore>(mut ctx: Ctx<'_, K>) -> Result<i64, HostTrap> {
     Ok(env.block.time as i64)
 }
 
+/// Charges a vmcall that copies [ptr, ptr + len) out of memory, and copies it.
+fn copy_out<K>(
+    env: &Env<K>,
+    store: &mut impl AsStoreMut,
+    ptr: i32,
+    len: i32,
+) -> Result<Vec<u8>, HostTrap> {
+    charge(env, store, gas::VMCALL)?;
+    let (_, n) = span(env, store, ptr, len)?;
+    charge(env, store, n as u64 * gas::COPY_BYTE)?;
+    read(env, store, ptr, len)
+}
+
 fn set_return<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32, len: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
-    charge(env, &mut store, gas::VMCALL)?;
-    let (_, n) = span(env, &store, ptr, len)?;
-    charge(env, &mut store, n as u64 * gas::COPY_BYTE)?;
-    env.return_data = read(env, &store, ptr, len)?;
+    env.return_data = copy_out(env, &mut store, ptr, len)?;
     Ok(())
 }
 
 fn log<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32, len: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
-    charge(env, &mut store, gas::VMCALL)?;
-    let (_, n) = span(env, &store, ptr, len)?;
-    charge(env, &mut store, n as u64 * gas::COPY_BYTE)?;
-    let entry = read(env, &store, ptr, len)?;
+    let entry = copy_out(env, &mut store, ptr, len)?;
     env.logs.push(entry);
     Ok(())
 }

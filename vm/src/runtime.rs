@@ -260,18 +260,18 @@ impl<K: KvStore> Vm<K> {
             let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
             return (session, o);
         }
-        // Compile now (into the caches): code that wasmer refuses is refused
-        // here, not stored to fail every later call.
-        if let Err(e) = self.compiler.module(&hash, &code) {
-            let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
-            return (session, o);
-        }
         if let Err(e) = session.create_contract(&address, &code, tx.balance) {
             let error = match e {
                 StateError::AccountExists(a) => TxError::AccountExists(format!("{a:#x}")),
                 e => state_error(e),
             };
             return (session, Outcome::failed(address, error, 0));
+        }
+        // Compile now (into the caches): code that wasmer refuses is refused
+        // here, not stored to fail every later call.
+        if let Err(e) = self.compiler.module(&hash, &code) {
+            let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
+            return (session, o);
         }
         match &tx.constructor {
             None => (session, Outcome::succeeded_free(address)),
