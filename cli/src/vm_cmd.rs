@@ -6,7 +6,7 @@ use clap::Args;
 use primitive_types::U256;
 use svm_state::kv::RocksKv;
 use svm_state::{Address, StateConfig, StateDb};
-use svm_vm::{Arg, BlockContext, Call, Deploy, Receipt, Vm, VmConfig};
+use svm_vm::{Arg, BlockContext, Call, CompilerKind, Deploy, Receipt, Vm, VmConfig};
 
 use crate::error::CliError;
 use crate::{hexarg, input};
@@ -23,6 +23,27 @@ pub(crate) struct VmArgs {
     /// Block time, seconds since the Unix epoch.
     #[arg(long, default_value_t = 0)]
     time: u64,
+    /// The compiler of contract code (gas and results are the same).
+    #[arg(long, value_enum, default_value = "singlepass")]
+    compiler: CompilerArg,
+}
+
+/// `--compiler`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum CompilerArg {
+    /// Linear-time compiler (the default).
+    Singlepass,
+    /// Optimizing compiler.
+    Cranelift,
+}
+
+impl From<CompilerArg> for CompilerKind {
+    fn from(c: CompilerArg) -> Self {
+        match c {
+            CompilerArg::Singlepass => CompilerKind::Singlepass,
+            CompilerArg::Cranelift => CompilerKind::Cranelift,
+        }
+    }
 }
 
 /// `svm deploy`.
@@ -33,8 +54,7 @@ pub(crate) struct DeployArgs {
     /// The author's address.
     #[arg(long, default_value = "0x00000000000000000000000000000000000a0001")]
     author: String,
-    /// The author's deploy nonce (default: commits so far, so that repeated
-    /// deploys of the same code get fresh addresses).
+    /// The author's deploy nonce (default: the author's next one).
     #[arg(long)]
     nonce: Option<u64>,
     /// The contract's initial balance (decimal).
@@ -76,6 +96,7 @@ fn open(args: &VmArgs) -> Result<(Vm<RocksKv>, BlockContext), CliError> {
         // Compiled contracts persist next to the state, so later runs skip
         // compiling them.
         artifact_dir: Some(args.db.join("artifacts")),
+        compiler: args.compiler.into(),
         ..VmConfig::default()
     };
     Ok((Vm::new(db, config), block))
@@ -134,7 +155,10 @@ pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
     let author = address(&args.author)?;
     let balance = amount(&args.balance)?;
     let (vm, block) = open(&args.vm)?;
-    let nonce = args.nonce.unwrap_or(vm.db().head().seq);
+    let nonce = match args.nonce {
+        Some(n) => n,
+        None => vm.next_nonce(&author)?,
+    };
     let tx = Deploy {
         author,
         nonce,
@@ -169,7 +193,7 @@ pub(crate) fn demo(dir: &Path, args: VmArgs) -> Result<(), CliError> {
         let code = input::read(&dir.join(name).display().to_string())?.into_bytes();
         let tx = Deploy {
             author,
-            nonce: vm.db().head().seq,
+            nonce: vm.next_nonce(&author)?,
             code,
             balance: U256::zero(),
             constructor: None,
@@ -210,7 +234,8 @@ pub(crate) fn demo(dir: &Path, args: VmArgs) -> Result<(), CliError> {
         receipts.push((function.to_string(), vm.call(&tx, block)));
     }
     let mut session = vm.db().at(vm.db().head().root)?;
-    let token_state: Vec<String> = (0..3)
+    // Variable 0 is the total supply, holder h's balance is variable h + 1.
+    let token_state: Vec<String> = (1..4)
         .map(|v| session.slice(&token, v).map(hexarg::format))
         .collect::<Result<_, _>>()?;
     let out = serde_json::json!({

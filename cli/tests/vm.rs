@@ -52,4 +52,25 @@ fn deploy_call_and_demo() {
     // Compiled contracts persist for later runs.
     let artifacts = std::fs::read_dir(db.join("artifacts")).unwrap().count();
     assert_eq!(artifacts, 2, "counter and token");
+    // The author's next nonce is the default; a used one is refused.
+    let o = svm(
+        &db,
+        &["deploy", "examples/contracts/counter.wat", "--nonce", "0"],
+    );
+    assert!(!o.status.success());
+    assert_eq!(json(&o)["error"]["kind"], "InvalidNonce");
+    let o = svm(&db, &["deploy", "examples/contracts/counter.wat"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ne!(json(&o)["contract"], counter.as_str());
+    // Cranelift gives the same receipt (its artifact is cached apart).
+    let get = ["call", &counter, "get", "--height", "99"];
+    let single = json(&svm(&db, &get));
+    let o = svm(&db, &[&get[..], &["--compiler", "cranelift"]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(&o), single);
+    let artifacts = std::fs::read_dir(db.join("artifacts")).unwrap().count();
+    assert_eq!(
+        artifacts, 3,
+        "counter's cranelift artifact beside the others"
+    );
 }

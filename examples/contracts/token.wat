@@ -1,5 +1,6 @@
-;; A token: 16 holders, each balance a u64 (little-endian) in variable
-;; `holder`; variable 16 is the total supply.
+;; A token: variable 0 is the total supply (a u64, little-endian), holder h's
+;; balance is variable h + 1. The layout alone decides how many holders there
+;; are (16 here): a holder beyond it traps in storage_read.
 (module
   (import "svm" "storage_read" (func $read (param i32 i32 i32)))
   (import "svm" "storage_write" (func $write (param i32 i32 i32)))
@@ -15,25 +16,26 @@
     (i64.store (i32.const 0) (local.get $v))
     (call $write (local.get $var) (i32.const 0) (i32.const 8)))
   (func $holder (param $h i32) (result i32)
-    (if (i32.ge_u (local.get $h) (i32.const 16)) (then unreachable))
-    (local.get $h))
+    (if (i32.lt_s (local.get $h) (i32.const 0)) (then unreachable))
+    (i32.add (local.get $h) (i32.const 1)))
   (func (export "mint") (param $to i32) (param $amount i64)
     (call $set (call $holder (local.get $to))
-      (i64.add (call $get (local.get $to)) (local.get $amount)))
-    (call $set (i32.const 16) (i64.add (call $get (i32.const 16)) (local.get $amount))))
+      (i64.add (call $get (call $holder (local.get $to))) (local.get $amount)))
+    (call $set (i32.const 0) (i64.add (call $get (i32.const 0)) (local.get $amount))))
   (func (export "transfer") (param $from i32) (param $to i32) (param $amount i64)
     (local $balance i64)
     (local.set $balance (call $get (call $holder (local.get $from))))
     (if (i64.lt_u (local.get $balance) (local.get $amount)) (then unreachable))
-    (call $set (local.get $from) (i64.sub (local.get $balance) (local.get $amount)))
+    (call $set (call $holder (local.get $from))
+      (i64.sub (local.get $balance) (local.get $amount)))
     (call $set (call $holder (local.get $to))
-      (i64.add (call $get (local.get $to)) (local.get $amount)))
+      (i64.add (call $get (call $holder (local.get $to))) (local.get $amount)))
     (i64.store (i32.const 8) (local.get $amount))
     (call $log (i32.const 8) (i32.const 8)))
   (func (export "balance_of") (param $h i32)
     (drop (call $get (call $holder (local.get $h))))
     (call $return (i32.const 0) (i32.const 8)))
   (func (export "total_supply")
-    (drop (call $get (i32.const 16)))
+    (drop (call $get (i32.const 0)))
     (call $return (i32.const 0) (i32.const 8)))
 )

@@ -12,6 +12,7 @@ use wasmer::sys::{CompilerConfig, EngineBuilder, Singlepass};
 use wasmer::{Engine, Module};
 use wasmer_middlewares::Metering;
 
+use crate::config::CompilerKind;
 use crate::depth::CallDepth;
 use crate::gas::operator_cost;
 
@@ -31,6 +32,7 @@ pub struct ModuleStats {
 /// Compiles and caches modules.
 pub(crate) struct Compiler {
     headless: Engine,
+    kind: CompilerKind,
     max_call_depth: u32,
     cache: Mutex<Cache>,
     disk: Option<DiskCache>,
@@ -49,11 +51,12 @@ struct DiskCache {
 const MAGIC: &[u8] = b"svm-artifact-1\n";
 
 impl DiskCache {
-    fn new(dir: &Path, max_call_depth: u32) -> std::io::Result<Self> {
+    fn new(dir: &Path, kind: CompilerKind, max_call_depth: u32) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let tag = format!(
-            "wasmer {} singlepass {} {:?} depth {max_call_depth} gas {}",
+            "wasmer {} {} {} {:?} depth {max_call_depth} gas {}",
             wasmer_compiler::VERSION,
+            kind.name(),
             wasmer::sys::Triple::host(),
             wasmer_types::target::CpuFeature::for_host(),
             crate::gas::TABLE_VERSION,
@@ -110,9 +113,15 @@ struct Cache {
 pub(crate) struct CompileFailed(pub(crate) String);
 
 impl Compiler {
-    pub(crate) fn new(cache_bytes: usize, max_call_depth: u32, disk: Option<&Path>) -> Self {
+    pub(crate) fn new(
+        kind: CompilerKind,
+        cache_bytes: usize,
+        max_call_depth: u32,
+        disk: Option<&Path>,
+    ) -> Self {
         Compiler {
             headless: EngineBuilder::headless().into(),
+            kind,
             max_call_depth,
             cache: Mutex::new(Cache {
                 modules: LruCache::unbounded(),
@@ -120,7 +129,7 @@ impl Compiler {
                 capacity: cache_bytes,
             }),
             // An unusable directory only means no disk cache.
-            disk: disk.and_then(|d| DiskCache::new(d, max_call_depth).ok()),
+            disk: disk.and_then(|d| DiskCache::new(d, kind, max_call_depth).ok()),
             stats: Mutex::new(ModuleStats::default()),
         }
     }
@@ -180,7 +189,7 @@ impl Compiler {
         let (module, size) = match self.load_from_disk(hash) {
             Some(found) => found,
             None => {
-                let artifact = compile(code, self.max_call_depth)?;
+                let artifact = compile(code, self.kind, self.max_call_depth)?;
                 self.count(|s| s.compiles += 1);
                 if let Some(disk) = &self.disk {
                     disk.store(hash, &artifact);
@@ -209,12 +218,23 @@ impl Compiler {
     }
 }
 
-/// Compiles `code` with singlepass and metering; returns the serialized artifact.
-pub(crate) fn compile(code: &[u8], max_call_depth: u32) -> Result<Vec<u8>, CompileFailed> {
-    let mut config = Singlepass::new();
-    config.push_middleware(Arc::new(CallDepth::new(max_call_depth)));
-    config.push_middleware(Arc::new(Metering::new(0, operator_cost)));
-    let engine: Engine = EngineBuilder::new(config).into();
+/// Compiles `code` with the call-depth and metering middlewares; returns the
+/// serialized artifact.
+pub(crate) fn compile(
+    code: &[u8],
+    kind: CompilerKind,
+    max_call_depth: u32,
+) -> Result<Vec<u8>, CompileFailed> {
+    fn engine(mut config: impl CompilerConfig + 'static, max_call_depth: u32) -> Engine {
+        config.push_middleware(Arc::new(CallDepth::new(max_call_depth)));
+        config.push_middleware(Arc::new(Metering::new(0, operator_cost)));
+        EngineBuilder::new(config).into()
+    }
+    let engine = match kind {
+        CompilerKind::Singlepass => engine(Singlepass::new(), max_call_depth),
+        #[cfg(feature = "cranelift")]
+        CompilerKind::Cranelift => engine(wasmer::sys::Cranelift::new(), max_call_depth),
+    };
     let module = Module::new(&engine, code).map_err(|e| CompileFailed(e.to_string()))?;
     module
         .serialize()

@@ -16,12 +16,40 @@ pub struct VmConfig {
     pub max_call_depth: u32,
     /// Most locals a function may declare (bounds a frame's stack size).
     pub max_locals: u32,
-    /// Gas limit of a deploy's constructor.
+    /// Gas limit of a deploy: its code bytes ([`crate::gas::deploy_cost`])
+    /// plus its constructor.
     pub deploy_gas: u64,
     /// Modules kept compiled in memory, in bytes of compiled artifact.
     pub module_cache_bytes: usize,
     /// Where compiled artifacts persist across restarts (none: memory only).
     pub artifact_dir: Option<std::path::PathBuf>,
+    /// The compiler of contract code.
+    pub compiler: CompilerKind,
+}
+
+/// Which wasmer compiler turns contract code into machine code. Both meter
+/// the same operators with the same prices, so gas and results agree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CompilerKind {
+    /// Singlepass: compile time linear in code size (untrusted uploads
+    /// cannot make a node spend seconds compiling). The default.
+    #[default]
+    Singlepass,
+    /// Cranelift: optimizing, several times slower to compile (feature
+    /// `cranelift`).
+    #[cfg(feature = "cranelift")]
+    Cranelift,
+}
+
+impl CompilerKind {
+    /// The compiler's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CompilerKind::Singlepass => "singlepass",
+            #[cfg(feature = "cranelift")]
+            CompilerKind::Cranelift => "cranelift",
+        }
+    }
 }
 
 impl Default for VmConfig {
@@ -33,9 +61,10 @@ impl Default for VmConfig {
             max_table_elements: 10_000,
             max_call_depth: 512,
             max_locals: 1_000,
-            deploy_gas: 10_000_000,
+            deploy_gas: 20_000_000,
             module_cache_bytes: 256 << 20,
             artifact_dir: None,
+            compiler: CompilerKind::Singlepass,
         }
     }
 }

@@ -30,3 +30,12 @@ pub const STORAGE_WRITE_BYTE: u64 = 10;
 pub const COPY_BYTE: u64 = 1;
 /// A balance transfer.
 pub const TRANSFER: u64 = 2_000;
+/// Every deploy's base price.
+pub const DEPLOY: u64 = 10_000;
+/// Per byte of code a deploy stores.
+pub const CODE_BYTE: u64 = 16;
+
+/// What a deploy of `code_len` bytes costs before its constructor runs.
+pub fn deploy_cost(code_len: usize) -> u64 {
+    DEPLOY.saturating_add(CODE_BYTE.saturating_mul(code_len as u64))
+}

@@ -16,6 +16,7 @@ mod config;
 mod depth;
 pub mod gas;
 mod host;
+mod phases;
 mod receipt;
 mod runtime;
 mod validate;
@@ -23,8 +24,9 @@ pub mod vmcalls;
 
 pub use address::contract_address;
 pub use compile::ModuleStats;
-pub use config::VmConfig;
+pub use config::{CompilerKind, VmConfig};
 pub use host::BlockContext;
+pub use phases::PhaseTimes;
 pub use receipt::{Receipt, TxError};
 pub use runtime::{Arg, Call, Deploy, Tx, Vm};
 pub use validate::{ValidationError, validate};

@@ -29,6 +29,9 @@ pub enum TxError {
     /// An account already exists at the derived address.
     #[error("an account already exists at {0}")]
     AccountExists(String),
+    /// A deploy's nonce is not its author's next nonce.
+    #[error("invalid nonce: {0}")]
+    InvalidNonce(String),
     /// The sender cannot pay the value.
     #[error("insufficient balance: {0}")]
     InsufficientBalance(String),

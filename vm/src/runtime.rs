@@ -1,5 +1,7 @@
 //! Deploy and call: transactions in, receipts out, state through svm-state.
 
+use std::time::Instant;
+
 use primitive_types::{H256, U256};
 use svm_state::kv::KvStore;
 use svm_state::{Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
@@ -9,8 +11,34 @@ use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_rem
 use crate::compile::{Compiler, ModuleStats};
 use crate::depth::DEPTH_EXPORT;
 use crate::host::{Env, HostTrap, imports};
+use crate::phases::{PhaseTimes, Phases};
 use crate::receipt::{Receipt, TxError};
 use crate::{BlockContext, VmConfig, contract_address, validate};
+
+/// Checks that `nonce` is `author`'s next deploy nonce and advances it (an
+/// author without an account gets one).
+fn take_nonce<K: KvStore>(
+    session: &mut Session<K>,
+    author: &Address,
+    nonce: u64,
+) -> Result<(), TxError> {
+    let current = match session.account(author).map_err(state_error)? {
+        Some(a) => a.nonce,
+        None => {
+            session
+                .create_account(author, U256::zero())
+                .map_err(state_error)?;
+            0
+        }
+    };
+    if nonce != current {
+        return Err(TxError::InvalidNonce(format!(
+            "author {author:#x} is at nonce {current}, the deploy carries {nonce}"
+        )));
+    }
+    session.increment_nonce(author).map_err(state_error)?;
+    Ok(())
+}
 
 /// The stack contracts run on (wasmer's default is 1 MiB).
 const WASM_STACK_BYTES: usize = 16 << 20;
@@ -64,6 +92,7 @@ pub struct Vm<K> {
     db: StateDb<K>,
     config: VmConfig,
     compiler: Compiler,
+    phases: Phases,
 }
 
 impl<K: KvStore> std::fmt::Debug for Vm<K> {
@@ -112,10 +141,10 @@ impl Outcome {
     }
 
     /// A success that ran no code.
-    fn succeeded_free(contract: Address) -> Self {
+    fn succeeded(contract: Address, gas_used: u64) -> Self {
         Outcome {
             error: None,
-            gas_used: 0,
+            gas_used,
             contract,
             return_data: Vec::new(),
             logs: Vec::new(),
@@ -130,6 +159,7 @@ impl<K: KvStore> Vm<K> {
         // allows, so the depth limit (not the native stack) stops recursion.
         wasmer::sys::vm::set_stack_size(WASM_STACK_BYTES);
         let compiler = Compiler::new(
+            config.compiler,
             config.module_cache_bytes,
             config.max_call_depth,
             config.artifact_dir.as_deref(),
@@ -138,12 +168,25 @@ impl<K: KvStore> Vm<K> {
             db,
             config,
             compiler,
+            phases: Phases::default(),
         }
     }
 
     /// The state database.
     pub fn db(&self) -> &StateDb<K> {
         &self.db
+    }
+
+    /// The nonce `author`'s next deploy must carry (its account's nonce at
+    /// the head; 0 without an account).
+    pub fn next_nonce(&self, author: &Address) -> Result<u64, StateError> {
+        let mut view = self.db.at(self.db.head().root)?;
+        Ok(view.account(author)?.map_or(0, |a| a.nonce))
+    }
+
+    /// Cumulative time spent instantiating, executing and committing.
+    pub fn phase_times(&self) -> PhaseTimes {
+        self.phases.times()
     }
 
     /// Module cache counters.
@@ -186,7 +229,9 @@ impl<K: KvStore> Vm<K> {
             }
             partial.push(outcome);
         }
+        let start = Instant::now();
         let out = session.commit()?;
+        self.phases.commit(start.elapsed());
         // One look-up per contract, not per receipt.
         let mut view = self.db.at(out.head.root)?;
         let mut roots = std::collections::HashMap::new();
@@ -215,7 +260,10 @@ impl<K: KvStore> Vm<K> {
             drop(session);
             return self.receipt(outcome, self.db.head().root);
         }
-        match session.commit() {
+        let start = Instant::now();
+        let committed = session.commit();
+        self.phases.commit(start.elapsed());
+        match committed {
             Ok(out) => self.receipt(outcome, out.head.root),
             Err(e) => {
                 outcome.error = Some(state_error(e));
@@ -260,6 +308,14 @@ impl<K: KvStore> Vm<K> {
             let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
             return (session, o);
         }
+        let cost = crate::gas::deploy_cost(code.len());
+        if cost > self.config.deploy_gas {
+            let o = Outcome::failed(address, TxError::OutOfGas, self.config.deploy_gas);
+            return (session, o);
+        }
+        if let Err(e) = take_nonce(&mut session, &tx.author, tx.nonce) {
+            return (session, Outcome::failed(address, e, 0));
+        }
         if let Err(e) = session.create_contract(&address, &code, tx.balance) {
             let error = match e {
                 StateError::AccountExists(a) => TxError::AccountExists(format!("{a:#x}")),
@@ -274,19 +330,23 @@ impl<K: KvStore> Vm<K> {
             return (session, o);
         }
         match &tx.constructor {
-            None => (session, Outcome::succeeded_free(address)),
-            Some((function, args)) => self.run(
-                session,
-                &hash,
-                &code,
-                address,
-                tx.author,
-                U256::zero(),
-                function,
-                args,
-                self.config.deploy_gas,
-                block,
-            ),
+            None => (session, Outcome::succeeded(address, cost)),
+            Some((function, args)) => {
+                let (session, mut outcome) = self.run(
+                    session,
+                    &hash,
+                    &code,
+                    address,
+                    tx.author,
+                    U256::zero(),
+                    function,
+                    args,
+                    self.config.deploy_gas - cost,
+                    block,
+                );
+                outcome.gas_used += cost;
+                (session, outcome)
+            }
         }
     }
 
@@ -351,6 +411,7 @@ impl<K: KvStore> Vm<K> {
         gas_limit: u64,
         block: BlockContext,
     ) -> (Session<K>, Outcome) {
+        let start = Instant::now();
         let mut store = Store::new(self.compiler.engine().clone());
         let env = FunctionEnv::new(
             &mut store,
@@ -367,7 +428,18 @@ impl<K: KvStore> Vm<K> {
                 registers: Default::default(),
             },
         );
-        let result = self.invoke(&mut store, &env, hash, code, function, args, gas_limit);
+        let mut instantiated = start;
+        let result = self.invoke(
+            &mut store,
+            &env,
+            (hash, code),
+            function,
+            args,
+            gas_limit,
+            &mut instantiated,
+        );
+        self.phases
+            .run(instantiated - start, instantiated.elapsed());
         let env = env.as_mut(&mut store);
         let (error, gas_used) = match result {
             Ok(gas_used) => (None, gas_used),
@@ -387,17 +459,18 @@ impl<K: KvStore> Vm<K> {
         (session, outcome)
     }
 
-    /// Runs the call; returns gas used, or the error and gas used.
+    /// Runs the call; returns gas used, or the error and gas used. Sets
+    /// `instantiated` to when the instance was ready.
     #[allow(clippy::too_many_arguments)]
     fn invoke(
         &self,
         store: &mut Store,
         env: &FunctionEnv<Env<K>>,
-        hash: &H256,
-        code: &[u8],
+        (hash, code): (&H256, &[u8]),
         function: &str,
         args: &[Arg],
         gas_limit: u64,
+        instantiated: &mut Instant,
     ) -> Result<u64, (TxError, u64)> {
         let module = self
             .compiler
@@ -417,6 +490,7 @@ impl<K: KvStore> Vm<K> {
             e.instance = Some(instance.clone());
         }
         set_remaining_points(store, &instance, gas_limit);
+        *instantiated = Instant::now();
         let used = |store: &mut Store| match get_remaining_points(store, &instance) {
             MeteringPoints::Remaining(left) => gas_limit - left,
             MeteringPoints::Exhausted => gas_limit,

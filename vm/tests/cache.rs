@@ -21,7 +21,7 @@ fn artifacts_persist_and_corrupt_ones_are_recompiled() {
     };
     let c = {
         let vm = open();
-        let c = deploy(&vm, contract("counter.wat"), 0).contract;
+        let c = deploy(&vm, contract("counter.wat")).contract;
         assert!(call(&vm, c, "increment", vec![Arg::I64(2)], 100_000).success);
         assert!(call(&vm, c, "increment", vec![Arg::I64(2)], 100_000).success);
         let s = vm.module_stats();

@@ -26,7 +26,7 @@ fn module(body: &str) -> Vec<u8> {
 fn refused(code: Vec<u8>, needle: &str) {
     let vm = vm();
     let head = vm.db().head();
-    let r = deploy(&vm, code, 0);
+    let r = deploy(&vm, code);
     match &r.error {
         Some(TxError::ValidationFailed(why)) => assert!(why.contains(needle), "{why}"),
         other => panic!("expected a validation failure about {needle:?}, got {other:?}"),
@@ -106,7 +106,7 @@ fn runaway_contracts_stop_with_the_right_error() {
         .unwrap()
         .replace("LOCALS", &"(local i64)".repeat(900))
         .into_bytes();
-    let c = deploy(&vm, code, 0);
+    let c = deploy(&vm, code);
     assert!(c.success, "{c:?}");
     let c = c.contract;
     let head = vm.db().head();

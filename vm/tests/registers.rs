@@ -44,7 +44,7 @@ fn registers_move_bytes_between_memory_and_storage() {
   (func (export "oob") (call $to_mem (i32.const 512) (i32.const 0) (i32.const 65500)))
 "#,
     );
-    let c = deploy(&vm, code, 0);
+    let c = deploy(&vm, code);
     assert!(c.success, "{c:?}");
     let c = c.contract;
     assert!(call(&vm, c, "store_address", vec![], 100_000).success);

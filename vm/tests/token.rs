@@ -15,7 +15,7 @@ fn balance<K: KvStore>(vm: &Vm<K>, c: svm_state::Address, h: i32) -> u64 {
 
 /// A fixed script of token transactions; returns every receipt.
 fn script<K: KvStore>(vm: &Vm<K>) -> Vec<Receipt> {
-    let mut receipts = vec![deploy(vm, contract("token.wat"), 3)];
+    let mut receipts = vec![deploy(vm, contract("token.wat"))];
     let c = receipts[0].contract;
     for h in 0..5 {
         receipts.push(call(
@@ -37,7 +37,7 @@ fn script<K: KvStore>(vm: &Vm<K>) -> Vec<Receipt> {
 #[test]
 fn token_transfers() {
     let vm = vm();
-    let c = deploy(&vm, contract("token.wat"), 0).contract;
+    let c = deploy(&vm, contract("token.wat")).contract;
     assert!(call(&vm, c, "mint", vec![Arg::I32(2), Arg::I64(100)], 1_000_000).success);
     let r = call(
         &vm,

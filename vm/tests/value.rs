@@ -40,7 +40,7 @@ fn value_moves_and_contracts_transfer() {
     let mut s = vm.db().begin().unwrap();
     s.create_account(&USER, 100u64.into()).unwrap();
     s.commit().unwrap();
-    let c = deploy(&vm, code(), 0).contract;
+    let c = deploy(&vm, code()).contract;
     let pay = |value: u64| Call {
         contract: c,
         sender: USER,

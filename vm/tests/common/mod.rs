@@ -25,7 +25,22 @@ pub(crate) fn vm() -> Vm<MemoryKv> {
     Vm::new(db, VmConfig::default())
 }
 
-pub(crate) fn deploy<K: svm_state::kv::KvStore>(vm: &Vm<K>, code: Vec<u8>, nonce: u64) -> Receipt {
+/// `author`'s next deploy nonce at the head.
+pub(crate) fn next_nonce<K: svm_state::kv::KvStore>(vm: &Vm<K>, author: &Address) -> u64 {
+    vm.next_nonce(author).unwrap()
+}
+
+/// Deploys `code` (no constructor) by [`AUTHOR`] at its next nonce.
+pub(crate) fn deploy<K: svm_state::kv::KvStore>(vm: &Vm<K>, code: Vec<u8>) -> Receipt {
+    deploy_at(vm, code, next_nonce(vm, &AUTHOR))
+}
+
+/// Deploys `code` (no constructor) by [`AUTHOR`] at `nonce`.
+pub(crate) fn deploy_at<K: svm_state::kv::KvStore>(
+    vm: &Vm<K>,
+    code: Vec<u8>,
+    nonce: u64,
+) -> Receipt {
     vm.deploy(
         &Deploy {
             author: AUTHOR,

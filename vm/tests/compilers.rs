@@ -1,0 +1,124 @@
+//! Singlepass and Cranelift agree: the same transactions give the same
+//! receipts (gas, errors, return data, logs, roots) under either compiler.
+#![cfg(feature = "cranelift")]
+
+mod common;
+
+use common::*;
+use svm_state::kv::{KvStore, MemoryKv};
+use svm_state::{StateConfig, StateDb};
+use svm_vm::{Arg, CompilerKind, Receipt, TxError, Vm, VmConfig};
+
+fn vm_with(compiler: CompilerKind) -> Vm<MemoryKv> {
+    let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
+    Vm::new(
+        db,
+        VmConfig {
+            compiler,
+            ..VmConfig::default()
+        },
+    )
+}
+
+/// A contract exercising loops, recursion, memory growth, arithmetic and
+/// vmcalls, including ways to fail.
+const MIXED: &str = r#"(module
+  (import "svm" "storage_read" (func $read (param i32 i32 i32)))
+  (import "svm" "storage_write" (func $write (param i32 i32 i32)))
+  (import "svm" "set_return" (func $return (param i32 i32)))
+  (memory (export "memory") 1 4)
+  (@custom "svm-layout" "\80\20\02\08\08")
+  (func $fib (param $n i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get $n) (i64.const 2))
+      (then (local.get $n))
+      (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                     (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+  (func (export "fib") (param $n i64)
+    (i64.store (i32.const 0) (call $fib (local.get $n)))
+    (call $write (i32.const 0) (i32.const 0) (i32.const 8))
+    (call $return (i32.const 0) (i32.const 8)))
+  (func (export "hash") (param $rounds i32)
+    (local $x i64)
+    (local.set $x (i64.const 0x9e3779b97f4a7c15))
+    (loop $l
+      (local.set $x (i64.mul (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 29)))
+                             (i64.const 0xbf58476d1ce4e5b9)))
+      (br_if $l (local.tee $rounds (i32.sub (local.get $rounds) (i32.const 1)))))
+    (i64.store (i32.const 8) (local.get $x))
+    (call $write (i32.const 1) (i32.const 8) (i32.const 8))
+    (call $return (i32.const 8) (i32.const 8)))
+  (func $down (param $n i32) (result i32)
+    (call $down (i32.add (local.get $n) (i32.const 1))))
+  (func (export "recurse") (drop (call $down (i32.const 0))))
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "grow") (result i32)
+    (drop (memory.grow (i32.const 3)))
+    (memory.grow (i32.const 1)))
+  (func (export "divide") (param $a i32) (param $b i32) (result i32)
+    (i32.div_s (local.get $a) (local.get $b)))
+  (func (export "bad_pointer")
+    (call $read (i32.const 0) (i32.const 65534) (i32.const 8)))
+)"#;
+
+fn script<K: KvStore>(vm: &Vm<K>) -> Vec<Receipt> {
+    let mut receipts = vec![deploy(vm, contract("token.wat"))];
+    let token = receipts[0].contract;
+    for h in 0..4 {
+        let args = vec![Arg::I32(h), Arg::I64(500)];
+        receipts.push(call(vm, token, "mint", args, 1_000_000));
+    }
+    for i in 0..20 {
+        let args = vec![Arg::I32(i % 4), Arg::I32((i * 5) % 17), Arg::I64(90)];
+        receipts.push(call(vm, token, "transfer", args, 1_000_000));
+    }
+    receipts.push(deploy(vm, MIXED.as_bytes().to_vec()));
+    let c = receipts.last().unwrap().contract;
+    let calls: Vec<(&str, Vec<Arg>, u64)> = vec![
+        ("fib", vec![Arg::I64(15)], 10_000_000),
+        ("fib", vec![Arg::I64(25)], 50_000),
+        ("hash", vec![Arg::I32(10_000)], 10_000_000),
+        ("hash", vec![Arg::I32(1_000_000)], 1_000_000),
+        ("recurse", vec![], 100_000_000),
+        ("spin", vec![], 123_457),
+        ("grow", vec![], 100_000),
+        ("divide", vec![Arg::I32(7), Arg::I32(0)], 100_000),
+        ("divide", vec![Arg::I32(i32::MIN), Arg::I32(-1)], 100_000),
+        ("divide", vec![Arg::I32(-7), Arg::I32(2)], 100_000),
+        ("bad_pointer", vec![], 100_000),
+        ("missing", vec![], 100_000),
+        ("fib", vec![Arg::I32(3)], 100_000),
+    ];
+    for (function, args, gas) in calls {
+        receipts.push(call(vm, c, function, args, gas));
+    }
+    receipts
+}
+
+#[test]
+fn singlepass_and_cranelift_agree() {
+    let single = script(&vm_with(CompilerKind::Singlepass));
+    let cranelift = script(&vm_with(CompilerKind::Cranelift));
+    assert_eq!(single.len(), cranelift.len());
+    for (s, c) in single.iter().zip(&cranelift) {
+        assert_eq!(s, c);
+    }
+    // The script covers successes and each kind of failure.
+    let kinds: Vec<_> = single.iter().map(|r| r.error.clone()).collect();
+    assert!(kinds.iter().filter(|e| e.is_none()).count() > 20);
+    assert!(kinds.contains(&Some(TxError::OutOfGas)));
+    assert!(kinds.contains(&Some(TxError::FunctionNotFound("missing".into()))));
+    assert!(
+        kinds
+            .iter()
+            .any(|e| matches!(e, Some(TxError::Trap(m)) if m.contains("call depth")))
+    );
+    assert!(
+        kinds
+            .iter()
+            .any(|e| matches!(e, Some(TxError::InvalidArguments(_))))
+    );
+    let fib = &single[single.len() - 13];
+    assert_eq!(fib.return_data, 610u64.to_le_bytes());
+    let grow = &single[single.len() - 7];
+    assert!(grow.success, "{grow:?}");
+}
