@@ -1,6 +1,6 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--json]`
 
 mod alloc;
 mod report;
@@ -39,6 +39,9 @@ struct Args {
     /// Transactions per block in the state benchmark.
     #[arg(long, default_value_t = 1_000)]
     txs: usize,
+    /// Accounts (and token holders) in the VM benchmark.
+    #[arg(long, default_value_t = 100_000)]
+    accounts: usize,
     /// Which benchmarks to run.
     #[arg(long, value_parser = ["all", "trie", "state", "vm"], default_value = "all")]
     suite: String,
@@ -69,8 +72,11 @@ fn main() {
     }
     if args.suite == "all" || args.suite == "vm" {
         tables.extend(vm_bench::run(&vm_bench::Config {
+            // The token's layout (four holders per variable) must fit in 65,536 variables.
+            accounts: args.accounts.clamp(2, 262_000),
             txs: 2_000,
             blocks: 5,
+            reps: args.reps.max(1),
         }));
     }
     if args.suite == "all" || args.suite == "state" {

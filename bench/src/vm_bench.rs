@@ -1,51 +1,86 @@
-//! The VM benchmark: contract transactions end to end on RocksDB, one commit
-//! per transaction and one per block.
+//! The VM benchmark: contract transactions end to end on RocksDB (one commit
+//! per transaction and one per block of 1,000) on 100,000 accounts, with the
+//! instantiate / execute / commit breakdown; metering overhead against plain
+//! wasmer; compile and load-from-cache times.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use svm_state::kv::RocksKv;
+use svm_state::layout::Layout;
 use svm_state::{Address, StateConfig, StateDb};
-use svm_vm::{Arg, BlockContext, Call, Deploy, Tx, Vm, VmConfig};
+use svm_vm::{
+    Arg, BlockContext, Call, CompilerKind, Deploy, PhaseTimes, Tx, Vm, VmConfig, compile_artifact,
+};
+use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, Singlepass};
+use wasmer::{Engine, Instance, Module, Store, imports};
+use wasmer_middlewares::Metering;
 
-use crate::report::{Table, count, micros};
+use crate::report::{Table, count, median, micros, ratio};
 use crate::rng::Rng;
 
 /// Sizes of the run.
 pub(crate) struct Config {
+    /// Accounts in the world trie, and holders of the token.
+    pub(crate) accounts: usize,
+    /// Transactions per repetition of a commit-per-transaction row.
     pub(crate) txs: usize,
+    /// Blocks of 1,000 per repetition of a commit-per-block row.
     pub(crate) blocks: usize,
+    /// Repetitions (medians are reported).
+    pub(crate) reps: usize,
 }
 
 const BLOCK: BlockContext = BlockContext { height: 1, time: 0 };
-const SENDER: Address = Address::repeat_byte(0x05);
+const AUTHOR: Address = Address::repeat_byte(0x05);
 
-fn contract(name: &str) -> Vec<u8> {
+fn contract(name: &str) -> String {
     let path = format!(
         "{}/../examples/contracts/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn deploy(vm: &Vm<RocksKv>, name: &str, nonce: u64) -> Address {
-    let r = vm.deploy(
-        &Deploy {
-            author: SENDER,
-            nonce,
-            code: contract(name),
-            balance: 0u64.into(),
-            constructor: None,
-        },
-        BLOCK,
-    );
-    assert!(r.success, "deploy {name}: {r:?}");
+/// `token.wat` with a layout of `holders` balances (plus the supply).
+fn wide_token(holders: usize) -> Vec<u8> {
+    let mut sizes = vec![8];
+    sizes.resize(1 + holders.div_ceil(4), 32);
+    let text = contract("token.wat");
+    let start = text.find("(@custom \"svm-layout\"").expect("a layout");
+    let end = start + text[start..].find(")\n").expect("its end") + 1;
+    let layout = Layout::new(4096, &sizes).expect("a layout");
+    let escaped: String = layout
+        .encode()
+        .iter()
+        .map(|b| format!("\\{b:02x}"))
+        .collect();
+    let section = format!("(@custom \"svm-layout\" \"{escaped}\")");
+    format!("{}{section}{}", &text[..start], &text[end..]).into_bytes()
+}
+
+fn sender(i: usize) -> Address {
+    Address::from_low_u64_be(0x1000_0000 + i as u64)
+}
+
+fn deploy(vm: &Vm<RocksKv>, code: Vec<u8>) -> Address {
+    let nonce = vm.next_nonce(&AUTHOR).expect("nonce");
+    let tx = Deploy {
+        author: AUTHOR,
+        nonce,
+        code,
+        balance: 0u64.into(),
+        constructor: None,
+    };
+    let r = vm.deploy(&tx, BLOCK);
+    assert!(r.success, "deploy: {r:?}");
     r.contract
 }
 
-fn call(contract: Address, function: &str, args: Vec<Arg>) -> Call {
+fn call(contract: Address, sender: Address, function: &str, args: Vec<Arg>) -> Call {
     Call {
         contract,
-        sender: SENDER,
+        sender,
         function: function.into(),
         args,
         gas_limit: 1_000_000,
@@ -53,86 +88,400 @@ fn call(contract: Address, function: &str, args: Vec<Arg>) -> Call {
     }
 }
 
-/// Runs the VM measurements and returns the result table.
+/// The difference of two phase totals.
+fn delta(after: PhaseTimes, before: PhaseTimes) -> PhaseTimes {
+    PhaseTimes {
+        runs: after.runs - before.runs,
+        instantiate: after.instantiate - before.instantiate,
+        execute: after.execute - before.execute,
+        commits: after.commits - before.commits,
+        commit: after.commit - before.commit,
+    }
+}
+
+/// Medians over repetitions of one row: seconds per transaction, and the
+/// phases per transaction.
+struct Sample {
+    total: Vec<f64>,
+    instantiate: Vec<f64>,
+    execute: Vec<f64>,
+    commit: Vec<f64>,
+    gas: u64,
+}
+
+impl Sample {
+    fn new() -> Self {
+        Sample {
+            total: Vec::new(),
+            instantiate: Vec::new(),
+            execute: Vec::new(),
+            commit: Vec::new(),
+            gas: 0,
+        }
+    }
+
+    fn add(&mut self, elapsed: Duration, phases: PhaseTimes, txs: usize) {
+        let per = |d: Duration| d.as_secs_f64() / txs as f64;
+        self.total.push(per(elapsed));
+        self.instantiate.push(per(phases.instantiate));
+        self.execute.push(per(phases.execute));
+        self.commit.push(per(phases.commit));
+    }
+
+    fn row(mut self, name: String) -> Vec<String> {
+        let total = median(&mut self.total);
+        vec![
+            name,
+            micros(total),
+            count(1.0 / total),
+            micros(median(&mut self.instantiate)),
+            micros(median(&mut self.execute)),
+            micros(median(&mut self.commit)),
+            self.gas.to_string(),
+        ]
+    }
+}
+
+/// Runs the VM measurements and returns the result tables.
 pub(crate) fn run(cfg: &Config) -> Vec<Table> {
+    vec![
+        transactions(cfg),
+        metering(cfg.reps),
+        compile_times(cfg.reps),
+    ]
+}
+
+/// Counter increments and token transfers end to end.
+fn transactions(cfg: &Config) -> Table {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
     let vm = Vm::new(db, VmConfig::default());
-    let counter = deploy(&vm, "counter.wat", 0);
-    let token = deploy(&vm, "token.wat", 1);
-    for h in 0..16 {
-        let r = vm.call(
-            &call(token, "mint", vec![Arg::I32(h), Arg::I64(1 << 40)]),
-            BLOCK,
-        );
-        assert!(r.success, "{r:?}");
+    let n = cfg.accounts;
+    let counter = deploy(&vm, contract("counter.wat").into_bytes());
+    let token = deploy(&vm, wide_token(n));
+    // The accounts (who send the transactions) and every holder's balance.
+    let mut session = vm.db().begin().expect("session");
+    for i in 0..n {
+        session
+            .create_account(&sender(i), 1_000_000u64.into())
+            .expect("account");
     }
+    // Four balances of 2^40 per variable.
+    let balances = (1u64 << 40).to_le_bytes().repeat(4);
+    for v in 0..n.div_ceil(4) {
+        session
+            .write_slice(&token, v as u32 + 1, &balances)
+            .expect("balances");
+    }
+    session
+        .write_slice(&token, 0, &((n as u64) << 40).to_le_bytes())
+        .expect("supply");
+    session.commit().expect("commit");
+
     let mut rng = Rng::new(5);
     let mut transfer = || {
-        let (from, to) = (rng.below(16) as i32, rng.below(16) as i32);
-        call(
-            token,
-            "transfer",
-            vec![Arg::I32(from), Arg::I32(to), Arg::I64(1)],
-        )
+        let (from, to) = (rng.below(n), rng.below(n));
+        let args = vec![Arg::I32(from as i32), Arg::I32(to as i32), Arg::I64(1)];
+        call(token, sender(from), "transfer", args)
     };
-    let increment = || call(counter, "increment", vec![Arg::I64(1)]);
-    let empty = || call(counter, "nope", vec![]);
+    let mut rng = Rng::new(6);
+    let mut increment = || {
+        let from = sender(rng.below(n));
+        call(counter, from, "increment", vec![Arg::I64(1)])
+    };
+    let mut empty = || call(counter, sender(0), "nope", vec![]);
 
     let mut table = Table::new(
-        "End-to-end transactions on RocksDB (singlepass, metered)",
+        &format!(
+            "End-to-end transactions on RocksDB, {} accounts (singlepass, metered)",
+            count(n as f64)
+        ),
         &[
             "",
             "per transaction",
             "transactions/s",
+            "instantiate",
+            "execute",
+            "commit",
             "gas per transaction",
         ],
     );
-    let mut per_tx = |name: &str, make: &mut dyn FnMut() -> Call| {
-        let txs: Vec<Call> = (0..cfg.txs).map(|_| make()).collect();
-        let t = Instant::now();
-        let mut gas = 0;
-        for tx in &txs {
-            gas = vm.call(tx, BLOCK).gas_used;
+    let mut per_tx = |name: &str, make: &mut dyn FnMut() -> Call, commits: bool| {
+        let mut sample = Sample::new();
+        for _ in 0..cfg.reps {
+            let txs: Vec<Call> = (0..cfg.txs).map(|_| make()).collect();
+            let before = vm.phase_times();
+            let t = Instant::now();
+            for tx in &txs {
+                let r = vm.call(tx, BLOCK);
+                assert_eq!(r.success, commits, "{r:?}");
+                sample.gas = r.gas_used;
+            }
+            sample.add(t.elapsed(), delta(vm.phase_times(), before), txs.len());
         }
-        let each = t.elapsed().as_secs_f64() / txs.len() as f64;
-        let how = if name.contains("instantiate only") {
-            "nothing to commit"
+        let how = if commits {
+            "commit per transaction"
         } else {
-            "one commit per transaction"
+            "nothing to commit"
         };
-        table.row(vec![
-            format!("{name}, {how}"),
-            micros(each),
-            count(1.0 / each),
-            gas.to_string(),
-        ]);
+        table.row(sample.row(format!("{name}, {how}")));
     };
-    per_tx("counter increment", &mut || increment());
-    per_tx("token transfer", &mut transfer);
-    per_tx("call of a missing function (instantiate only)", &mut || {
-        empty()
-    });
+    per_tx("counter increment", &mut increment, true);
+    per_tx("token transfer", &mut transfer, true);
+    per_tx("call of a missing function", &mut empty, false);
     let mut per_block = |name: &str, make: &mut dyn FnMut() -> Call| {
-        let blocks: Vec<Vec<Tx>> = (0..cfg.blocks)
-            .map(|_| (0..1_000).map(|_| Tx::Call(make())).collect())
-            .collect();
-        let t = Instant::now();
-        let mut gas = 0;
-        for txs in &blocks {
-            let receipts = vm.execute_block(txs, BLOCK).expect("block");
-            assert!(receipts.iter().all(|r| r.success));
-            gas = receipts[0].gas_used;
+        let mut sample = Sample::new();
+        for _ in 0..cfg.reps {
+            let blocks: Vec<Vec<Tx>> = (0..cfg.blocks)
+                .map(|_| (0..1_000).map(|_| Tx::Call(make())).collect())
+                .collect();
+            let before = vm.phase_times();
+            let t = Instant::now();
+            for txs in &blocks {
+                let receipts = vm.execute_block(txs, BLOCK).expect("block");
+                assert!(receipts.iter().all(|r| r.success));
+                sample.gas = receipts[0].gas_used;
+            }
+            sample.add(
+                t.elapsed(),
+                delta(vm.phase_times(), before),
+                cfg.blocks * 1_000,
+            );
         }
-        let each = t.elapsed().as_secs_f64() / (cfg.blocks * 1_000) as f64;
-        table.row(vec![
-            format!("{name}, blocks of 1,000"),
-            micros(each),
-            count(1.0 / each),
-            gas.to_string(),
-        ]);
+        table.row(sample.row(format!("{name}, commit per block of 1,000")));
     };
-    per_block("counter increment", &mut || increment());
+    per_block("counter increment", &mut increment);
     per_block("token transfer", &mut transfer);
-    vec![table]
+    table
+}
+
+/// Compute-bound kernels (no vmcalls inside): `mix(rounds)` chains 64-bit
+/// multiplications and shifts; `sort(n)` fills memory with `n` pseudo-random
+/// i32s and insertion-sorts them (loads, stores and branches).
+const COMPUTE: &str = r#"(module
+  (memory (export "memory") 1 1)
+  (@custom "svm-layout" "\80\20\01\08")
+  (func (export "mix") (param $rounds i32) (result i64)
+    (local $x i64)
+    (local.set $x (i64.const 0x9e3779b97f4a7c15))
+    (loop $l
+      (local.set $x (i64.mul (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 29)))
+                             (i64.const 0xbf58476d1ce4e5b9)))
+      (local.set $x (i64.add (local.get $x) (i64.extend_i32_u (local.get $rounds))))
+      (br_if $l (local.tee $rounds (i32.sub (local.get $rounds) (i32.const 1)))))
+    (local.get $x))
+  (func (export "sort") (param $n i32) (result i64)
+    (local $i i32) (local $j i32) (local $v i32) (local $seed i32)
+    (local.set $seed (i32.const 12345))
+    (loop $fill
+      (local.set $seed (i32.add (i32.mul (local.get $seed) (i32.const 1103515245)) (i32.const 12345)))
+      (i32.store (i32.shl (local.get $i) (i32.const 2)) (local.get $seed))
+      (br_if $fill (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.set $i (i32.const 1))
+    (loop $outer
+      (local.set $v (i32.load (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $j (local.get $i))
+      (block $done
+        (loop $inner
+          (br_if $done (i32.eqz (local.get $j)))
+          (br_if $done (i32.le_s (i32.load (i32.sub (i32.shl (local.get $j) (i32.const 2)) (i32.const 4)))
+                                 (local.get $v)))
+          (i32.store (i32.shl (local.get $j) (i32.const 2))
+                     (i32.load (i32.sub (i32.shl (local.get $j) (i32.const 2)) (i32.const 4))))
+          (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+          (br $inner)))
+      (i32.store (i32.shl (local.get $j) (i32.const 2)) (local.get $v))
+      (br_if $outer (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (i64.extend_i32_s (i32.load (i32.const 0))))
+)"#;
+
+/// The kernels and their arguments.
+const KERNELS: [(&str, i32); 2] = [("mix", 2_000_000), ("sort", 2_000)];
+
+/// Seconds of `kernel(arg)` on plain wasmer, metered or not.
+fn plain_wasmer(kind: CompilerKind, metered: bool, (kernel, arg): (&str, i32), reps: usize) -> f64 {
+    fn engine(mut config: impl CompilerConfig + 'static, metered: bool) -> Engine {
+        if metered {
+            config.push_middleware(Arc::new(Metering::new(
+                u64::MAX,
+                svm_vm::gas::operator_cost,
+            )));
+        }
+        EngineBuilder::new(config).into()
+    }
+    let engine = match kind {
+        CompilerKind::Singlepass => engine(Singlepass::new(), metered),
+        CompilerKind::Cranelift => engine(Cranelift::new(), metered),
+    };
+    let mut store = Store::new(engine);
+    let module = Module::new(&store, COMPUTE).expect("module");
+    let instance = Instance::new(&mut store, &module, &imports! {}).expect("instance");
+    let f = instance
+        .exports
+        .get_typed_function::<i32, i64>(&store, kernel)
+        .expect("kernel");
+    let mut samples: Vec<f64> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f.call(&mut store, arg).expect("runs"));
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(&mut samples)
+}
+
+/// Seconds of a call of `kernel(arg)` through svm (metering, call depth,
+/// instantiation, receipt), and its gas.
+fn through_svm(kind: CompilerKind, (kernel, arg): (&str, i32), reps: usize) -> (f64, u64) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
+    let vm = Vm::new(
+        db,
+        VmConfig {
+            compiler: kind,
+            ..VmConfig::default()
+        },
+    );
+    let c = deploy(&vm, COMPUTE.as_bytes().to_vec());
+    let mut gas = 0;
+    let mut samples: Vec<f64> = (0..reps)
+        .map(|_| {
+            let tx = Call {
+                gas_limit: u64::MAX / 2,
+                ..call(c, AUTHOR, kernel, vec![Arg::I32(arg)])
+            };
+            let t = Instant::now();
+            let r = vm.call(&tx, BLOCK);
+            let s = t.elapsed().as_secs_f64();
+            assert!(r.success, "{r:?}");
+            gas = r.gas_used;
+            s
+        })
+        .collect();
+    (median(&mut samples), gas)
+}
+
+/// Metered against unmetered execution of the same compute-bound code.
+fn metering(reps: usize) -> Table {
+    let mut table = Table::new(
+        "Metering overhead on compute-bound kernels (mix: 2,000,000 rounds; sort: insertion sort of 2,000 i32s)",
+        &[
+            "kernel",
+            "compiler",
+            "wasmer unmetered",
+            "wasmer + metering",
+            "svm call (metering + call depth)",
+            "metering ÷ unmetered",
+            "svm ÷ unmetered",
+            "gas",
+        ],
+    );
+    let reps = reps.max(5);
+    for kernel in KERNELS {
+        for kind in [CompilerKind::Singlepass, CompilerKind::Cranelift] {
+            let plain = plain_wasmer(kind, false, kernel, reps);
+            let metered = plain_wasmer(kind, true, kernel, reps);
+            let (svm, gas) = through_svm(kind, kernel, reps);
+            table.row(vec![
+                kernel.0.to_string(),
+                kind.name().to_string(),
+                format!("{:.2} ms", plain * 1e3),
+                format!("{:.2} ms", metered * 1e3),
+                format!("{:.2} ms", svm * 1e3),
+                ratio(metered / plain),
+                ratio(svm / plain),
+                count(gas as f64),
+            ]);
+        }
+    }
+    table
+}
+
+/// A module of `functions` small functions, each calling the next.
+fn large_module(functions: usize) -> Vec<u8> {
+    let mut wat = String::from(
+        "(module (memory (export \"memory\") 1 1) (@custom \"svm-layout\" \"\\80\\20\\01\\08\")\n",
+    );
+    for i in 0..functions {
+        let next = if i + 1 < functions {
+            format!("(call $f{} (local.get 1))", i + 1)
+        } else {
+            "(local.get 1)".to_string()
+        };
+        wat.push_str(&format!(
+            "(func $f{i} (param i64) (result i64) (local i64)
+               (local.set 1 (i64.add (local.get 0) (i64.const {i})))
+               (if (i64.gt_u (local.get 1) (i64.const 1000000))
+                 (then (return (i64.mul (local.get 1) (i64.const 3)))))
+               (i64.xor {next} (i64.rotl (local.get 0) (i64.const 7))))\n"
+        ));
+    }
+    wat.push_str("(export \"run\" (func $f0)))");
+    wat::parse_str(&wat).expect("a module")
+}
+
+/// Compile time, and load time from the disk cache, of a small and a large
+/// module.
+fn compile_times(reps: usize) -> Table {
+    let mut table = Table::new(
+        "Compile, and load from the module caches",
+        &[
+            "module",
+            "compiler",
+            "code bytes",
+            "artifact bytes",
+            "compile",
+            "first call from disk cache (load + instantiate)",
+            "call from memory cache (instantiate)",
+        ],
+    );
+    let small = wat::parse_str(contract("counter.wat")).expect("counter");
+    let large = large_module(2_000);
+    for (name, code, function) in [
+        ("counter (small)", small, "get"),
+        ("2,000 functions (large)", large, "missing"),
+    ] {
+        for kind in [CompilerKind::Singlepass, CompilerKind::Cranelift] {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let config = VmConfig {
+                compiler: kind,
+                artifact_dir: Some(dir.path().join("artifacts")),
+                ..VmConfig::default()
+            };
+            let mut compile = Vec::new();
+            let mut artifact = 0;
+            for _ in 0..reps {
+                let t = Instant::now();
+                artifact = compile_artifact(&code, &config).expect("compiles").len();
+                compile.push(t.elapsed().as_secs_f64());
+            }
+            let open = || {
+                let db = StateDb::open_rocks(&dir.path().join("db"), &StateConfig::default())
+                    .expect("database");
+                Vm::new(db, config.clone())
+            };
+            let contract = deploy(&open(), code.clone());
+            let (mut disk, mut memory) = (Vec::new(), Vec::new());
+            for _ in 0..reps {
+                // A fresh VM: its memory cache is empty, its disk cache not.
+                let vm = open();
+                for samples in [&mut disk, &mut memory] {
+                    let before = vm.phase_times();
+                    vm.call(&call(contract, AUTHOR, function, vec![]), BLOCK);
+                    samples.push(delta(vm.phase_times(), before).instantiate.as_secs_f64());
+                }
+                assert_eq!(vm.module_stats().disk_hits, 1);
+            }
+            table.row(vec![
+                name.to_string(),
+                kind.name().to_string(),
+                count(code.len() as f64),
+                count(artifact as f64),
+                format!("{:.2} ms", median(&mut compile) * 1e3),
+                micros(median(&mut disk)),
+                micros(median(&mut memory)),
+            ]);
+        }
+    }
+    table
 }

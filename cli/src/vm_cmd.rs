@@ -234,10 +234,9 @@ pub(crate) fn demo(dir: &Path, args: VmArgs) -> Result<(), CliError> {
         receipts.push((function.to_string(), vm.call(&tx, block)));
     }
     let mut session = vm.db().at(vm.db().head().root)?;
-    // Variable 0 is the total supply, holder h's balance is variable h + 1.
-    let token_state: Vec<String> = (1..4)
-        .map(|v| session.slice(&token, v).map(hexarg::format))
-        .collect::<Result<_, _>>()?;
+    // Variable 1 holds the balances of holders 0 to 3, eight bytes each.
+    let holders = session.slice(&token, 1)?;
+    let token_state: Vec<String> = holders.chunks(8).take(3).map(hexarg::format).collect();
     let out = serde_json::json!({
         "receipts": receipts.iter().map(|(what, r)| serde_json::json!({"tx": what, "receipt": r})).collect::<Vec<_>>(),
         "world_root": hexarg::format(vm.db().head().root.as_bytes()),

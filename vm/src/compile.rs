@@ -42,13 +42,14 @@ pub(crate) struct Compiler {
 /// Compiled artifacts on disk: one file per module, named by a hash of the
 /// code hash and everything the artifact depends on (wasmer version,
 /// compiler, target, CPU features, call-depth limit, gas table), holding a
-/// magic string, the artifact's keccak256 and the artifact.
+/// magic string, the artifact's BLAKE3 hash (a fast check against corrupt
+/// files; artifacts are megabytes) and the artifact.
 struct DiskCache {
     dir: PathBuf,
     tag: String,
 }
 
-const MAGIC: &[u8] = b"svm-artifact-1\n";
+const MAGIC: &[u8] = b"svm-artifact-2\n";
 
 impl DiskCache {
     fn new(dir: &Path, kind: CompilerKind, max_call_depth: u32) -> std::io::Result<Self> {
@@ -82,7 +83,7 @@ impl DiskCache {
             return Err(());
         }
         let (sum, artifact) = rest.split_at(32);
-        if keccak_hash::keccak(artifact).as_bytes() != sum {
+        if blake3::hash(artifact).as_bytes() != sum {
             return Err(());
         }
         Ok(Some(artifact.to_vec()))
@@ -93,7 +94,7 @@ impl DiskCache {
         let path = self.path(hash);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(keccak_hash::keccak(artifact).as_bytes());
+        bytes.extend_from_slice(blake3::hash(artifact).as_bytes());
         bytes.extend_from_slice(artifact);
         if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, &path).is_err() {
             let _ = std::fs::remove_file(&tmp);
@@ -110,7 +111,7 @@ struct Cache {
 /// Why compiling failed (validated code should always compile).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("compiling failed: {0}")]
-pub(crate) struct CompileFailed(pub(crate) String);
+pub struct CompileFailed(pub String);
 
 impl Compiler {
     pub(crate) fn new(
@@ -175,32 +176,24 @@ impl Compiler {
         &self.headless
     }
 
-    /// The compiled, metered module of `code` (hash `hash`), from the cache
-    /// or compiled now.
-    pub(crate) fn module(&self, hash: &H256, code: &[u8]) -> Result<Module, CompileFailed> {
+    /// The compiled module of the code with hash `hash`, if a cache holds
+    /// it (memory, then disk).
+    pub(crate) fn cached(&self, hash: &H256) -> Option<Module> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((m, _)) = cache.modules.get(hash) {
             let m = m.clone();
             drop(cache);
             self.count(|s| s.memory_hits += 1);
-            return Ok(m);
+            return Some(m);
         }
         drop(cache);
-        let (module, size) = match self.load_from_disk(hash) {
-            Some(found) => found,
-            None => {
-                let artifact = compile(code, self.kind, self.max_call_depth)?;
-                self.count(|s| s.compiles += 1);
-                if let Some(disk) = &self.disk {
-                    disk.store(hash, &artifact);
-                }
-                // SAFETY: the artifact was produced just above by this
-                // process's compiler from validated code.
-                let module = unsafe { Module::deserialize(&self.headless, artifact.as_slice()) }
-                    .map_err(|e| CompileFailed(e.to_string()))?;
-                (module, artifact.len())
-            }
-        };
+        let (module, size) = self.load_from_disk(hash)?;
+        self.remember(hash, &module, size);
+        Some(module)
+    }
+
+    /// Keeps `module` (`size` bytes of artifact) in the memory cache.
+    fn remember(&self, hash: &H256, module: &Module, size: usize) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if size <= cache.capacity {
             cache.bytes += size;
@@ -214,6 +207,24 @@ impl Compiler {
                 }
             }
         }
+    }
+
+    /// The compiled, metered module of `code` (hash `hash`), from the caches
+    /// or compiled now.
+    pub(crate) fn module(&self, hash: &H256, code: &[u8]) -> Result<Module, CompileFailed> {
+        if let Some(m) = self.cached(hash) {
+            return Ok(m);
+        }
+        let artifact = compile(code, self.kind, self.max_call_depth)?;
+        self.count(|s| s.compiles += 1);
+        if let Some(disk) = &self.disk {
+            disk.store(hash, &artifact);
+        }
+        // SAFETY: the artifact was produced just above by this process's
+        // compiler from validated code.
+        let module = unsafe { Module::deserialize(&self.headless, artifact.as_slice()) }
+            .map_err(|e| CompileFailed(e.to_string()))?;
+        self.remember(hash, &module, artifact.len());
         Ok(module)
     }
 }
@@ -240,4 +251,12 @@ pub(crate) fn compile(
         .serialize()
         .map(|b| b.to_vec())
         .map_err(|e| CompileFailed(e.to_string()))
+}
+
+/// Compiles `code` (a WebAssembly binary) as the VM does under `config`:
+/// the configured compiler with the call-depth and metering middlewares.
+/// Returns the serialized artifact, the bytes the disk cache stores (for
+/// tools that precompile, and the benchmark).
+pub fn compile_artifact(code: &[u8], config: &crate::VmConfig) -> Result<Vec<u8>, CompileFailed> {
+    compile(code, config.compiler, config.max_call_depth)
 }

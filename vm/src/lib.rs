@@ -23,7 +23,7 @@ mod validate;
 pub mod vmcalls;
 
 pub use address::contract_address;
-pub use compile::ModuleStats;
+pub use compile::{CompileFailed, ModuleStats, compile_artifact};
 pub use config::{CompilerKind, VmConfig};
 pub use host::BlockContext;
 pub use phases::PhaseTimes;

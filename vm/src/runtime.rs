@@ -5,7 +5,7 @@ use std::time::Instant;
 use primitive_types::{H256, U256};
 use svm_state::kv::KvStore;
 use svm_state::{Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
-use wasmer::{FunctionEnv, Instance, Store, Type, Value};
+use wasmer::{FunctionEnv, Instance, Module, Store, Type, Value};
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 
 use crate::compile::{Compiler, ModuleStats};
@@ -325,17 +325,19 @@ impl<K: KvStore> Vm<K> {
         }
         // Compile now (into the caches): code that wasmer refuses is refused
         // here, not stored to fail every later call.
-        if let Err(e) = self.compiler.module(&hash, &code) {
-            let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
-            return (session, o);
-        }
+        let module = match self.compiler.module(&hash, &code) {
+            Ok(m) => m,
+            Err(e) => {
+                let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
+                return (session, o);
+            }
+        };
         match &tx.constructor {
             None => (session, Outcome::succeeded(address, cost)),
             Some((function, args)) => {
                 let (session, mut outcome) = self.run(
                     session,
-                    &hash,
-                    &code,
+                    (&module, Instant::now()),
                     address,
                     tx.author,
                     U256::zero(),
@@ -365,13 +367,26 @@ impl<K: KvStore> Vm<K> {
             }
             Err(e) => return (session, fail(state_error(e))),
         };
-        let code = match session.code(&account.code_hash) {
-            Ok(Some(code)) => code,
-            Ok(None) => {
-                let e = state_error(StateError::MissingCode(account.code_hash));
-                return (session, fail(e));
+        // The code is read (and its hash checked) only when the module is in
+        // neither cache.
+        let start = Instant::now();
+        let hash = account.code_hash;
+        let module = match self.compiler.cached(&hash) {
+            Some(m) => m,
+            None => {
+                let code = match session.code(&hash) {
+                    Ok(Some(code)) => code,
+                    Ok(None) => {
+                        let e = state_error(StateError::MissingCode(hash));
+                        return (session, fail(e));
+                    }
+                    Err(e) => return (session, fail(state_error(e))),
+                };
+                match self.compiler.module(&hash, &code) {
+                    Ok(m) => m,
+                    Err(e) => return (session, fail(TxError::State(e.to_string()))),
+                }
             }
-            Err(e) => return (session, fail(state_error(e))),
         };
         if !tx.value.is_zero() {
             match session.transfer(&tx.sender, &tx.contract, tx.value) {
@@ -384,8 +399,7 @@ impl<K: KvStore> Vm<K> {
         }
         self.run(
             session,
-            &account.code_hash,
-            &code,
+            (&module, start),
             tx.contract,
             tx.sender,
             tx.value,
@@ -396,13 +410,13 @@ impl<K: KvStore> Vm<K> {
         )
     }
 
-    /// Instantiates the contract's module and runs `function`.
+    /// Instantiates the contract's module (found at `start`) and runs
+    /// `function`.
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         session: Session<K>,
-        hash: &H256,
-        code: &[u8],
+        (module, start): (&Module, Instant),
         contract: Address,
         caller: Address,
         value: U256,
@@ -411,7 +425,6 @@ impl<K: KvStore> Vm<K> {
         gas_limit: u64,
         block: BlockContext,
     ) -> (Session<K>, Outcome) {
-        let start = Instant::now();
         let mut store = Store::new(self.compiler.engine().clone());
         let env = FunctionEnv::new(
             &mut store,
@@ -432,7 +445,7 @@ impl<K: KvStore> Vm<K> {
         let result = self.invoke(
             &mut store,
             &env,
-            (hash, code),
+            module,
             function,
             args,
             gas_limit,
@@ -466,18 +479,14 @@ impl<K: KvStore> Vm<K> {
         &self,
         store: &mut Store,
         env: &FunctionEnv<Env<K>>,
-        (hash, code): (&H256, &[u8]),
+        module: &Module,
         function: &str,
         args: &[Arg],
         gas_limit: u64,
         instantiated: &mut Instant,
     ) -> Result<u64, (TxError, u64)> {
-        let module = self
-            .compiler
-            .module(hash, code)
-            .map_err(|e| (TxError::State(e.to_string()), 0))?;
         let imports = imports(store, env);
-        let instance = Instance::new(store, &module, &imports)
+        let instance = Instance::new(store, module, &imports)
             .map_err(|e| (TxError::Trap(format!("instantiation failed: {e}")), 0))?;
         let memory = instance
             .exports
