@@ -46,7 +46,7 @@ mod contract;
 mod db;
 mod error;
 pub mod kv;
-pub mod layout;
+pub use svm_verify::layout;
 mod meta;
 mod nodes;
 pub mod page;

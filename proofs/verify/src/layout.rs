@@ -1,7 +1,10 @@
 //! Storage layouts: a contract's variables (their sizes, in order) packed into
 //! fixed-size pages. The layout travels in the contract's code (a wasm custom
 //! section), so the code hash commits to it. Packing rule and encoding:
-//! `docs/FORMATS.md`.
+//! `docs/FORMATS.md`. svm-state stores pages by these rules and verifiers cut
+//! variables out of proven pages by them: one module for both.
+
+use alloc::vec::Vec;
 
 /// The name of the wasm custom section that holds a layout.
 pub const SECTION_NAME: &str = "svm-layout";
@@ -182,7 +185,7 @@ impl Layout {
 }
 
 /// Appends `v` as unsigned LEB128.
-pub(crate) fn leb128(out: &mut Vec<u8>, mut v: u32) {
+pub fn leb128(out: &mut Vec<u8>, mut v: u32) {
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;
@@ -215,6 +218,7 @@ fn read_leb128(bytes: &mut &[u8]) -> Result<u32, LayoutError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
     use quickcheck::{QuickCheck, TestResult};
 
     #[test]

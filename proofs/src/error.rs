@@ -1,0 +1,43 @@
+//! Why a proof cannot be built.
+
+use primitive_types::H256;
+use svm_state::{Address, StateError};
+use svm_trie::TrieError;
+use svm_verify::VerifyError;
+use svm_verify::layout::LayoutError;
+
+/// Why a proof cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    /// The database never committed this root.
+    #[error("the database holds no committed root {0:#x}")]
+    UnknownRoot(H256),
+    /// The account exists but holds no contract.
+    #[error("the account {0:#x} holds no contract")]
+    NotAContract(Address),
+    /// The variable is not in the contract's layout.
+    #[error("contract {address:#x}: {source}")]
+    NoSuchVariable {
+        /// The contract.
+        address: Address,
+        /// Why.
+        source: LayoutError,
+    },
+    /// The contract's code is missing or declares no valid layout.
+    #[error("contract {address:#x}: its code is missing or unusable: {why}")]
+    Code {
+        /// The contract.
+        address: Address,
+        /// Why.
+        why: String,
+    },
+    /// The state below failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// Reading the trie failed (a missing or corrupt node).
+    #[error(transparent)]
+    Trie(#[from] TrieError),
+    /// The proof built does not verify: the stored state is corrupt.
+    #[error("the proof built does not verify (corrupt state?): {0}")]
+    Verify(#[from] VerifyError),
+}

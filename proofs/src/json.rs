@@ -1,0 +1,252 @@
+//! Proofs as JSON, shaped like an `eth_getProof` answer (`accountProof`,
+//! `balance`, `codeHash`, `nonce`, `storageHash`, `storageProof` with `key`,
+//! `value` and `proof`), extended with the world `root`, the `variable`, its
+//! `slice` (page, offset, length), the contract's `code` when carried, and
+//! the proven `value`. Byte strings are `0x` hex, quantities `0x` hex
+//! without leading zeros, indices JSON numbers.
+//!
+//! [`slice_to_json`] needs what the proof proves (its claims); reading back
+//! ([`slice_from_json`]) keeps only the proof, and [`verify_slice_json`]
+//! verifies it and refuses a document whose claims differ from what the
+//! nodes prove.
+
+use serde_json::{Map, Value, json};
+use svm_verify::layout::Layout;
+use svm_verify::{
+    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, MultiProof, PageProof, ProvenSlice, Request,
+    SliceProof, VerifyError, page_key,
+};
+
+/// Why a JSON proof is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    /// A field is missing or has the wrong shape.
+    #[error("field `{field}`: {why}")]
+    Field {
+        /// The field.
+        field: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The proof does not verify.
+    #[error("the proof does not verify: {0}")]
+    Verify(#[from] VerifyError),
+    /// The document states something its nodes do not prove.
+    #[error("field `{0}` differs from what the proof proves")]
+    Claim(String),
+}
+
+fn hex(b: &[u8]) -> String {
+    format!("0x{}", hex::encode(b))
+}
+
+fn quantity(be: &[u8]) -> String {
+    let digits = hex::encode(be);
+    let trimmed = digits.trim_start_matches('0');
+    format!("0x{}", if trimmed.is_empty() { "0" } else { trimmed })
+}
+
+fn nodes(list: &[Vec<u8>]) -> Value {
+    Value::Array(list.iter().map(|n| Value::String(hex(n))).collect())
+}
+
+/// The JSON form of a slice proof and what it proves.
+pub fn slice_to_json(p: &SliceProof, proven: &ProvenSlice) -> Value {
+    let mut o = Map::new();
+    o.insert("root".into(), hex(&p.root).into());
+    o.insert("address".into(), hex(&p.address).into());
+    o.insert("accountProof".into(), nodes(&p.account));
+    let (exists, nonce, balance, storage, code_hash) = match &proven.account {
+        Some(a) => (
+            true,
+            a.nonce.to_be_bytes().to_vec(),
+            a.balance.to_vec(),
+            a.storage_root,
+            a.code_hash,
+        ),
+        None => (false, vec![0], vec![0], EMPTY_ROOT, EMPTY_CODE_HASH),
+    };
+    o.insert("exists".into(), exists.into());
+    o.insert("nonce".into(), quantity(&nonce).into());
+    o.insert("balance".into(), quantity(&balance).into());
+    o.insert("storageHash".into(), hex(&storage).into());
+    o.insert("codeHash".into(), hex(&code_hash).into());
+    if let Some(code) = &p.code {
+        o.insert("code".into(), hex(code).into());
+    }
+    o.insert("variable".into(), p.variable.into());
+    if let Some(s) = proven.slice {
+        o.insert(
+            "slice".into(),
+            json!({"page": s.page, "offset": s.offset, "length": s.len}),
+        );
+    }
+    let storage_proof: Vec<Value> = p
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, page)| {
+            let value = proven.pages.get(i).map(|v| hex(v)).unwrap_or_default();
+            json!({"key": hex(&page_key(page.index)), "value": value, "proof": nodes(&page.nodes)})
+        })
+        .collect();
+    o.insert("storageProof".into(), Value::Array(storage_proof));
+    if let Some(v) = &proven.value {
+        o.insert("value".into(), hex(v).into());
+    }
+    Value::Object(o)
+}
+
+fn field<'a>(o: &'a Value, name: &str) -> Result<&'a Value, JsonError> {
+    o.get(name).ok_or_else(|| JsonError::Field {
+        field: name.into(),
+        why: "missing".into(),
+    })
+}
+
+fn wrong(name: &str, why: &str) -> JsonError {
+    JsonError::Field {
+        field: name.into(),
+        why: why.into(),
+    }
+}
+
+fn bytes_of(v: &Value, name: &str) -> Result<Vec<u8>, JsonError> {
+    let s = v.as_str().ok_or_else(|| wrong(name, "not a string"))?;
+    let digits = s
+        .strip_prefix("0x")
+        .ok_or_else(|| wrong(name, "not 0x-prefixed hex"))?;
+    hex::decode(digits).map_err(|e| wrong(name, &e.to_string()))
+}
+
+fn fixed<const N: usize>(v: &Value, name: &str) -> Result<[u8; N], JsonError> {
+    bytes_of(v, name)?
+        .try_into()
+        .map_err(|_| wrong(name, &format!("not {N} bytes")))
+}
+
+fn u32_of(v: &Value, name: &str) -> Result<u32, JsonError> {
+    v.as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| wrong(name, "not a 32-bit unsigned number"))
+}
+
+fn nodes_of(v: &Value, name: &str) -> Result<Vec<Vec<u8>>, JsonError> {
+    v.as_array()
+        .ok_or_else(|| wrong(name, "not an array"))?
+        .iter()
+        .map(|n| bytes_of(n, name))
+        .collect()
+}
+
+fn page_index(key: &[u8], name: &str) -> Result<u32, JsonError> {
+    let key: [u8; 4] = key
+        .try_into()
+        .map_err(|_| wrong(name, "a page key is 4 bytes"))?;
+    Ok(u32::from_be_bytes(key))
+}
+
+/// Reads the proof out of a JSON slice proof (its claims are ignored; see
+/// [`verify_slice_json`]).
+pub fn slice_from_json(v: &Value) -> Result<SliceProof, JsonError> {
+    let code = match v.get("code") {
+        None | Some(Value::Null) => None,
+        Some(c) => Some(bytes_of(c, "code")?),
+    };
+    let pages = field(v, "storageProof")?
+        .as_array()
+        .ok_or_else(|| wrong("storageProof", "not an array"))?
+        .iter()
+        .map(|e| {
+            let key = bytes_of(field(e, "key")?, "storageProof.key")?;
+            Ok(PageProof {
+                index: page_index(&key, "storageProof.key")?,
+                nodes: nodes_of(field(e, "proof")?, "storageProof.proof")?,
+            })
+        })
+        .collect::<Result<_, JsonError>>()?;
+    Ok(SliceProof {
+        root: fixed(field(v, "root")?, "root")?,
+        address: fixed(field(v, "address")?, "address")?,
+        variable: u32_of(field(v, "variable")?, "variable")?,
+        account: nodes_of(field(v, "accountProof")?, "accountProof")?,
+        code,
+        pages,
+    })
+}
+
+/// Verifies a JSON slice proof against `root` (the document's own `root`
+/// when `None`), with `layout` if the proof carries no code. Every claim in
+/// the document must be what the nodes prove.
+pub fn verify_slice_json(
+    v: &Value,
+    root: Option<&Hash>,
+    layout: Option<&Layout>,
+) -> Result<ProvenSlice, JsonError> {
+    let p = slice_from_json(v)?;
+    let proven = p.verify(root.unwrap_or(&p.root), layout)?;
+    let expected = slice_to_json(&p, &proven);
+    if let (Value::Object(want), Value::Object(got)) = (&expected, v) {
+        for key in want.keys().chain(got.keys()) {
+            if want.get(key) != got.get(key) {
+                return Err(JsonError::Claim(key.clone()));
+            }
+        }
+    }
+    Ok(proven)
+}
+
+/// The JSON form of a multiproof.
+pub fn multi_to_json(p: &MultiProof) -> Value {
+    json!({
+        "root": hex(&p.root),
+        "requests": p.requests.iter().map(|r| json!({"address": hex(&r.address), "variable": r.variable})).collect::<Vec<_>>(),
+        "accountProof": nodes(&p.account_nodes),
+        "contracts": p.contracts.iter().map(|c| {
+            let mut o = Map::new();
+            o.insert("address".into(), hex(&c.address).into());
+            if let Some(code) = &c.code {
+                o.insert("code".into(), hex(code).into());
+            }
+            o.insert("storageProof".into(), nodes(&c.nodes));
+            Value::Object(o)
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// Reads a multiproof from its JSON form.
+pub fn multi_from_json(v: &Value) -> Result<MultiProof, JsonError> {
+    let array = |name: &str| {
+        field(v, name)?
+            .as_array()
+            .ok_or_else(|| wrong(name, "not an array"))
+    };
+    let requests = array("requests")?
+        .iter()
+        .map(|r| {
+            Ok(Request {
+                address: fixed(field(r, "address")?, "requests.address")?,
+                variable: u32_of(field(r, "variable")?, "requests.variable")?,
+            })
+        })
+        .collect::<Result<_, JsonError>>()?;
+    let contracts = array("contracts")?
+        .iter()
+        .map(|c| {
+            Ok(ContractNodes {
+                address: fixed(field(c, "address")?, "contracts.address")?,
+                code: match c.get("code") {
+                    None | Some(Value::Null) => None,
+                    Some(code) => Some(bytes_of(code, "contracts.code")?),
+                },
+                nodes: nodes_of(field(c, "storageProof")?, "contracts.storageProof")?,
+            })
+        })
+        .collect::<Result<_, JsonError>>()?;
+    Ok(MultiProof {
+        root: fixed(field(v, "root")?, "root")?,
+        requests,
+        account_nodes: nodes_of(field(v, "accountProof")?, "accountProof")?,
+        contracts,
+    })
+}

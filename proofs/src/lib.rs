@@ -1,0 +1,20 @@
+//! svm-proofs: building state proofs for light clients from a
+//! [`svm_state::StateDb`], and their JSON form. Verifying is
+//! [`svm_verify`]'s (re-exported as [`verify`]), which needs nothing but
+//! keccak and runs `no_std` and in wasm32.
+//!
+//! - [`prove_slice`]: one variable of one contract (or the account's
+//!   absence) under a committed world root.
+//! - [`prove_many`]: many variables across many contracts, every node once.
+//! - [`json`]: proofs shaped like an `eth_getProof` answer, extended with the
+//!   page and the slice; [`verify::binary`]: the compact encoding.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod error;
+pub mod json;
+mod prove;
+
+pub use error::ProveError;
+pub use prove::{prove_many, prove_slice};
+pub use svm_verify as verify;

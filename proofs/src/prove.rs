@@ -1,0 +1,152 @@
+//! Building proofs from a state database.
+
+use std::collections::BTreeMap;
+
+use primitive_types::H256;
+use svm_state::kv::KvStore;
+use svm_state::{Address, StateDb};
+use svm_trie::proof;
+use svm_verify::layout::Layout;
+use svm_verify::{
+    Account, ContractNodes, EMPTY_CODE_HASH, MultiProof, PageProof, ProvenSlice, Request,
+    SliceProof, page_key, wasm, world_key,
+};
+
+use crate::ProveError;
+
+fn known_root<K: KvStore>(db: &StateDb<K>, root: H256) -> Result<(), ProveError> {
+    match db.seq_of(&root)? {
+        Some(_) => Ok(()),
+        None => Err(ProveError::UnknownRoot(root)),
+    }
+}
+
+/// A contract's code and layout.
+fn code_and_layout<K: KvStore>(
+    db: &StateDb<K>,
+    address: &Address,
+    account: &Account,
+) -> Result<(Vec<u8>, Layout), ProveError> {
+    if account.code_hash == EMPTY_CODE_HASH {
+        return Err(ProveError::NotAContract(*address));
+    }
+    let code_err = |why: String| ProveError::Code {
+        address: *address,
+        why,
+    };
+    let code = db
+        .code(&H256(account.code_hash))?
+        .ok_or_else(|| code_err("not in the database".into()))?;
+    let layout = wasm::layout_of(&code).map_err(|e| code_err(e.to_string()))?;
+    Ok((code, layout))
+}
+
+/// The pages variable `variable` spans, in order.
+fn pages_of(layout: &Layout, address: &Address, variable: u32) -> Result<Vec<u32>, ProveError> {
+    let slice = layout
+        .slice(variable as usize)
+        .map_err(|source| ProveError::NoSuchVariable {
+            address: *address,
+            source,
+        })?;
+    let ps = layout.page_size();
+    let count = if slice.len <= ps {
+        1
+    } else {
+        slice.len.div_ceil(ps)
+    };
+    Ok((slice.page..slice.page + count).collect())
+}
+
+/// Proves variable `variable` of the contract at `address` under the
+/// committed world root `root` (or the account's absence). With
+/// `with_code`, the proof carries the contract's code so a verifier needs
+/// nothing else; without, the verifier must be given the layout. Returns
+/// the proof and what it proves (the proof is verified before it is
+/// returned).
+pub fn prove_slice<K: KvStore>(
+    db: &StateDb<K>,
+    root: H256,
+    address: &Address,
+    variable: u32,
+    with_code: bool,
+) -> Result<(SliceProof, ProvenSlice), ProveError> {
+    known_root(db, root)?;
+    let world = proof::prove(db.nodes(), root, &world_key(&address.0))?;
+    let mut p = SliceProof {
+        root: root.0,
+        address: address.0,
+        variable,
+        account: world.nodes,
+        code: None,
+        pages: Vec::new(),
+    };
+    let Some(acc) = world.value.as_deref().map(Account::decode).transpose()? else {
+        let proven = p.verify(&root.0, None)?;
+        return Ok((p, proven));
+    };
+    let (code, layout) = code_and_layout(db, address, &acc)?;
+    for index in pages_of(&layout, address, variable)? {
+        let page = proof::prove(db.nodes(), H256(acc.storage_root), &page_key(index))?;
+        p.pages.push(PageProof {
+            index,
+            nodes: page.nodes,
+        });
+    }
+    let proven = if with_code {
+        p.code = Some(code);
+        p.verify(&root.0, None)?
+    } else {
+        p.verify(&root.0, Some(&layout))?
+    };
+    Ok((p, proven))
+}
+
+/// Proves many variables across many contracts under the committed world
+/// root `root`, every node once. Returns the proof and what it proves for
+/// each request, in order.
+pub fn prove_many<K: KvStore>(
+    db: &StateDb<K>,
+    root: H256,
+    requests: &[Request],
+    with_code: bool,
+) -> Result<(MultiProof, Vec<ProvenSlice>), ProveError> {
+    known_root(db, root)?;
+    let addresses: Vec<[u8; 20]> = requests
+        .iter()
+        .map(|r| r.address)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let keys: Vec<[u8; 32]> = addresses.iter().map(world_key).collect();
+    let world = proof::prove_many(db.nodes(), root, &keys)?;
+    let mut contracts = Vec::new();
+    let mut layouts = BTreeMap::new();
+    for (address, value) in addresses.iter().zip(&world.values) {
+        let Some(acc) = value.as_deref().map(Account::decode).transpose()? else {
+            continue;
+        };
+        let a = Address::from(*address);
+        let (code, layout) = code_and_layout(db, &a, &acc)?;
+        let mut pages = std::collections::BTreeSet::new();
+        for r in requests.iter().filter(|r| r.address == *address) {
+            pages.extend(pages_of(&layout, &a, r.variable)?);
+        }
+        let keys: Vec<[u8; 4]> = pages.into_iter().map(page_key).collect();
+        let storage = proof::prove_many(db.nodes(), H256(acc.storage_root), &keys)?;
+        contracts.push(ContractNodes {
+            address: *address,
+            code: with_code.then_some(code),
+            nodes: storage.nodes,
+        });
+        layouts.insert(*address, layout);
+    }
+    let p = MultiProof {
+        root: root.0,
+        requests: requests.to_vec(),
+        account_nodes: world.nodes,
+        contracts,
+    };
+    let proven = p.verify(&root.0, &layouts)?;
+    Ok((p, proven))
+}

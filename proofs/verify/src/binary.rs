@@ -1,0 +1,246 @@
+//! The compact binary encoding of proofs (`docs/FORMATS.md`, "Proof
+//! encodings"): a 4-byte magic `svmP`, a version byte (1), a kind byte (1: a
+//! [`SliceProof`], 2: a [`MultiProof`]), then the fields in order; hashes
+//! and addresses as their bytes, numbers and lengths as shortest unsigned
+//! LEB128, byte strings length-prefixed, lists count-prefixed, an optional
+//! field as 0 (absent) or 1 and the field. Decoding accepts exactly what
+//! encoding produces.
+
+use alloc::vec::Vec;
+
+use crate::layout::leb128;
+use crate::{ContractNodes, MultiProof, PageProof, Request, SliceProof, VerifyError};
+
+const MAGIC: &[u8; 4] = b"svmP";
+const VERSION: u8 = 1;
+const SLICE: u8 = 1;
+const MULTI: u8 = 2;
+
+fn bad(why: &'static str) -> VerifyError {
+    VerifyError::Decode(why)
+}
+
+fn len(out: &mut Vec<u8>, n: usize) {
+    // Lengths above u32::MAX cannot occur in a proof this encoder is given
+    // (a page is at most 64 KiB, code 512 KiB); saturate rather than wrap.
+    leb128(out, u32::try_from(n).unwrap_or(u32::MAX));
+}
+
+fn bytes(out: &mut Vec<u8>, b: &[u8]) {
+    len(out, b.len());
+    out.extend_from_slice(b);
+}
+
+fn nodes(out: &mut Vec<u8>, list: &[Vec<u8>]) {
+    len(out, list.len());
+    for n in list {
+        bytes(out, n);
+    }
+}
+
+fn option(out: &mut Vec<u8>, b: Option<&[u8]>) {
+    match b {
+        None => out.push(0),
+        Some(b) => {
+            out.push(1);
+            bytes(out, b);
+        }
+    }
+}
+
+fn header(kind: u8) -> Vec<u8> {
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&[VERSION, kind]);
+    out
+}
+
+/// Encodes a slice proof.
+pub fn encode_slice(p: &SliceProof) -> Vec<u8> {
+    let mut out = header(SLICE);
+    out.extend_from_slice(&p.root);
+    out.extend_from_slice(&p.address);
+    leb128(&mut out, p.variable);
+    nodes(&mut out, &p.account);
+    option(&mut out, p.code.as_deref());
+    len(&mut out, p.pages.len());
+    for page in &p.pages {
+        leb128(&mut out, page.index);
+        nodes(&mut out, &page.nodes);
+    }
+    out
+}
+
+/// Encodes a multiproof.
+pub fn encode_multi(p: &MultiProof) -> Vec<u8> {
+    let mut out = header(MULTI);
+    out.extend_from_slice(&p.root);
+    len(&mut out, p.requests.len());
+    for r in &p.requests {
+        out.extend_from_slice(&r.address);
+        leb128(&mut out, r.variable);
+    }
+    nodes(&mut out, &p.account_nodes);
+    len(&mut out, p.contracts.len());
+    for c in &p.contracts {
+        out.extend_from_slice(&c.address);
+        option(&mut out, c.code.as_deref());
+        nodes(&mut out, &c.nodes);
+    }
+    out
+}
+
+/// Reads fields off the front of the input.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], VerifyError> {
+        if n > self.rest.len() {
+            return Err(bad("truncated"));
+        }
+        let (head, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(head)
+    }
+
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N], VerifyError> {
+        let b = self.take(N)?;
+        b.try_into().map_err(|_| bad("truncated"))
+    }
+
+    fn byte(&mut self) -> Result<u8, VerifyError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, VerifyError> {
+        let mut v: u64 = 0;
+        for i in 0..5 {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                if i > 0 && b == 0 {
+                    return Err(bad("number not in its shortest form"));
+                }
+                return u32::try_from(v).map_err(|_| bad("number over 32 bits"));
+            }
+        }
+        Err(bad("number over 32 bits"))
+    }
+
+    /// A count of items each at least `min` bytes long: never more than the
+    /// input could hold, so a forged count cannot make us allocate.
+    fn count(&mut self, min: usize) -> Result<usize, VerifyError> {
+        let n = self.u32()? as usize;
+        if n.saturating_mul(min) > self.rest.len() {
+            return Err(bad("count larger than the input"));
+        }
+        Ok(n)
+    }
+
+    fn bytes(&mut self) -> Result<Vec<u8>, VerifyError> {
+        let n = self.u32()? as usize;
+        Ok(self.take(n)?.to_vec())
+    }
+
+    fn nodes(&mut self) -> Result<Vec<Vec<u8>>, VerifyError> {
+        let n = self.count(1)?;
+        (0..n).map(|_| self.bytes()).collect()
+    }
+
+    fn option(&mut self) -> Result<Option<Vec<u8>>, VerifyError> {
+        match self.byte()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.bytes()?)),
+            _ => Err(bad("optional field flag is neither 0 nor 1")),
+        }
+    }
+
+    fn header(&mut self, kind: u8) -> Result<(), VerifyError> {
+        if self.take(4)? != MAGIC {
+            return Err(bad("not an svm proof (magic)"));
+        }
+        if self.byte()? != VERSION {
+            return Err(bad("unknown version"));
+        }
+        if self.byte()? != kind {
+            return Err(bad("another kind of proof"));
+        }
+        Ok(())
+    }
+
+    fn end<T>(self, value: T) -> Result<T, VerifyError> {
+        if self.rest.is_empty() {
+            Ok(value)
+        } else {
+            Err(bad("bytes after the proof"))
+        }
+    }
+}
+
+/// Decodes a slice proof.
+pub fn decode_slice(input: &[u8]) -> Result<SliceProof, VerifyError> {
+    let mut r = Reader { rest: input };
+    r.header(SLICE)?;
+    let root = r.fixed()?;
+    let address = r.fixed()?;
+    let variable = r.u32()?;
+    let account = r.nodes()?;
+    let code = r.option()?;
+    let n = r.count(2)?;
+    let pages = (0..n)
+        .map(|_| {
+            Ok(PageProof {
+                index: r.u32()?,
+                nodes: r.nodes()?,
+            })
+        })
+        .collect::<Result<_, VerifyError>>()?;
+    r.end(SliceProof {
+        root,
+        address,
+        variable,
+        account,
+        code,
+        pages,
+    })
+}
+
+/// Decodes a multiproof.
+pub fn decode_multi(input: &[u8]) -> Result<MultiProof, VerifyError> {
+    let mut r = Reader { rest: input };
+    r.header(MULTI)?;
+    let root = r.fixed()?;
+    let n = r.count(21)?;
+    let requests = (0..n)
+        .map(|_| {
+            Ok(Request {
+                address: r.fixed()?,
+                variable: r.u32()?,
+            })
+        })
+        .collect::<Result<_, VerifyError>>()?;
+    let account_nodes = r.nodes()?;
+    let n = r.count(22)?;
+    let contracts = (0..n)
+        .map(|_| {
+            Ok(ContractNodes {
+                address: r.fixed()?,
+                code: r.option()?,
+                nodes: r.nodes()?,
+            })
+        })
+        .collect::<Result<_, VerifyError>>()?;
+    r.end(MultiProof {
+        root,
+        requests,
+        account_nodes,
+        contracts,
+    })
+}
+
+/// Whether `input` starts like a binary proof (for tools that accept both
+/// encodings).
+pub fn is_binary(input: &[u8]) -> bool {
+    input.starts_with(MAGIC)
+}

@@ -1,0 +1,63 @@
+//! Why a proof does not verify.
+
+use crate::layout::LayoutError;
+
+/// Why a proof does not verify (or cannot be decoded). A proof that fails
+/// proves nothing; none of these is ever a panic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// A node the path needs is not in the proof.
+    #[error("the proof lacks a node the path needs")]
+    MissingNode,
+    /// A node does not hash to the reference its parent (or the root) holds.
+    #[error("proof node {index} does not hash to the reference that leads to it")]
+    HashMismatch {
+        /// Position of the node in its list.
+        index: usize,
+    },
+    /// The proof carries nodes no proven path used.
+    #[error("the proof carries {0} node(s) not on any proven path")]
+    UnusedNodes(usize),
+    /// A node appears twice in a multiproof.
+    #[error("a node appears twice in the proof")]
+    DuplicateNode,
+    /// A node or value is not well-formed.
+    #[error("malformed proof: {0}")]
+    Malformed(&'static str),
+    /// The proof answers another question than the one asked.
+    #[error("the proof is for {0}, not the one asked")]
+    WrongQuestion(&'static str),
+    /// The account does not exist, yet the proof carries code or pages.
+    #[error("the account does not exist, but the proof carries code or pages")]
+    UnexpectedData,
+    /// The account exists but holds no contract.
+    #[error("the account holds no contract (it has no code)")]
+    NotAContract,
+    /// The code in the proof does not hash to the account's code hash.
+    #[error("the code does not hash to the account's code hash")]
+    CodeHashMismatch,
+    /// Neither the proof nor the caller gives the contract's layout.
+    #[error("no layout: the proof carries no code and none was given")]
+    NoLayout,
+    /// The layout given differs from the one the code declares.
+    #[error("the layout given differs from the one the contract's code declares")]
+    LayoutMismatch,
+    /// The code's layout section is missing, doubled or malformed, or the
+    /// variable is not in the layout.
+    #[error("layout: {0}")]
+    Layout(#[from] LayoutError),
+    /// The code is not a WebAssembly module with one layout section.
+    #[error("code: {0}")]
+    Code(&'static str),
+    /// The proof's pages are not the ones the variable spans.
+    #[error("the variable spans pages {first}..{end}; the proof covers others")]
+    WrongPages {
+        /// The variable's first page.
+        first: u32,
+        /// One past its last page.
+        end: u64,
+    },
+    /// A binary proof cannot be decoded.
+    #[error("binary proof: {0}")]
+    Decode(&'static str),
+}

@@ -1,0 +1,127 @@
+//! Multiproofs: many variables across many contracts under one world root,
+//! every node sent once.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::layout::Layout;
+use crate::mpt::Pool;
+use crate::slice::{cut, layout_for, spanned, walk_page};
+use crate::{Account, Address, Hash, ProvenSlice, VerifyError, world_key};
+
+/// One variable asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Request {
+    /// The contract's address.
+    pub address: Address,
+    /// The variable's index in its layout.
+    pub variable: u32,
+}
+
+/// A contract's part of a multiproof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContractNodes {
+    /// The contract's address.
+    pub address: Address,
+    /// Its code (carrying the layout), unless the verifier has the layout.
+    pub code: Option<Vec<u8>>,
+    /// Every storage-trie node on the paths of the pages asked for, once.
+    pub nodes: Vec<Vec<u8>>,
+}
+
+/// Many variables under one world root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MultiProof {
+    /// The world root the proof was made against.
+    pub root: Hash,
+    /// The variables, in the order asked.
+    pub requests: Vec<Request>,
+    /// Every world-trie node on the requested accounts' paths, once.
+    pub account_nodes: Vec<Vec<u8>>,
+    /// One entry per requested address that holds a contract, in
+    /// increasing address order.
+    pub contracts: Vec<ContractNodes>,
+}
+
+impl MultiProof {
+    /// Verifies the proof against the trusted world root `root`. `layouts`
+    /// gives the layouts the verifier already has (contracts whose code the
+    /// proof omits); where both exist they must agree. Returns what it
+    /// proves for each request, in order.
+    pub fn verify(
+        &self,
+        root: &Hash,
+        layouts: &BTreeMap<Address, Layout>,
+    ) -> Result<Vec<ProvenSlice>, VerifyError> {
+        let mut world = Pool::new(&self.account_nodes)?;
+        let mut accounts: BTreeMap<Address, Option<Account>> = BTreeMap::new();
+        for r in &self.requests {
+            if !accounts.contains_key(&r.address) {
+                let account = world
+                    .walk(root, &world_key(&r.address))?
+                    .map(Account::decode)
+                    .transpose()?;
+                accounts.insert(r.address, account);
+            }
+        }
+        world.all_used()?;
+        let contracts: Vec<Address> = accounts
+            .iter()
+            .filter(|(_, a)| a.is_some())
+            .map(|(address, _)| *address)
+            .collect();
+        if !self.contracts.iter().map(|c| c.address).eq(contracts) {
+            return Err(VerifyError::WrongQuestion(
+                "other contracts than the requested accounts",
+            ));
+        }
+        let mut proven: BTreeMap<Request, ProvenSlice> = BTreeMap::new();
+        for c in &self.contracts {
+            let account = accounts
+                .get(&c.address)
+                .cloned()
+                .flatten()
+                .ok_or(VerifyError::UnexpectedData)?;
+            let layout = layout_for(&account, c.code.as_deref(), layouts.get(&c.address))?;
+            let mut pool = Pool::new(&c.nodes)?;
+            for r in self.requests.iter().filter(|r| r.address == c.address) {
+                let slice = layout.slice(r.variable as usize)?;
+                let (first, end) = spanned(slice, layout.page_size());
+                let mut stored = Vec::new();
+                for index in u64::from(first)..end {
+                    let index = u32::try_from(index).map_err(|_| VerifyError::WrongPages { first, end })?;
+                    stored.push(walk_page(&account.storage_root, index, &mut |h| {
+                        pool.take(h)
+                    })?);
+                }
+                let value = cut(slice, layout.page_size(), &stored)?;
+                proven.insert(
+                    *r,
+                    ProvenSlice {
+                        address: r.address,
+                        variable: r.variable,
+                        account: Some(account.clone()),
+                        slice: Some(slice),
+                        pages: stored.iter().map(|p| p.to_vec()).collect(),
+                        value: Some(value),
+                    },
+                );
+            }
+            pool.all_used()?;
+        }
+        self.requests
+            .iter()
+            .map(|r| match proven.get(r) {
+                Some(p) => Ok(p.clone()),
+                None => Ok(ProvenSlice {
+                    address: r.address,
+                    variable: r.variable,
+                    account: None,
+                    slice: None,
+                    pages: Vec::new(),
+                    value: None,
+                }),
+            })
+            .collect()
+    }
+}

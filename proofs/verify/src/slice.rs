@@ -1,0 +1,193 @@
+//! Proofs of one contract variable under a world root.
+
+use alloc::vec::Vec;
+
+use crate::layout::{Layout, Slice};
+use crate::mpt::walk;
+use crate::{Account, Address, EMPTY_CODE_HASH, Hash, VerifyError, keccak256, wasm, world_key};
+
+/// The storage-trie key of page `index`: four big-endian bytes.
+pub fn page_key(index: u32) -> [u8; 4] {
+    index.to_be_bytes()
+}
+
+/// The path of one page in a contract's storage trie.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageProof {
+    /// The page's index.
+    pub index: u32,
+    /// The nodes along its key's path, root first (EIP-1186 form).
+    pub nodes: Vec<Vec<u8>>,
+}
+
+/// A proof of one variable of one contract (or of the account's absence)
+/// under a world root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SliceProof {
+    /// The world root the proof was made against.
+    pub root: Hash,
+    /// The contract's address.
+    pub address: Address,
+    /// The variable's index in the contract's layout.
+    pub variable: u32,
+    /// The account's path in the world trie, root first (`accountProof`).
+    pub account: Vec<Vec<u8>>,
+    /// The contract's code, which carries its layout; `None` when the
+    /// verifier is given the layout instead (or the account is absent).
+    pub code: Option<Vec<u8>>,
+    /// The path of every page the variable spans, in page order (none when
+    /// the account is absent).
+    pub pages: Vec<PageProof>,
+}
+
+/// What a verified [`SliceProof`] proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvenSlice {
+    /// The contract's address.
+    pub address: Address,
+    /// The variable asked for.
+    pub variable: u32,
+    /// The account, or `None`: no account at the address.
+    pub account: Option<Account>,
+    /// Where the variable lives (when the account exists).
+    pub slice: Option<Slice>,
+    /// Each spanned page as stored (trailing zeros trimmed; empty for a
+    /// page never written).
+    pub pages: Vec<Vec<u8>>,
+    /// The variable's bytes (all zeros if never written); `None` when the
+    /// account does not exist.
+    pub value: Option<Vec<u8>>,
+}
+
+/// The pages `slice` spans, as `first..end`.
+pub(crate) fn spanned(slice: Slice, page_size: u32) -> (u32, u64) {
+    let count = if slice.len <= page_size {
+        1
+    } else {
+        u64::from(slice.len).div_ceil(u64::from(page_size))
+    };
+    (slice.page, u64::from(slice.page) + count)
+}
+
+/// The layout to cut the variable with: the code's (checked against the
+/// code hash), the caller's, or both when they agree.
+pub(crate) fn layout_for(
+    account: &Account,
+    code: Option<&[u8]>,
+    given: Option<&Layout>,
+) -> Result<Layout, VerifyError> {
+    if account.code_hash == EMPTY_CODE_HASH {
+        return Err(VerifyError::NotAContract);
+    }
+    match (code, given) {
+        (Some(code), given) => {
+            if keccak256(code) != account.code_hash {
+                return Err(VerifyError::CodeHashMismatch);
+            }
+            let layout = wasm::layout_of(code)?;
+            if given.is_some_and(|g| *g != layout) {
+                return Err(VerifyError::LayoutMismatch);
+            }
+            Ok(layout)
+        }
+        (None, Some(given)) => Ok(given.clone()),
+        (None, None) => Err(VerifyError::NoLayout),
+    }
+}
+
+/// The variable's bytes, cut from its proven pages (stored form).
+pub(crate) fn cut(slice: Slice, page_size: u32, stored: &[&[u8]]) -> Result<Vec<u8>, VerifyError> {
+    let ps = page_size as usize;
+    let mut bytes = Vec::with_capacity(stored.len() * ps);
+    for page in stored {
+        if page.len() > ps {
+            return Err(VerifyError::Malformed("stored page longer than the page size"));
+        }
+        if page.last() == Some(&0) {
+            return Err(VerifyError::Malformed("stored page not trimmed"));
+        }
+        let start = bytes.len();
+        bytes.extend_from_slice(page);
+        bytes.resize(start + ps, 0);
+    }
+    let from = slice.offset as usize;
+    let to = from + slice.len as usize;
+    bytes
+        .get(from..to)
+        .map(<[u8]>::to_vec)
+        .ok_or(VerifyError::Malformed("variable outside its pages"))
+}
+
+impl SliceProof {
+    /// Verifies the proof against the trusted world root `root`, cutting the
+    /// variable with the code's layout or `layout` (both, if both are there:
+    /// they must agree). Returns what it proves, about the address and
+    /// variable the proof names.
+    pub fn verify(&self, root: &Hash, layout: Option<&Layout>) -> Result<ProvenSlice, VerifyError> {
+        let account = crate::mpt::verify(root, &world_key(&self.address), &self.account)?;
+        let Some(account) = account else {
+            if self.code.is_some() || !self.pages.is_empty() {
+                return Err(VerifyError::UnexpectedData);
+            }
+            return Ok(ProvenSlice {
+                address: self.address,
+                variable: self.variable,
+                account: None,
+                slice: None,
+                pages: Vec::new(),
+                value: None,
+            });
+        };
+        let account = Account::decode(&account)?;
+        let layout = layout_for(&account, self.code.as_deref(), layout)?;
+        let slice = layout.slice(self.variable as usize)?;
+        let (first, end) = spanned(slice, layout.page_size());
+        let indices = self.pages.iter().map(|p| u64::from(p.index));
+        if !indices.eq(u64::from(first)..end) {
+            return Err(VerifyError::WrongPages { first, end });
+        }
+        let mut pages = Vec::with_capacity(self.pages.len());
+        for page in &self.pages {
+            let key = page_key(page.index);
+            let stored = crate::mpt::verify(&account.storage_root, &key, &page.nodes)?;
+            pages.push(stored.unwrap_or_default());
+        }
+        let stored: Vec<&[u8]> = pages.iter().map(Vec::as_slice).collect();
+        let value = cut(slice, layout.page_size(), &stored)?;
+        Ok(ProvenSlice {
+            address: self.address,
+            variable: self.variable,
+            account: Some(account),
+            slice: Some(slice),
+            pages,
+            value: Some(value),
+        })
+    }
+
+    /// [`SliceProof::verify`], and the proof must be about `address` and
+    /// `variable` (a proof of another variable, even a true one, fails).
+    pub fn verify_for(
+        &self,
+        root: &Hash,
+        address: &Address,
+        variable: u32,
+        layout: Option<&Layout>,
+    ) -> Result<ProvenSlice, VerifyError> {
+        if self.address != *address {
+            return Err(VerifyError::WrongQuestion("another address"));
+        }
+        if self.variable != variable {
+            return Err(VerifyError::WrongQuestion("another variable"));
+        }
+        self.verify(root, layout)
+    }
+}
+
+/// Walks one page in a multiproof's storage pool.
+pub(crate) fn walk_page<'a>(
+    storage_root: &Hash,
+    index: u32,
+    fetch: &mut dyn FnMut(&Hash) -> Result<&'a [u8], VerifyError>,
+) -> Result<&'a [u8], VerifyError> {
+    Ok(walk(storage_root, &page_key(index), fetch)?.unwrap_or_default())
+}
