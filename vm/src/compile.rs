@@ -212,9 +212,14 @@ impl Compiler {
     /// The compiled, metered module of `code` (hash `hash`), from the caches
     /// or compiled now.
     pub(crate) fn module(&self, hash: &H256, code: &[u8]) -> Result<Module, CompileFailed> {
-        if let Some(m) = self.cached(hash) {
-            return Ok(m);
+        match self.cached(hash) {
+            Some(m) => Ok(m),
+            None => self.compile_new(hash, code),
         }
+    }
+
+    /// Compiles `code` (hash `hash`, in neither cache) and caches it.
+    pub(crate) fn compile_new(&self, hash: &H256, code: &[u8]) -> Result<Module, CompileFailed> {
         let artifact = compile(code, self.kind, self.max_call_depth)?;
         self.count(|s| s.compiles += 1);
         if let Some(disk) = &self.disk {

@@ -382,7 +382,7 @@ impl<K: KvStore> Vm<K> {
                     }
                     Err(e) => return (session, fail(state_error(e))),
                 };
-                match self.compiler.module(&hash, &code) {
+                match self.compiler.compile_new(&hash, &code) {
                     Ok(m) => m,
                     Err(e) => return (session, fail(TxError::State(e.to_string()))),
                 }

@@ -44,7 +44,8 @@ pub struct MultiProof {
 }
 
 impl MultiProof {
-    /// Verifies the proof against the trusted world root `root`. `layouts`
+    /// Verifies the proof against the trusted world root `root` (which must be
+    /// the root the proof names). `layouts`
     /// gives the layouts the verifier already has (contracts whose code the
     /// proof omits); where both exist they must agree. Returns what it
     /// proves for each request, in order.
@@ -53,6 +54,9 @@ impl MultiProof {
         root: &Hash,
         layouts: &BTreeMap<Address, Layout>,
     ) -> Result<Vec<ProvenSlice>, VerifyError> {
+        if self.root != *root {
+            return Err(VerifyError::WrongQuestion("another root"));
+        }
         let mut world = Pool::new(&self.account_nodes)?;
         let mut accounts: BTreeMap<Address, Option<Account>> = BTreeMap::new();
         for r in &self.requests {

@@ -119,11 +119,15 @@ pub(crate) fn cut(slice: Slice, page_size: u32, stored: &[&[u8]]) -> Result<Vec<
 }
 
 impl SliceProof {
-    /// Verifies the proof against the trusted world root `root`, cutting the
+    /// Verifies the proof against the trusted world root `root` (which must
+    /// be the root the proof names), cutting the
     /// variable with the code's layout or `layout` (both, if both are there:
     /// they must agree). Returns what it proves, about the address and
     /// variable the proof names.
     pub fn verify(&self, root: &Hash, layout: Option<&Layout>) -> Result<ProvenSlice, VerifyError> {
+        if self.root != *root {
+            return Err(VerifyError::WrongQuestion("another root"));
+        }
         let account = crate::mpt::verify(root, &world_key(&self.address), &self.account)?;
         let Some(account) = account else {
             if self.code.is_some() || !self.pages.is_empty() {
