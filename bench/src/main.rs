@@ -1,8 +1,9 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--json]`
 
 mod alloc;
+mod proof_bench;
 mod report;
 mod rng;
 mod state_bench;
@@ -42,8 +43,17 @@ struct Args {
     /// Accounts (and token holders) in the VM benchmark.
     #[arg(long, default_value_t = 100_000)]
     accounts: usize,
+    /// Plain accounts in the proof benchmark.
+    #[arg(long, default_value_t = 1_000_000)]
+    proof_accounts: usize,
+    /// Contracts (of `--proof-pages` full pages) in the proof benchmark.
+    #[arg(long, default_value_t = 1_000)]
+    proof_contracts: usize,
+    /// Pages per contract in the proof benchmark.
+    #[arg(long, default_value_t = 100)]
+    proof_pages: usize,
     /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state", "vm"], default_value = "all")]
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -84,6 +94,14 @@ fn main() {
             contracts: args.contracts.max(1),
             blocks: args.blocks.max(1),
             txs: args.txs.max(1),
+        }));
+    }
+    if args.suite == "all" || args.suite == "proofs" {
+        tables.extend(proof_bench::run(&proof_bench::Config {
+            accounts: args.proof_accounts,
+            contracts: args.proof_contracts.max(1),
+            pages: args.proof_pages.clamp(1, 1 << 16),
+            proofs: 1_000,
         }));
     }
     if args.json {

@@ -40,6 +40,22 @@ pub(crate) enum CliError {
     /// A state check found a problem.
     #[error("check failed: {0}")]
     Check(#[from] svm_state::check::CheckError),
+    /// A state proof could not be built.
+    #[error("cannot prove: {0}")]
+    Prove(#[from] svm_proofs::ProveError),
+    /// A state proof does not verify.
+    #[error("invalid proof: {0}")]
+    Verify(#[from] svm_proofs::verify::VerifyError),
+    /// A JSON state proof is malformed, does not verify, or claims what it
+    /// does not prove.
+    #[error("invalid proof: {0}")]
+    ProofJson(#[from] svm_proofs::json::JsonError),
+    /// A file could not be written.
+    #[error("{path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
     /// Output could not be written.
     #[error("cannot write output: {0}")]
     Output(#[from] serde_json::Error),

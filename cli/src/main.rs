@@ -3,6 +3,7 @@
 mod error;
 mod hexarg;
 mod input;
+mod proof_cmd;
 mod state_cmd;
 mod trie_cmd;
 mod vm_cmd;
@@ -42,6 +43,11 @@ enum Command {
         #[command(flatten)]
         vm: vm_cmd::VmArgs,
     },
+    /// Prove a contract variable (or the account's absence) against a world
+    /// root; prints the JSON proof.
+    Prove(proof_cmd::ProveArgs),
+    /// Verify a state proof (JSON or binary); prints the proven value as hex.
+    Verify(proof_cmd::VerifyArgs),
     /// The state database: head, accounts, pages, variables, integrity check.
     State {
         #[command(subcommand)]
@@ -59,6 +65,8 @@ fn main() -> ExitCode {
         Command::Deploy(args) => vm_cmd::deploy(args),
         Command::Call(args) => vm_cmd::call(args),
         Command::Demo { contracts, vm } => vm_cmd::demo(&contracts, vm),
+        Command::Prove(args) => proof_cmd::prove(args),
+        Command::Verify(args) => proof_cmd::verify(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -144,12 +144,12 @@ fn address(s: &str) -> Result<Address, CliError> {
     Ok(Address::from_slice(&hexarg::parse_fixed(s, "address", 20)?))
 }
 
-fn root(s: &str) -> Result<H256, CliError> {
+pub(crate) fn root(s: &str) -> Result<H256, CliError> {
     Ok(H256::from_slice(&hexarg::parse_fixed(s, "root", 32)?))
 }
 
 /// Opens the database; reading commands refuse to create one.
-fn open(path: &Path, create: bool) -> Result<StateDb<RocksKv>, CliError> {
+pub(crate) fn open(path: &Path, create: bool) -> Result<StateDb<RocksKv>, CliError> {
     if !create && !path.exists() {
         return Err(CliError::Arg(format!(
             "no database at {} (create one with `svm state apply`, or pass --db)",

@@ -69,7 +69,9 @@ fn build(s: &State) -> (StateDb<MemoryKv>, H256, Vec<(Address, Layout)>, Model) 
         let layout = Layout::new(*page, sizes).unwrap();
         let code = svm_state::code::module_declaring(&layout);
         let a = contract_address(i);
-        session.create_contract(&a, &code, (i as u64).into()).unwrap();
+        session
+            .create_contract(&a, &code, (i as u64).into())
+            .unwrap();
         for (v, size) in sizes.iter().enumerate() {
             model.insert((a, v as u32), vec![0; *size as usize]);
         }
@@ -152,7 +154,10 @@ fn slice_proofs_verify_and_spoiled_ones_fail() {
             assert_eq!(binary::decode_slice(&bytes).unwrap(), p);
             let j = json::slice_to_json(&p, &proven);
             assert_eq!(json::slice_from_json(&j).unwrap(), p);
-            assert_eq!(json::verify_slice_json(&j, Some(&root.0), given).unwrap(), proven);
+            assert_eq!(
+                json::verify_slice_json(&j, Some(&root.0), given).unwrap(),
+                proven
+            );
             if p.account.first().is_some_and(|n| n.len() >= 32) {
                 alloy_accepts(&root, &p);
             }
@@ -224,7 +229,10 @@ fn slice_proofs_verify_and_spoiled_ones_fail() {
         let (p, _) = prove_slice(&db, root, a, 0, true).unwrap();
         let other = Layout::new(layout.page_size(), &[7]).unwrap();
         if other != *layout {
-            assert_eq!(p.verify(&root.0, Some(&other)), Err(VerifyError::LayoutMismatch));
+            assert_eq!(
+                p.verify(&root.0, Some(&other)),
+                Err(VerifyError::LayoutMismatch)
+            );
         }
         let (mut p, _) = prove_slice(&db, root, a, 0, false).unwrap();
         assert_eq!(p.verify(&root.0, None), Err(VerifyError::NoLayout));

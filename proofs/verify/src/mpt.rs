@@ -10,9 +10,8 @@ use crate::{Hash, VerifyError, keccak256};
 
 /// The root of the empty trie: keccak256 of RLP's empty string.
 pub const EMPTY_ROOT: Hash = [
-    0x56, 0xe8, 0x1f, 0x17, 0x1b, 0xcc, 0x55, 0xa6, 0xff, 0x83, 0x45, 0xe6, 0x92, 0xc0, 0xf8,
-    0x6e, 0x5b, 0x48, 0xe0, 0x1b, 0x99, 0x6c, 0xad, 0xc0, 0x01, 0x62, 0x2f, 0xb5, 0xe3, 0x63,
-    0xb4, 0x21,
+    0x56, 0xe8, 0x1f, 0x17, 0x1b, 0xcc, 0x55, 0xa6, 0xff, 0x83, 0x45, 0xe6, 0x92, 0xc0, 0xf8, 0x6e,
+    0x5b, 0x48, 0xe0, 0x1b, 0x99, 0x6c, 0xad, 0xc0, 0x01, 0x62, 0x2f, 0xb5, 0xe3, 0x63, 0xb4, 0x21,
 ];
 
 fn bad(why: &'static str) -> VerifyError {
@@ -160,7 +159,10 @@ impl<'a> Pool<'a> {
     pub(crate) fn new(nodes: &'a [Vec<u8>]) -> Result<Self, VerifyError> {
         let mut map = BTreeMap::new();
         for node in nodes {
-            if map.insert(keccak256(node), (node.as_slice(), false)).is_some() {
+            if map
+                .insert(keccak256(node), (node.as_slice(), false))
+                .is_some()
+            {
                 return Err(VerifyError::DuplicateNode);
             }
         }
@@ -179,7 +181,11 @@ impl<'a> Pool<'a> {
     }
 
     /// The value of `key` under `root`, walking this pool's nodes.
-    pub(crate) fn walk(&mut self, root: &Hash, key: &[u8]) -> Result<Option<&'a [u8]>, VerifyError> {
+    pub(crate) fn walk(
+        &mut self,
+        root: &Hash,
+        key: &[u8],
+    ) -> Result<Option<&'a [u8]>, VerifyError> {
         walk(root, key, &mut |hash| self.take(hash))
     }
 

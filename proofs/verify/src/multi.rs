@@ -60,12 +60,12 @@ impl MultiProof {
         let mut world = Pool::new(&self.account_nodes)?;
         let mut accounts: BTreeMap<Address, Option<Account>> = BTreeMap::new();
         for r in &self.requests {
-            if !accounts.contains_key(&r.address) {
+            if let alloc::collections::btree_map::Entry::Vacant(e) = accounts.entry(r.address) {
                 let account = world
                     .walk(root, &world_key(&r.address))?
                     .map(Account::decode)
                     .transpose()?;
-                accounts.insert(r.address, account);
+                e.insert(account);
             }
         }
         world.all_used()?;
@@ -93,7 +93,8 @@ impl MultiProof {
                 let (first, end) = spanned(slice, layout.page_size());
                 let mut stored = Vec::new();
                 for index in u64::from(first)..end {
-                    let index = u32::try_from(index).map_err(|_| VerifyError::WrongPages { first, end })?;
+                    let index =
+                        u32::try_from(index).map_err(|_| VerifyError::WrongPages { first, end })?;
                     stored.push(walk_page(&account.storage_root, index, &mut |h| {
                         pool.take(h)
                     })?);

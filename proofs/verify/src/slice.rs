@@ -101,7 +101,9 @@ pub(crate) fn cut(slice: Slice, page_size: u32, stored: &[&[u8]]) -> Result<Vec<
     let mut bytes = Vec::with_capacity(stored.len() * ps);
     for page in stored {
         if page.len() > ps {
-            return Err(VerifyError::Malformed("stored page longer than the page size"));
+            return Err(VerifyError::Malformed(
+                "stored page longer than the page size",
+            ));
         }
         if page.last() == Some(&0) {
             return Err(VerifyError::Malformed("stored page not trimmed"));

@@ -42,7 +42,7 @@ fn build(map: &BTreeMap<Vec<u8>, Vec<u8>>) -> (MemoryStore, [u8; 32]) {
     let mut store = MemoryStore::new();
     let commit = {
         let mut trie = TrieMut::new(&store);
-        trie.apply(map.iter().map(|(k, v)| (k, v))).unwrap();
+        trie.apply(map.iter()).unwrap();
         trie.commit().unwrap()
     };
     store.insert_all(&commit.nodes);
