@@ -49,13 +49,7 @@ fn pages_of(layout: &Layout, address: &Address, variable: u32) -> Result<Vec<u32
             address: *address,
             source,
         })?;
-    let ps = layout.page_size();
-    let count = if slice.len <= ps {
-        1
-    } else {
-        slice.len.div_ceil(ps)
-    };
-    Ok((slice.page..slice.page + count).collect())
+    Ok(slice.pages(layout.page_size()).collect())
 }
 
 /// Proves variable `variable` of the contract at `address` under the

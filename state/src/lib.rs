@@ -49,7 +49,7 @@ pub mod kv;
 pub use svm_verify::layout;
 mod meta;
 mod nodes;
-pub mod page;
+pub use svm_verify::page;
 mod session;
 mod world;
 

@@ -2,30 +2,18 @@
 
 use svm_state::code::{CodeError, get_code, layout_of, put_code};
 use svm_state::kv::{Column, KvStore, MemoryKv, WriteBatch};
-use svm_state::layout::{Layout, SECTION_NAME};
-
-fn leb(mut v: usize, out: &mut Vec<u8>) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
-}
+use svm_state::layout::{Layout, SECTION_NAME, leb128};
 
 /// An empty wasm module with the given custom sections.
 fn module(sections: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut m = b"\0asm\x01\0\0\0".to_vec();
     for (name, payload) in sections {
         let mut body = Vec::new();
-        leb(name.len(), &mut body);
+        leb128(&mut body, name.len() as u32);
         body.extend_from_slice(name.as_bytes());
         body.extend_from_slice(payload);
         m.push(0);
-        leb(body.len(), &mut m);
+        leb128(&mut m, body.len() as u32);
         m.extend(body);
     }
     m

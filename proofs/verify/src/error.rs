@@ -1,6 +1,7 @@
 //! Why a proof does not verify.
 
 use crate::layout::LayoutError;
+use crate::page::PageError;
 
 /// Why a proof does not verify (or cannot be decoded). A proof that fails
 /// proves nothing; none of these is ever a panic.
@@ -46,6 +47,9 @@ pub enum VerifyError {
     /// variable is not in the layout.
     #[error("layout: {0}")]
     Layout(#[from] LayoutError),
+    /// A proven page is not a stored page of the layout's page size.
+    #[error("page: {0}")]
+    Page(#[from] PageError),
     /// The code is not a WebAssembly module with one layout section.
     #[error("code: {0}")]
     Code(&'static str),
@@ -55,7 +59,7 @@ pub enum VerifyError {
         /// The variable's first page.
         first: u32,
         /// One past its last page.
-        end: u64,
+        end: u32,
     },
     /// A binary proof cannot be decoded.
     #[error("binary proof: {0}")]

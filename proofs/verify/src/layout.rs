@@ -59,6 +59,21 @@ pub struct Slice {
     pub len: u32,
 }
 
+impl Slice {
+    /// The pages the variable spans, first to last: its own page when it is
+    /// at most `page_size` bytes (the packing rule never lets it straddle
+    /// two), else ⌈len ÷ page_size⌉ pages from its first. Within a valid
+    /// layout every page index is below [`MAX_PAGES`].
+    pub fn pages(&self, page_size: u32) -> core::ops::Range<u32> {
+        let count = if self.len <= page_size {
+            1
+        } else {
+            self.len.div_ceil(page_size)
+        };
+        self.page..self.page.saturating_add(count)
+    }
+}
+
 /// A contract's storage layout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {

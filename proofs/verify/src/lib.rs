@@ -27,6 +27,7 @@ mod hash;
 pub mod layout;
 pub mod mpt;
 mod multi;
+pub mod page;
 mod rlp;
 mod slice;
 pub mod wasm;
@@ -36,7 +37,8 @@ pub use error::VerifyError;
 pub use hash::keccak256;
 pub use mpt::EMPTY_ROOT;
 pub use multi::{ContractNodes, MultiProof, Request};
-pub use slice::{PageProof, ProvenSlice, SliceProof, page_key};
+pub use page::page_key;
+pub use slice::{PageProof, ProvenSlice, SliceProof};
 
 /// A 20-byte account address.
 pub type Address = [u8; 20];

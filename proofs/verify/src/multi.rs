@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use crate::layout::Layout;
 use crate::mpt::Pool;
-use crate::slice::{cut, layout_for, spanned, walk_page};
+use crate::slice::{cut, layout_for, walk_page};
 use crate::{Account, Address, Hash, ProvenSlice, VerifyError, world_key};
 
 /// One variable asked for.
@@ -90,11 +90,8 @@ impl MultiProof {
             let mut pool = Pool::new(&c.nodes)?;
             for r in self.requests.iter().filter(|r| r.address == c.address) {
                 let slice = layout.slice(r.variable as usize)?;
-                let (first, end) = spanned(slice, layout.page_size());
                 let mut stored = Vec::new();
-                for index in u64::from(first)..end {
-                    let index =
-                        u32::try_from(index).map_err(|_| VerifyError::WrongPages { first, end })?;
+                for index in slice.pages(layout.page_size()) {
                     stored.push(walk_page(&account.storage_root, index, &mut |h| {
                         pool.take(h)
                     })?);

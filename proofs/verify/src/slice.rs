@@ -4,12 +4,8 @@ use alloc::vec::Vec;
 
 use crate::layout::{Layout, Slice};
 use crate::mpt::walk;
+use crate::page::{expand, page_key};
 use crate::{Account, Address, EMPTY_CODE_HASH, Hash, VerifyError, keccak256, wasm, world_key};
-
-/// The storage-trie key of page `index`: four big-endian bytes.
-pub fn page_key(index: u32) -> [u8; 4] {
-    index.to_be_bytes()
-}
 
 /// The path of one page in a contract's storage trie.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,16 +55,6 @@ pub struct ProvenSlice {
     pub value: Option<Vec<u8>>,
 }
 
-/// The pages `slice` spans, as `first..end`.
-pub(crate) fn spanned(slice: Slice, page_size: u32) -> (u32, u64) {
-    let count = if slice.len <= page_size {
-        1
-    } else {
-        u64::from(slice.len).div_ceil(u64::from(page_size))
-    };
-    (slice.page, u64::from(slice.page) + count)
-}
-
 /// The layout to cut the variable with: the code's (checked against the
 /// code hash), the caller's, or both when they agree.
 pub(crate) fn layout_for(
@@ -97,20 +83,9 @@ pub(crate) fn layout_for(
 
 /// The variable's bytes, cut from its proven pages (stored form).
 pub(crate) fn cut(slice: Slice, page_size: u32, stored: &[&[u8]]) -> Result<Vec<u8>, VerifyError> {
-    let ps = page_size as usize;
-    let mut bytes = Vec::with_capacity(stored.len() * ps);
+    let mut bytes = Vec::with_capacity(stored.len() * page_size as usize);
     for page in stored {
-        if page.len() > ps {
-            return Err(VerifyError::Malformed(
-                "stored page longer than the page size",
-            ));
-        }
-        if page.last() == Some(&0) {
-            return Err(VerifyError::Malformed("stored page not trimmed"));
-        }
-        let start = bytes.len();
-        bytes.extend_from_slice(page);
-        bytes.resize(start + ps, 0);
+        bytes.extend(expand(Some(page), page_size as usize)?);
     }
     let from = slice.offset as usize;
     let to = from + slice.len as usize;
@@ -147,10 +122,12 @@ impl SliceProof {
         let account = Account::decode(&account)?;
         let layout = layout_for(&account, self.code.as_deref(), layout)?;
         let slice = layout.slice(self.variable as usize)?;
-        let (first, end) = spanned(slice, layout.page_size());
-        let indices = self.pages.iter().map(|p| u64::from(p.index));
-        if !indices.eq(u64::from(first)..end) {
-            return Err(VerifyError::WrongPages { first, end });
+        let spanned = slice.pages(layout.page_size());
+        if !self.pages.iter().map(|p| p.index).eq(spanned.clone()) {
+            return Err(VerifyError::WrongPages {
+                first: spanned.start,
+                end: spanned.end,
+            });
         }
         let mut pages = Vec::with_capacity(self.pages.len());
         for page in &self.pages {

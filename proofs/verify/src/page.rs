@@ -1,6 +1,10 @@
 //! Pages in a contract's storage trie: page `i` is the leaf at key `i` as four
 //! big-endian bytes, holding the page with its trailing zero bytes trimmed; an
-//! all-zero page is absent.
+//! all-zero page is absent. svm-state stores pages and verifiers read proven
+//! pages by these rules: one module for both.
+
+use alloc::vec;
+use alloc::vec::Vec;
 
 /// Why stored bytes are not a page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
