@@ -63,16 +63,23 @@ fn sender(i: usize) -> Address {
     Address::from_low_u64_be(0x1000_0000 + i as u64)
 }
 
+/// Deploys `code` (WebAssembly text or binary).
 fn deploy(vm: &Vm<RocksKv>, code: Vec<u8>) -> Address {
     let nonce = vm.next_nonce(&AUTHOR).expect("nonce");
+    let code = if code.starts_with(b"\0asm") {
+        code
+    } else {
+        svm_vm::wat_to_wasm(&code).expect("valid text")
+    };
     let tx = Deploy {
         author: AUTHOR,
         nonce,
         code,
         balance: 0u64.into(),
         constructor: None,
+        gas_limit: 30_000_000,
     };
-    let r = vm.deploy(&tx, BLOCK);
+    let r = vm.deploy(&tx, BLOCK).expect("no node failure");
     assert!(r.success, "deploy: {r:?}");
     r.contract
 }
@@ -213,7 +220,7 @@ fn transactions(cfg: &Config) -> Table {
             let before = vm.phase_times();
             let t = Instant::now();
             for tx in &txs {
-                let r = vm.call(tx, BLOCK);
+                let r = vm.call(tx, BLOCK).expect("no node failure");
                 assert_eq!(r.success, commits, "{r:?}");
                 sample.gas = r.gas_used;
             }
@@ -339,6 +346,8 @@ fn through_svm(kind: CompilerKind, (kernel, arg): (&str, i32), reps: usize) -> (
         db,
         VmConfig {
             compiler: kind,
+            // The kernels run far longer than a transaction may.
+            max_tx_gas: u64::MAX / 2,
             ..VmConfig::default()
         },
     );
@@ -351,7 +360,7 @@ fn through_svm(kind: CompilerKind, (kernel, arg): (&str, i32), reps: usize) -> (
                 ..call(c, AUTHOR, kernel, vec![Arg::I32(arg)])
             };
             let t = Instant::now();
-            let r = vm.call(&tx, BLOCK);
+            let r = vm.call(&tx, BLOCK).expect("no node failure");
             let s = t.elapsed().as_secs_f64();
             assert!(r.success, "{r:?}");
             gas = r.gas_used;
@@ -435,7 +444,7 @@ fn compile_times(reps: usize) -> Table {
             "call from memory cache (instantiate)",
         ],
     );
-    let small = wat::parse_str(contract("counter.wat")).expect("counter");
+    let small = svm_vm::wat_to_wasm(contract("counter.wat").as_bytes()).expect("counter");
     let large = large_module(2_000);
     for (name, code, function) in [
         ("counter (small)", small, "get"),
@@ -467,7 +476,8 @@ fn compile_times(reps: usize) -> Table {
                 let vm = open();
                 for samples in [&mut disk, &mut memory] {
                     let before = vm.phase_times();
-                    vm.call(&call(contract, AUTHOR, function, vec![]), BLOCK);
+                    vm.call(&call(contract, AUTHOR, function, vec![]), BLOCK)
+                        .expect("no node failure");
                     samples.push(delta(vm.phase_times(), before).instantiate.as_secs_f64());
                 }
                 assert_eq!(vm.module_stats().disk_hits, 1);

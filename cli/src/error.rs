@@ -37,6 +37,10 @@ pub(crate) enum CliError {
     /// A state operation failed.
     #[error(transparent)]
     State(#[from] svm_state::StateError),
+    /// The VM could not execute a transaction (a node failure or an
+    /// invalid transaction; nothing was committed).
+    #[error(transparent)]
+    Vm(#[from] svm_vm::VmError),
     /// A state check found a problem.
     #[error("check failed: {0}")]
     Check(#[from] svm_state::check::CheckError),

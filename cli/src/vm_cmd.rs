@@ -9,7 +9,7 @@ use svm_state::{Address, StateConfig, StateDb};
 use svm_vm::{Arg, BlockContext, Call, CompilerKind, Deploy, Receipt, Vm, VmConfig};
 
 use crate::error::CliError;
-use crate::{hexarg, input};
+use crate::hexarg;
 
 /// Options every VM command shares.
 #[derive(Args)]
@@ -57,12 +57,20 @@ pub(crate) struct DeployArgs {
     /// The author's deploy nonce (default: the author's next one).
     #[arg(long)]
     nonce: Option<u64>,
-    /// The contract's initial balance (decimal).
+    /// Value the author moves to the new contract (decimal).
     #[arg(long, default_value = "0")]
     balance: String,
+    /// Gas limit (the deploy's intrinsic gas: 46,000 + 50 per code byte).
+    #[arg(long, default_value_t = DEPLOY_GAS)]
+    gas: u64,
     #[command(flatten)]
     vm: VmArgs,
 }
+
+/// The default gas limit of a deploy.
+const DEPLOY_GAS: u64 = 10_000_000;
+/// The default gas limit of a call.
+const CALL_GAS: u64 = 1_000_000;
 
 /// `svm call`.
 #[derive(Args)]
@@ -73,8 +81,9 @@ pub(crate) struct CallArgs {
     function: String,
     /// Arguments: `i32:N`, `i64:N`, or bytes as `0x…`.
     args: Vec<String>,
-    /// Gas limit.
-    #[arg(long, default_value_t = 1_000_000)]
+    /// Gas limit (at least the call's intrinsic gas: 21,000 + 16 per byte
+    /// of byte arguments).
+    #[arg(long, default_value_t = CALL_GAS)]
     gas: u64,
     /// The caller's address.
     #[arg(long, default_value = "0x00000000000000000000000000000000000a0001")]
@@ -142,10 +151,19 @@ fn outcome(receipt: &Receipt) -> Result<(), CliError> {
     }
 }
 
+/// A module binary from a `.wasm` file, or from WebAssembly text (converted
+/// without its `name` section: labels are not code).
 fn read_code(path: &str) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|source| CliError::Read {
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
         path: path.to_string(),
         source,
+    })?;
+    if bytes.starts_with(b"\0asm") {
+        return Ok(bytes);
+    }
+    svm_vm::wat_to_wasm(&bytes).map_err(|message| CliError::Json {
+        path: path.to_string(),
+        message,
     })
 }
 
@@ -165,8 +183,9 @@ pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
         code,
         balance,
         constructor: None,
+        gas_limit: args.gas,
     };
-    outcome(&vm.deploy(&tx, block))
+    outcome(&vm.deploy(&tx, block)?)
 }
 
 /// Runs `svm call`.
@@ -180,7 +199,7 @@ pub(crate) fn call(args: CallArgs) -> Result<(), CliError> {
         value: amount(&args.value)?,
     };
     let (vm, block) = open(&args.vm)?;
-    outcome(&vm.call(&tx, block))
+    outcome(&vm.call(&tx, block)?)
 }
 
 /// Runs `svm demo`: deploys the bundled counter and token, runs calls, and
@@ -190,15 +209,16 @@ pub(crate) fn demo(dir: &Path, args: VmArgs) -> Result<(), CliError> {
     let author = Address::from_low_u64_be(0xa0001);
     let mut receipts = Vec::new();
     let mut deploy = |name: &str| -> Result<Address, CliError> {
-        let code = input::read(&dir.join(name).display().to_string())?.into_bytes();
+        let code = read_code(&dir.join(name).display().to_string())?;
         let tx = Deploy {
             author,
             nonce: vm.next_nonce(&author)?,
             code,
             balance: U256::zero(),
             constructor: None,
+            gas_limit: DEPLOY_GAS,
         };
-        let r = vm.deploy(&tx, block);
+        let r = vm.deploy(&tx, block)?;
         let a = r.contract;
         receipts.push((format!("deploy {name}"), r));
         Ok(a)
@@ -228,10 +248,10 @@ pub(crate) fn demo(dir: &Path, args: VmArgs) -> Result<(), CliError> {
             sender: author,
             function: function.into(),
             args,
-            gas_limit: 1_000_000,
+            gas_limit: CALL_GAS,
             value: U256::zero(),
         };
-        receipts.push((function.to_string(), vm.call(&tx, block)));
+        receipts.push((function.to_string(), vm.call(&tx, block)?));
     }
     let mut session = vm.db().at(vm.db().head().root)?;
     // Variable 1 holds the balances of holders 0 to 3, eight bytes each.

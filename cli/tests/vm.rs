@@ -30,13 +30,22 @@ fn deploy_call_and_demo() {
         let o = svm(&db, &["call", &counter, "increment", by]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let o = svm(&db, &["call", &counter, "get", "--gas", "5000"]);
+    let o = svm(&db, &["call", &counter, "get", "--gas", "50000"]);
     assert_eq!(json(&o)["return_data"], "0x2a00000000000000");
     // Failures print the receipt and exit 1.
-    let o = svm(&db, &["call", &counter, "get", "--gas", "10"]);
+    let o = svm(&db, &["call", &counter, "get", "--gas", "21500"]);
     assert!(!o.status.success());
     assert_eq!(json(&o)["error"]["kind"], "OutOfGas");
-    assert_eq!(json(&o)["gas_used"], 10);
+    assert_eq!(json(&o)["gas_used"], 21500);
+    // A gas limit below the intrinsic gas is no transaction: no receipt.
+    let o = svm(&db, &["call", &counter, "get", "--gas", "10"]);
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("below the transaction's intrinsic gas"),
+        "{err}"
+    );
     let o = svm(&db, &["call", &counter, "increment", "x:1"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected i32:N"));
@@ -73,4 +82,61 @@ fn deploy_call_and_demo() {
         artifacts, 3,
         "counter's cranelift artifact beside the others"
     );
+}
+
+#[test]
+fn label_names_do_not_move_a_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/contracts/counter.wat"
+    ))
+    .unwrap();
+    let renamed = dir.path().join("renamed.wat");
+    std::fs::write(
+        &renamed,
+        text.replace("$read", "$load").replace("$by", "$n"),
+    )
+    .unwrap();
+    let a = svm(
+        &dir.path().join("a"),
+        &["deploy", "examples/contracts/counter.wat"],
+    );
+    let b = svm(
+        &dir.path().join("b"),
+        &["deploy", renamed.to_str().unwrap()],
+    );
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(json(&a)["contract"], json(&b)["contract"]);
+}
+
+/// A node short of address space cannot instantiate contracts (wasmer
+/// reserves several GiB per memory): that is the node's error, not a
+/// receipt, and nothing is committed.
+#[test]
+fn a_node_short_of_memory_writes_no_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svm-data");
+    let o = svm(&db, &["deploy", "examples/contracts/counter.wat"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let counter = json(&o)["contract"].as_str().unwrap().to_string();
+    let root = json(&svm(&db, &["state", "root"]));
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 7000000 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_svm"))
+        .args(["call", &counter, "increment", "i64:1", "--db"])
+        .arg(&db)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(err.contains("execution engine"), "{err}");
+    assert_eq!(json(&svm(&db, &["state", "root"])), root);
 }

@@ -97,8 +97,9 @@ pub fn prove_slice<K: KvStore>(
 }
 
 /// Proves many variables across many contracts under the committed world
-/// root `root`, every node once. Returns the proof and what it proves for
-/// each request, in order.
+/// root `root`, every node once. A variable asked for twice is proven once
+/// (a multiproof names each variable once). Returns the proof and what it
+/// proves for each of its requests, in order.
 pub fn prove_many<K: KvStore>(
     db: &StateDb<K>,
     root: H256,
@@ -106,6 +107,12 @@ pub fn prove_many<K: KvStore>(
     with_code: bool,
 ) -> Result<(MultiProof, Vec<ProvenSlice>), ProveError> {
     known_root(db, root)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let requests: Vec<Request> = requests
+        .iter()
+        .filter(|r| seen.insert(**r))
+        .copied()
+        .collect();
     let addresses: Vec<[u8; 20]> = requests
         .iter()
         .map(|r| r.address)
@@ -137,7 +144,7 @@ pub fn prove_many<K: KvStore>(
     }
     let p = MultiProof {
         root: root.0,
-        requests: requests.to_vec(),
+        requests,
         account_nodes: world.nodes,
         contracts,
     };

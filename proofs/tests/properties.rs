@@ -281,10 +281,22 @@ fn multiproofs_verify_send_each_node_once_and_spoiled_ones_fail() {
             contracts.iter().map(|(a, l)| (a.0, l.clone())).collect();
         let given = if with_code { BTreeMap::new() } else { layouts };
         assert_eq!(p.verify(&root.0, &given).unwrap(), proven);
-        for (r, got) in requests.iter().zip(&proven) {
+        // Each variable once, in the order first asked.
+        let mut distinct = requests.clone();
+        let mut seen = std::collections::BTreeSet::new();
+        distinct.retain(|r| seen.insert(*r));
+        assert_eq!(p.requests, distinct);
+        for (r, got) in p.requests.iter().zip(&proven) {
             let want = model.get(&(Address::from(r.address), r.variable));
             assert_eq!(got.value.as_ref(), want);
         }
+        // A repeated request is refused, not verified again.
+        let mut twice = p.clone();
+        twice.requests.push(p.requests[0]);
+        assert_eq!(
+            twice.verify(&root.0, &given),
+            Err(VerifyError::DuplicateRequest)
+        );
         // Both encodings round-trip.
         let bytes = binary::encode_multi(&p);
         assert_eq!(binary::decode_multi(&bytes).unwrap(), p);

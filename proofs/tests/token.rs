@@ -34,25 +34,29 @@ fn balances_proven_at_historical_roots() {
     let deploy = Deploy {
         author: ALICE,
         nonce: 0,
-        code,
+        code: svm_vm::wat_to_wasm(&code).unwrap(),
         balance: 0u64.into(),
         constructor: None,
+        gas_limit: 10_000_000,
     };
-    let token = vm.deploy(&deploy, BLOCK).contract;
+    let token = vm.deploy(&deploy, BLOCK).unwrap().contract;
     assert!(
         vm.call(
             &call(token, "mint", vec![Arg::I32(0), Arg::I64(1_000)]),
             BLOCK
         )
+        .unwrap()
         .success
     );
     // (root, holder 1's balance) after each transfer.
     let mut history = Vec::new();
     for amount in [100i64, 50, 25, 400] {
         let args = vec![Arg::I32(0), Arg::I32(1), Arg::I64(amount)];
-        let r = vm.call(&call(token, "transfer", args), BLOCK);
+        let r = vm.call(&call(token, "transfer", args), BLOCK).unwrap();
         assert!(r.success, "{r:?}");
-        let b = vm.call(&call(token, "balance_of", vec![Arg::I32(1)]), BLOCK);
+        let b = vm
+            .call(&call(token, "balance_of", vec![Arg::I32(1)]), BLOCK)
+            .unwrap();
         let balance = u64::from_le_bytes(b.return_data.try_into().unwrap());
         history.push((r.world_root, balance));
     }

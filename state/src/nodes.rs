@@ -151,20 +151,49 @@ impl<K: KvStore> NodeDb<K> {
     /// Waits until the batch being written (if any) is on disk; returns the
     /// error of a failed background write, now and for every later write.
     pub fn flush(&self) -> Result<(), KvError> {
-        // One flusher at a time: a second one waits until the write is done.
+        // One flusher or writer at a time: a second one waits until the
+        // write in flight is done.
         let _one = lock(&self.flushing);
-        let writer = lock(&self.in_flight).as_mut().and_then(|f| f.writer.take());
-        if let Some(writer) = writer {
+        self.flush_locked()
+    }
+
+    /// [`NodeDb::flush`], with `flushing` held by the caller: nothing can
+    /// hand over a new batch meanwhile.
+    fn flush_locked(&self) -> Result<(), KvError> {
+        let in_flight = lock(&self.in_flight).as_mut().and_then(|f| {
+            let writer = f.writer.take()?;
+            Some((writer, f.pending.clone()))
+        });
+        if let Some((writer, pending)) = in_flight {
             let result = writer
                 .join()
                 .unwrap_or_else(|_| Err(KvError::WriteBehind("the writer panicked".into())));
-            if let Err(e) = result {
-                *lock(&self.failed) = Some(e.to_string());
+            match result {
+                // On disk: its nodes may be served from the cache now.
+                Ok(()) => {
+                    self.cache_nodes(pending.batch.changes().iter().filter_map(
+                        |change| match change {
+                            Change::Put(Column::Nodes, k, v) if k.len() == 32 => {
+                                Some((H256::from_slice(k), v.as_slice()))
+                            }
+                            _ => None,
+                        },
+                    ))
+                }
+                Err(e) => *lock(&self.failed) = Some(e.to_string()),
             }
+            // Only now is the batch in the store (or lost): stop serving it.
+            *lock(&self.in_flight) = None;
         }
-        // Only now is the batch in the store (or lost): stop serving it.
-        *lock(&self.in_flight) = None;
         self.failure()
+    }
+
+    /// Keeps nodes that are in the store in the cache.
+    fn cache_nodes<'a>(&self, nodes: impl Iterator<Item = (H256, &'a [u8])>) {
+        let mut cache = lock(&self.cache);
+        for (h, n) in nodes {
+            cache.insert(h, n.into());
+        }
     }
 
     /// The error of a background write that failed, if one did (without
@@ -176,20 +205,20 @@ impl<K: KvStore> NodeDb<K> {
         }
     }
 
-    /// Writes `batch` atomically, adding `nodes` (a commit's new nodes) to it,
-    /// and keeps the new nodes in the cache. With write-behind, returns once
-    /// the batch is handed to the writer (after the previous one is written).
+    /// Writes `batch` atomically, adding `nodes` (a commit's new nodes) to it;
+    /// the new nodes join the cache once they are in the store. With
+    /// write-behind, returns once the batch is handed to the writer (after
+    /// the previous one is written).
     pub fn write(&self, mut batch: WriteBatch, nodes: &NodeSet) -> Result<(), KvError> {
-        self.flush()?;
+        // Held from waiting for the previous batch to handing over this one,
+        // so no flush can see (and clear) a half-handed-over state.
+        let _one = lock(&self.flushing);
+        self.flush_locked()?;
         batch.put_nodes(nodes);
-        {
-            let mut cache = lock(&self.cache);
-            for (h, n) in nodes {
-                cache.insert(*h, n.into());
-            }
-        }
         if !self.write_behind {
-            return self.kv.write(batch);
+            self.kv.write(batch)?;
+            self.cache_nodes(nodes.into_iter().map(|(h, n)| (*h, n)));
+            return Ok(());
         }
         let pending = Arc::new(Pending::new(batch));
         let (kv, p) = (self.kv.clone(), pending.clone());
@@ -226,7 +255,8 @@ impl<K: KvStore> KvStore for NodeDb<K> {
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
-        self.flush()?;
+        let _one = lock(&self.flushing);
+        self.flush_locked()?;
         self.kv.write(batch)
     }
 

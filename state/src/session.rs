@@ -201,7 +201,10 @@ impl<K: KvStore> Session<K> {
 
     /// Creates a contract at `address` running `code` (which must declare a
     /// storage layout), with empty storage and `balance`; stores the code
-    /// (at commit) and returns its hash.
+    /// (at commit) and returns its hash. An account that only ever received
+    /// value (no code, nonce 0, empty storage) may be there: it becomes the
+    /// contract and keeps its balance (plus `balance`). Any other account
+    /// there is [`StateError::AccountExists`].
     pub fn create_contract(
         &mut self,
         address: &Address,
@@ -210,9 +213,20 @@ impl<K: KvStore> Session<K> {
     ) -> Result<H256, StateError> {
         self.writable()?;
         let layout = Arc::new(layout_of(code)?);
-        if self.account(address)?.is_some() {
-            return Err(StateError::AccountExists(*address));
-        }
+        let held = match self.account(address)? {
+            None => U256::zero(),
+            Some(a)
+                if a.code_hash == EMPTY_CODE_HASH
+                    && a.nonce == 0
+                    && a.storage_root == svm_trie::EMPTY_ROOT =>
+            {
+                a.balance
+            }
+            Some(_) => return Err(StateError::AccountExists(*address)),
+        };
+        let balance = held
+            .checked_add(balance)
+            .ok_or(StateError::BalanceOverflow(*address))?;
         let hash = code_hash(code);
         if let Entry::Vacant(e) = self.code.entry(hash) {
             e.insert(code.to_vec());
@@ -250,7 +264,8 @@ impl<K: KvStore> Session<K> {
     }
 
     /// Moves `amount` from `from` to `to`, creating `to` (without code) if it
-    /// does not exist.
+    /// does not exist and `amount` is not zero (a zero transfer to a missing
+    /// account changes nothing: creating accounts is not free).
     pub fn transfer(
         &mut self,
         from: &Address,
@@ -270,7 +285,11 @@ impl<K: KvStore> Session<K> {
         if from == to {
             return Ok(());
         }
-        let target = self.account(to)?.unwrap_or_default();
+        let target = match self.account(to)? {
+            Some(a) => a,
+            None if amount.is_zero() => return Ok(()),
+            None => Account::default(),
+        };
         let credited = target
             .balance
             .checked_add(amount)
@@ -431,6 +450,9 @@ impl<K: KvStore> Session<K> {
             .iter_mut()
             .filter(|(_, c)| c.is_dirty())
             .collect();
+        // In address order, so the error reported (the first failing
+        // contract's) does not depend on a hash map's order.
+        dirty.sort_unstable_by_key(|(address, _)| **address);
         let flushed: Vec<(Address, Result<Commit, StateError>)> = dirty
             .par_iter_mut()
             .map(|(address, contract)| (**address, contract.flush(&store)))

@@ -12,6 +12,8 @@ fn rocks(dir: &tempfile::TempDir) -> RocksKv {
         dir.path(),
         &RocksConfig {
             memory_budget_mib: 8,
+            // Every other batch syncs the write-ahead log: both paths run.
+            sync_every: 2,
         },
     )
     .expect("open rocksdb")

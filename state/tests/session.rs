@@ -375,3 +375,178 @@ fn readers_on_other_threads_never_miss_a_node_being_written() {
         assert!(reader.join().unwrap() > 0);
     });
 }
+
+#[test]
+fn a_failed_write_leaves_no_node_in_the_cache() {
+    let kv = std::sync::Arc::new(Flaky::default());
+    let db = StateDb::open(kv.clone(), &StateConfig::default()).unwrap();
+    let mut s = db.begin().unwrap();
+    s.create_contract(&C, &code(&[8]), 0u64.into()).unwrap();
+    let head = s.commit().unwrap().head;
+    let cached = db.cache_stats().bytes;
+    kv.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut s = db.begin().unwrap();
+    s.write_slice(&C, 0, &[7; 8]).unwrap();
+    assert!(s.commit().is_err());
+    assert_eq!(db.head(), head);
+    assert_eq!(
+        db.cache_stats().bytes,
+        cached,
+        "nodes that never reached the store are not served from the cache"
+    );
+    kv.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut s = db.begin().unwrap();
+    s.write_slice(&C, 0, &[7; 8]).unwrap();
+    let out = s.commit().unwrap();
+    assert!(db.cache_stats().bytes > cached);
+    assert!(db.check(out.head.root).is_ok());
+}
+
+/// A store that takes its time to write and notices overlapping writes.
+#[derive(Default)]
+struct Slow {
+    inner: MemoryKv,
+    writing: std::sync::atomic::AtomicBool,
+    overlaps: std::sync::atomic::AtomicU64,
+}
+
+impl svm_state::kv::KvStore for Slow {
+    fn get(
+        &self,
+        column: svm_state::kv::Column,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, svm_state::kv::KvError> {
+        self.inner.get(column, key)
+    }
+
+    fn write(&self, batch: svm_state::kv::WriteBatch) -> Result<(), svm_state::kv::KvError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.writing.swap(true, SeqCst) {
+            self.overlaps.fetch_add(1, SeqCst);
+        }
+        std::thread::sleep(std::time::Duration::from_micros(300));
+        let r = self.inner.write(batch);
+        self.writing.store(false, SeqCst);
+        r
+    }
+
+    fn iter_prefix(
+        &self,
+        column: svm_state::kv::Column,
+        prefix: &[u8],
+    ) -> Result<svm_state::kv::Entries, svm_state::kv::KvError> {
+        self.inner.iter_prefix(column, prefix)
+    }
+}
+
+/// Flushes from other threads while commits hand batches to the writer:
+/// no batch may stop being served before it is written, and batches are
+/// written one after another, in order.
+#[test]
+fn flushes_racing_commits_never_lose_a_batch() {
+    let kv = std::sync::Arc::new(Slow::default());
+    let config = StateConfig {
+        write_behind: true,
+        node_cache_bytes: 0,
+        ..StateConfig::default()
+    };
+    let db = StateDb::open(kv.clone(), &config).unwrap();
+    let mut s = db.begin().unwrap();
+    s.create_contract(&C, &code(&[8]), 0u64.into()).unwrap();
+    s.commit().unwrap();
+    /// Stops the flushers however the committing thread ends.
+    struct Done<'a>(&'a std::sync::atomic::AtomicBool);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    db.flush().unwrap();
+                }
+            });
+        }
+        let _done = Done(&done);
+        for i in 1..=300u64 {
+            let mut s = db.begin().unwrap();
+            let prev = u64::from_be_bytes(s.slice(&C, 0).unwrap().try_into().unwrap());
+            assert_eq!(prev, i - 1, "the previous commit is readable");
+            s.write_slice(&C, 0, &i.to_be_bytes()).unwrap();
+            s.commit().unwrap();
+        }
+    });
+    db.flush().unwrap();
+    assert_eq!(kv.overlaps.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let head = db.head();
+    drop(db);
+    let db = StateDb::open(kv.clone(), &StateConfig::default()).unwrap();
+    assert_eq!(db.head(), head);
+    assert!(db.check(head.root).is_ok());
+}
+
+#[test]
+fn zero_transfers_create_no_account_and_deploys_land_on_funded_addresses() {
+    let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
+    let mut s = db.begin().unwrap();
+    s.create_account(&ALICE, 100u64.into()).unwrap();
+    s.transfer(&ALICE, &BOB, 0u64.into()).unwrap();
+    assert_eq!(s.account(&BOB).unwrap(), None);
+    s.transfer(&ALICE, &BOB, 5u64.into()).unwrap();
+    assert_eq!(s.account(&BOB).unwrap().unwrap().balance, 5u64.into());
+    // An account that only received value becomes a contract, keeping it.
+    s.create_contract(&BOB, &code(&[8]), 2u64.into()).unwrap();
+    let bob = s.account(&BOB).unwrap().unwrap();
+    assert_eq!(bob.balance, 7u64.into());
+    assert_ne!(bob.code_hash, svm_state::EMPTY_CODE_HASH);
+    // Not onto a contract, nor onto an account that has a nonce.
+    assert!(matches!(
+        s.create_contract(&BOB, &code(&[8]), 0u64.into()),
+        Err(StateError::AccountExists(_))
+    ));
+    s.increment_nonce(&ALICE).unwrap();
+    assert!(matches!(
+        s.create_contract(&ALICE, &code(&[8]), 0u64.into()),
+        Err(StateError::AccountExists(_))
+    ));
+}
+
+/// When several contracts fail to commit, the error names the first by
+/// address, whatever order a hash map keeps them in.
+#[test]
+fn a_failed_commit_reports_the_same_error_every_time() {
+    use svm_state::kv::KvStore;
+    let kv = std::sync::Arc::new(MemoryKv::new());
+    let db = StateDb::open(kv.clone(), &StateConfig::default()).unwrap();
+    let contracts: Vec<Address> = (1..=8u8).map(|i| Address::repeat_byte(0x40 + i)).collect();
+    let mut s = db.begin().unwrap();
+    for (i, c) in contracts.iter().enumerate() {
+        s.create_contract(c, &code(&[8]), 0u64.into()).unwrap();
+        s.write_slice(c, 0, &[i as u8 + 1; 8]).unwrap();
+    }
+    let head = s.commit().unwrap().head;
+    let mut view = db.at(head.root).unwrap();
+    let roots: Vec<_> = contracts
+        .iter()
+        .map(|c| view.account(c).unwrap().unwrap().storage_root)
+        .collect();
+    // Lose every contract's storage root node.
+    let mut batch = svm_state::kv::WriteBatch::new();
+    for r in &roots {
+        batch.delete(svm_state::kv::Column::Nodes, r.as_bytes());
+    }
+    kv.write(batch).unwrap();
+    for _ in 0..20 {
+        // A fresh database: nothing cached.
+        let db = StateDb::open(kv.clone(), &StateConfig::default()).unwrap();
+        let mut s = db.begin().unwrap();
+        for c in contracts.iter().rev() {
+            s.write_slice(c, 0, &[2; 8]).unwrap();
+        }
+        let e = s.commit().unwrap_err().to_string();
+        assert!(e.contains(&format!("{:x}", roots[0])), "{e}");
+    }
+}

@@ -15,6 +15,7 @@ use wasmer_middlewares::Metering;
 use crate::config::CompilerKind;
 use crate::depth::CallDepth;
 use crate::gas::operator_cost;
+use crate::grow::MemoryGuard;
 
 /// Counters of the module caches.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,14 +43,15 @@ pub(crate) struct Compiler {
 /// Compiled artifacts on disk: one file per module, named by a hash of the
 /// code hash and everything the artifact depends on (wasmer version,
 /// compiler, target, CPU features, call-depth limit, gas table), holding a
-/// magic string, the artifact's BLAKE3 hash (a fast check against corrupt
-/// files; artifacts are megabytes) and the artifact.
+/// magic string, a BLAKE3 hash (a fast check against corrupt files;
+/// artifacts are megabytes) of what follows, the code's length (4 bytes,
+/// little-endian; calls are charged by it) and the artifact.
 struct DiskCache {
     dir: PathBuf,
     tag: String,
 }
 
-const MAGIC: &[u8] = b"svm-artifact-2\n";
+const MAGIC: &[u8] = b"svm-artifact-3\n";
 
 impl DiskCache {
     fn new(dir: &Path, kind: CompilerKind, max_call_depth: u32) -> std::io::Result<Self> {
@@ -73,37 +75,49 @@ impl DiskCache {
         self.dir.join(format!("{key:x}.artifact"))
     }
 
-    /// The stored artifact, if present and intact.
-    fn load(&self, hash: &H256) -> Result<Option<Vec<u8>>, ()> {
+    /// The stored artifact and its code's length, if present and intact.
+    fn load(&self, hash: &H256) -> Result<Option<(Vec<u8>, usize)>, ()> {
         let Ok(bytes) = std::fs::read(self.path(hash)) else {
             return Ok(None);
         };
         let rest = bytes.strip_prefix(MAGIC).ok_or(())?;
-        if rest.len() < 32 {
+        if rest.len() < 36 {
             return Err(());
         }
-        let (sum, artifact) = rest.split_at(32);
-        if blake3::hash(artifact).as_bytes() != sum {
+        let (sum, body) = rest.split_at(32);
+        if blake3::hash(body).as_bytes() != sum {
             return Err(());
         }
-        Ok(Some(artifact.to_vec()))
+        let (len, artifact) = body.split_at(4);
+        let len = u32::from_le_bytes(len.try_into().map_err(|_| ())?) as usize;
+        Ok(Some((artifact.to_vec(), len)))
     }
 
     /// Stores an artifact (best effort: the cache is only a cache).
-    fn store(&self, hash: &H256, artifact: &[u8]) {
+    fn store(&self, hash: &H256, artifact: &[u8], code_len: usize) {
         let path = self.path(hash);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let mut body = (code_len as u32).to_le_bytes().to_vec();
+        body.extend_from_slice(artifact);
         let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(blake3::hash(artifact).as_bytes());
-        bytes.extend_from_slice(artifact);
+        bytes.extend_from_slice(blake3::hash(&body).as_bytes());
+        bytes.extend_from_slice(&body);
         if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, &path).is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
     }
 }
 
+/// A compiled module and the length of its code (calls are charged by it).
+#[derive(Clone)]
+pub(crate) struct Compiled {
+    pub(crate) module: Module,
+    pub(crate) code_len: usize,
+}
+
 struct Cache {
-    modules: LruCache<H256, (Module, usize)>,
+    /// Modules with their artifact's size in bytes.
+    modules: LruCache<H256, (Compiled, usize)>,
     bytes: usize,
     capacity: usize,
 }
@@ -145,17 +159,17 @@ impl Compiler {
     }
 
     /// A module from the disk cache, if there is a sound one.
-    fn load_from_disk(&self, hash: &H256) -> Option<(Module, usize)> {
+    fn load_from_disk(&self, hash: &H256) -> Option<(Compiled, usize)> {
         let disk = self.disk.as_ref()?;
         match disk.load(hash) {
-            Ok(Some(artifact)) => {
+            Ok(Some((artifact, code_len))) => {
                 // SAFETY: the artifact is this build's own output (the file
                 // name commits to the wasmer version, compiler, target and
                 // CPU features) and its checksum matched.
                 match unsafe { Module::deserialize(&self.headless, artifact.as_slice()) } {
-                    Ok(m) => {
+                    Ok(module) => {
                         self.count(|s| s.disk_hits += 1);
-                        Some((m, artifact.len()))
+                        Some((Compiled { module, code_len }, artifact.len()))
                     }
                     Err(_) => {
                         self.count(|s| s.disk_rejects += 1);
@@ -178,7 +192,7 @@ impl Compiler {
 
     /// The compiled module of the code with hash `hash`, if a cache holds
     /// it (memory, then disk).
-    pub(crate) fn cached(&self, hash: &H256) -> Option<Module> {
+    pub(crate) fn cached(&self, hash: &H256) -> Option<Compiled> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((m, _)) = cache.modules.get(hash) {
             let m = m.clone();
@@ -187,13 +201,13 @@ impl Compiler {
             return Some(m);
         }
         drop(cache);
-        let (module, size) = self.load_from_disk(hash)?;
-        self.remember(hash, &module, size);
-        Some(module)
+        let (compiled, size) = self.load_from_disk(hash)?;
+        self.remember(hash, &compiled, size);
+        Some(compiled)
     }
 
     /// Keeps `module` (`size` bytes of artifact) in the memory cache.
-    fn remember(&self, hash: &H256, module: &Module, size: usize) {
+    fn remember(&self, hash: &H256, module: &Compiled, size: usize) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if size <= cache.capacity {
             cache.bytes += size;
@@ -211,7 +225,7 @@ impl Compiler {
 
     /// The compiled, metered module of `code` (hash `hash`), from the caches
     /// or compiled now.
-    pub(crate) fn module(&self, hash: &H256, code: &[u8]) -> Result<Module, CompileFailed> {
+    pub(crate) fn module(&self, hash: &H256, code: &[u8]) -> Result<Compiled, CompileFailed> {
         match self.cached(hash) {
             Some(m) => Ok(m),
             None => self.compile_new(hash, code),
@@ -219,23 +233,27 @@ impl Compiler {
     }
 
     /// Compiles `code` (hash `hash`, in neither cache) and caches it.
-    pub(crate) fn compile_new(&self, hash: &H256, code: &[u8]) -> Result<Module, CompileFailed> {
+    pub(crate) fn compile_new(&self, hash: &H256, code: &[u8]) -> Result<Compiled, CompileFailed> {
         let artifact = compile(code, self.kind, self.max_call_depth)?;
         self.count(|s| s.compiles += 1);
         if let Some(disk) = &self.disk {
-            disk.store(hash, &artifact);
+            disk.store(hash, &artifact, code.len());
         }
         // SAFETY: the artifact was produced just above by this process's
         // compiler from validated code.
         let module = unsafe { Module::deserialize(&self.headless, artifact.as_slice()) }
             .map_err(|e| CompileFailed(e.to_string()))?;
-        self.remember(hash, &module, artifact.len());
-        Ok(module)
+        let compiled = Compiled {
+            module,
+            code_len: code.len(),
+        };
+        self.remember(hash, &compiled, artifact.len());
+        Ok(compiled)
     }
 }
 
-/// Compiles `code` with the call-depth and metering middlewares; returns the
-/// serialized artifact.
+/// Compiles `code` with the call-depth, memory-guard and metering
+/// middlewares; returns the serialized artifact.
 pub(crate) fn compile(
     code: &[u8],
     kind: CompilerKind,
@@ -243,6 +261,7 @@ pub(crate) fn compile(
 ) -> Result<Vec<u8>, CompileFailed> {
     fn engine(mut config: impl CompilerConfig + 'static, max_call_depth: u32) -> Engine {
         config.push_middleware(Arc::new(CallDepth::new(max_call_depth)));
+        config.push_middleware(Arc::new(MemoryGuard::default()));
         config.push_middleware(Arc::new(Metering::new(0, operator_cost)));
         EngineBuilder::new(config).into()
     }

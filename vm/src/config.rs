@@ -14,11 +14,16 @@ pub struct VmConfig {
     pub max_table_elements: u64,
     /// Deepest nesting of calls inside a contract; deeper traps.
     pub max_call_depth: u32,
-    /// Most locals a function may declare (bounds a frame's stack size).
+    /// Most locals a function may have, its parameters included (bounds a
+    /// frame's size).
     pub max_locals: u32,
-    /// Gas limit of a deploy: its code bytes ([`crate::gas::deploy_cost`])
-    /// plus its constructor.
-    pub deploy_gas: u64,
+    /// Highest operand stack a function may build (bounds a frame's size on
+    /// every compiler: singlepass keeps operands on the native stack).
+    pub max_stack_height: u32,
+    /// Largest gas limit a transaction may carry.
+    pub max_tx_gas: u64,
+    /// Largest sum of the gas limits of a block's transactions.
+    pub max_block_gas: u64,
     /// Modules kept compiled in memory, in bytes of compiled artifact.
     pub module_cache_bytes: usize,
     /// Where compiled artifacts persist across restarts (none: memory only).
@@ -61,7 +66,9 @@ impl Default for VmConfig {
             max_table_elements: 10_000,
             max_call_depth: 512,
             max_locals: 1_000,
-            deploy_gas: 20_000_000,
+            max_stack_height: 1_024,
+            max_tx_gas: 30_000_000,
+            max_block_gas: 100_000_000,
             module_cache_bytes: 256 << 20,
             artifact_dir: None,
             compiler: CompilerKind::Singlepass,

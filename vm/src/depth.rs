@@ -1,7 +1,12 @@
-//! A deterministic call-depth limit: a middleware that counts calls in a
-//! global (incremented on function entry, decremented before every return)
-//! and traps past the limit. Without it, unbounded recursion would stop where
-//! the native stack ends, which differs between machines and compilers.
+//! A deterministic call-depth limit: a middleware that counts nested calls
+//! in a global. The caller counts: every `call` to a function of the module
+//! and every `call_indirect` is preceded by an increment and a check
+//! (trapping past the limit) and followed by a decrement. A function left by
+//! any path (`end`, `return`, a branch to its own label) returns to its
+//! caller's decrement, so the count cannot leak; a trap ends the whole call.
+//! Calls of vmcalls (imported functions) are not counted: they never call
+//! back. Without the limit, unbounded recursion would stop where the native
+//! stack ends, which differs between machines and compilers.
 
 use std::sync::Mutex;
 
@@ -10,21 +15,24 @@ use wasmer::wasmparser::{BlockType, Operator};
 use wasmer::{ExportIndex, GlobalInit, GlobalType, LocalFunctionIndex, Mutability, Type};
 use wasmer_types::{GlobalIndex, ModuleInfo};
 
-/// The export holding the current depth (above the limit after a depth trap).
+/// The export holding the current depth (at the limit after a depth trap).
 pub(crate) const DEPTH_EXPORT: &str = "svm_call_depth";
 
 /// The middleware: one instance per compiled module.
 #[derive(Debug)]
 pub(crate) struct CallDepth {
     limit: u32,
-    global: Mutex<Option<GlobalIndex>>,
+    /// The depth global and the number of imported functions.
+    module: Mutex<Option<(GlobalIndex, u32)>>,
 }
 
 impl CallDepth {
+    /// Frames may nest `limit` deep: the host's call is the first, so
+    /// `limit - 1` calls between the module's functions may be open at once.
     pub(crate) fn new(limit: u32) -> Self {
         CallDepth {
             limit,
-            global: Mutex::new(None),
+            module: Mutex::new(None),
         }
     }
 }
@@ -34,16 +42,15 @@ impl ModuleMiddleware for CallDepth {
         &self,
         _: LocalFunctionIndex,
     ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
-        let global = self
-            .global
+        let (global, imported) = self
+            .module
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .expect("transform_module_info runs first");
         Box::new(FunctionDepth {
             global: global.as_u32(),
-            limit: self.limit,
-            blocks: 0,
-            entered: false,
+            imported,
+            nested: self.limit.saturating_sub(1),
         })
     }
 
@@ -54,7 +61,9 @@ impl ModuleMiddleware for CallDepth {
         info.global_initializers.push(GlobalInit::I32Const(0));
         info.exports
             .insert(DEPTH_EXPORT.to_string(), ExportIndex::Global(index));
-        *self.global.lock().unwrap_or_else(|e| e.into_inner()) = Some(index);
+        let imported = u32::try_from(info.num_imported_functions)
+            .map_err(|_| MiddlewareError::new("call depth", "too many imports"))?;
+        *self.module.lock().unwrap_or_else(|e| e.into_inner()) = Some((index, imported));
         Ok(())
     }
 }
@@ -62,23 +71,40 @@ impl ModuleMiddleware for CallDepth {
 #[derive(Debug)]
 struct FunctionDepth {
     global: u32,
-    limit: u32,
-    /// Open blocks; the `end` at zero closes the function.
-    blocks: u32,
-    entered: bool,
+    /// Functions below this index are vmcalls.
+    imported: u32,
+    /// How many calls between the module's functions may be open at once.
+    nested: u32,
 }
 
 impl FunctionDepth {
-    fn leave(&self, state: &mut MiddlewareReaderState<'_>) {
+    fn enter(&self, state: &mut MiddlewareReaderState<'_>) {
+        let g = self.global;
         state.extend(&[
-            Operator::GlobalGet {
-                global_index: self.global,
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: 1 },
+            Operator::I32Add,
+            Operator::GlobalSet { global_index: g },
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const {
+                value: self.nested as i32,
             },
+            Operator::I32GtU,
+            Operator::If {
+                blockty: BlockType::Empty,
+            },
+            Operator::Unreachable,
+            Operator::End,
+        ]);
+    }
+
+    fn leave(&self, state: &mut MiddlewareReaderState<'_>) {
+        let g = self.global;
+        state.extend(&[
+            Operator::GlobalGet { global_index: g },
             Operator::I32Const { value: 1 },
             Operator::I32Sub,
-            Operator::GlobalSet {
-                global_index: self.global,
-            },
+            Operator::GlobalSet { global_index: g },
         ]);
     }
 }
@@ -89,41 +115,18 @@ impl<'a> FunctionMiddleware<'a> for FunctionDepth {
         operator: Operator<'a>,
         state: &mut MiddlewareReaderState<'a>,
     ) -> Result<(), MiddlewareError> {
-        if !self.entered {
-            self.entered = true;
-            state.extend(&[
-                Operator::GlobalGet {
-                    global_index: self.global,
-                },
-                Operator::I32Const { value: 1 },
-                Operator::I32Add,
-                Operator::GlobalSet {
-                    global_index: self.global,
-                },
-                Operator::GlobalGet {
-                    global_index: self.global,
-                },
-                Operator::I32Const {
-                    value: self.limit as i32,
-                },
-                Operator::I32GtU,
-                Operator::If {
-                    blockty: BlockType::Empty,
-                },
-                Operator::Unreachable,
-                Operator::End,
-            ]);
+        let counted = match operator {
+            Operator::Call { function_index } => function_index >= self.imported,
+            Operator::CallIndirect { .. } => true,
+            _ => false,
+        };
+        if counted {
+            self.enter(state);
+            state.push_operator(operator);
+            self.leave(state);
+        } else {
+            state.push_operator(operator);
         }
-        match operator {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                self.blocks += 1
-            }
-            Operator::End if self.blocks == 0 => self.leave(state),
-            Operator::End => self.blocks -= 1,
-            Operator::Return => self.leave(state),
-            _ => {}
-        }
-        state.push_operator(operator);
         Ok(())
     }
 }

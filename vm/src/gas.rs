@@ -1,5 +1,7 @@
 //! Gas: a fixed price per WebAssembly operator (charged by wasmer's metering
-//! middleware, per basic block) and prices of the vmcalls.
+//! middleware, per basic block), the intrinsic price of a transaction, and
+//! the prices of the vmcalls. Everything here is consensus: a change changes
+//! gas and so receipts (docs/FORMATS.md "Gas").
 
 use wasmer::wasmparser::Operator;
 
@@ -17,25 +19,78 @@ pub fn operator_cost(op: &Operator<'_>) -> u64 {
     }
 }
 
-/// Changes whenever [`operator_cost`] does (compiled artifacts embed it).
-pub const TABLE_VERSION: u32 = 1;
+/// Changes whenever [`operator_cost`] or the code the compiler adds to
+/// contracts (call depth, memory guard) does: compiled artifacts embed both.
+pub const TABLE_VERSION: u32 = 2;
+
+// ---- transactions -------------------------------------------------------
+
+/// Every transaction's base price: checking it, instantiating the contract.
+pub const TX_BASE: u64 = 21_000;
+/// Per byte of byte arguments a transaction carries (copied into the
+/// contract's memory).
+pub const ARG_BYTE: u64 = 16;
+/// Creating an account: a new world-trie leaf every node keeps.
+pub const NEW_ACCOUNT: u64 = 25_000;
+/// Per byte of code a deploy stores (the code, and the compiled artifact
+/// nodes keep beside it).
+pub const CODE_BYTE: u64 = 50;
+/// Per byte of the called contract's code, at every call: loading (or, on a
+/// node whose caches lost it, compiling) the module.
+pub const CODE_LOAD_BYTE: u64 = 1;
+
+// ---- vmcalls ------------------------------------------------------------
 
 /// Every vmcall's base price.
 pub const VMCALL: u64 = 100;
-/// Per byte read from storage.
+/// Per byte read from a variable into memory or a register.
 pub const STORAGE_READ_BYTE: u64 = 3;
-/// Per byte written to storage.
+/// Per byte written to a variable.
 pub const STORAGE_WRITE_BYTE: u64 = 10;
-/// Per byte copied between memory and the host (return data, logs, inputs).
+/// The first time a transaction touches a page (reads or writes a variable
+/// on it): the trie path read from the database.
+pub const PAGE_LOAD: u64 = 2_100;
+/// Per byte of page size, the first time a transaction touches a page: the
+/// page held in memory until the block commits.
+pub const PAGE_LOAD_BYTE: u64 = 1;
+/// The first time a transaction writes to a page: the trie path the commit
+/// rewrites.
+pub const PAGE_WRITE: u64 = 5_000;
+/// Per byte of page size, the first time a transaction writes to a page:
+/// the page the commit stores again.
+pub const PAGE_WRITE_BYTE: u64 = 4;
+/// Per byte of return data and logs (kept in receipts).
+pub const DATA_BYTE: u64 = 8;
+/// Per byte copied between memory and registers.
 pub const COPY_BYTE: u64 = 1;
-/// A balance transfer.
-pub const TRANSFER: u64 = 2_000;
-/// Every deploy's base price.
-pub const DEPLOY: u64 = 10_000;
-/// Per byte of code a deploy stores.
-pub const CODE_BYTE: u64 = 16;
+/// The first time a transaction reads or credits an account other than
+/// the contract and its caller (a world-trie path read from the database).
+pub const ACCOUNT_LOAD: u64 = 2_600;
+/// A balance transfer (two accounts rewritten in the world trie).
+pub const TRANSFER: u64 = 9_000;
 
-/// What a deploy of `code_len` bytes costs before its constructor runs.
-pub fn deploy_cost(code_len: usize) -> u64 {
-    DEPLOY.saturating_add(CODE_BYTE.saturating_mul(code_len as u64))
+/// What touching a page of `page_size` bytes for the first time in a
+/// transaction costs.
+pub fn page_load_cost(page_size: u32) -> u64 {
+    PAGE_LOAD + PAGE_LOAD_BYTE * u64::from(page_size)
+}
+
+/// What writing a page of `page_size` bytes for the first time in a
+/// transaction costs (on top of loading it).
+pub fn page_write_cost(page_size: u32) -> u64 {
+    PAGE_WRITE + PAGE_WRITE_BYTE * u64::from(page_size)
+}
+
+/// The intrinsic gas of a call carrying `arg_bytes` bytes of byte arguments.
+pub fn call_intrinsic(arg_bytes: u64) -> u64 {
+    TX_BASE.saturating_add(ARG_BYTE.saturating_mul(arg_bytes))
+}
+
+/// The intrinsic gas of a deploy of `code_len` bytes whose constructor gets
+/// `arg_bytes` bytes of byte arguments: the transaction, the new account
+/// and the stored code.
+pub fn deploy_intrinsic(code_len: usize, arg_bytes: u64) -> u64 {
+    call_intrinsic(arg_bytes)
+        .saturating_add(NEW_ACCOUNT)
+        .saturating_add(CODE_BYTE.saturating_mul(code_len as u64))
 }

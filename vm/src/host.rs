@@ -1,17 +1,25 @@
 //! The host side of the vmcalls: an environment per call (the state session,
-//! who calls, the block) and one function per vmcall. Every vmcall charges
-//! gas first and checks every pointer and length against the memory: a bad
-//! argument traps, it never reaches past the memory or panics the host.
+//! who calls, the block, what the transaction has touched) and one function
+//! per vmcall. Every vmcall charges gas first (before it allocates, reads
+//! the database or copies) and checks every pointer and length against the
+//! memory: a bad argument traps, it never reaches past the memory or panics
+//! the host. A failure of the node (the database) is recorded in the
+//! environment and stops the call; the VM turns it into a node error, never
+//! a receipt.
+
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use primitive_types::U256;
 use svm_state::kv::KvStore;
-use svm_state::{Address, Session};
+use svm_state::layout::Layout;
+use svm_state::{Address, Session, StateError};
 use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Imports, Instance, Memory, Store,
 };
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 
-use crate::gas;
+use crate::{VmError, gas};
 
 /// What the node tells a transaction about the block it runs in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,13 +39,24 @@ pub(crate) enum HostTrap {
     /// The contract passed a bad argument.
     #[error("{0}")]
     Bad(String),
-    /// The state below failed.
-    #[error("state error: {0}")]
-    State(String),
+    /// The node failed (the error is in [`Env::node_error`]).
+    #[error("node failure")]
+    Node,
 }
 
 fn bad(message: impl Into<String>) -> HostTrap {
     HostTrap::Bad(message.into())
+}
+
+/// What a transaction has touched so far: its first touch of a page or an
+/// account costs more than the next ones (gas::PAGE_LOAD, gas::PAGE_WRITE,
+/// gas::ACCOUNT_LOAD). Per transaction, so the price never depends on what
+/// other transactions of the block did.
+#[derive(Debug, Default)]
+pub(crate) struct Touched {
+    pub(crate) pages_loaded: HashSet<u32>,
+    pub(crate) pages_written: HashSet<u32>,
+    pub(crate) accounts: HashSet<Address>,
 }
 
 /// One call's environment.
@@ -52,6 +71,39 @@ pub(crate) struct Env<K> {
     pub(crate) return_data: Vec<u8>,
     pub(crate) logs: Vec<Vec<u8>>,
     pub(crate) registers: Registers,
+    pub(crate) touched: Touched,
+    pub(crate) layout: Option<Arc<Layout>>,
+    /// The node failure that stopped the call, if one did.
+    pub(crate) node_error: Option<VmError>,
+}
+
+impl<K> Env<K> {
+    /// A fresh environment for a call of `contract` by `caller`.
+    pub(crate) fn new(
+        session: Session<K>,
+        contract: Address,
+        caller: Address,
+        value: U256,
+        block: BlockContext,
+    ) -> Self {
+        let mut touched = Touched::default();
+        touched.accounts.extend([contract, caller]);
+        Env {
+            session: Some(session),
+            contract,
+            caller,
+            value,
+            block,
+            memory: None,
+            instance: None,
+            return_data: Vec::new(),
+            logs: Vec::new(),
+            registers: Registers::default(),
+            touched,
+            layout: None,
+            node_error: None,
+        }
+    }
 }
 
 /// The register file (see [`crate::vmcalls::REGISTERS`]).
@@ -94,37 +146,85 @@ impl Registers {
 type Ctx<'a, K> = FunctionEnvMut<'a, Env<K>>;
 
 impl<K: KvStore> Env<K> {
+    /// Records a node failure and stops the call.
+    fn node(&mut self, e: impl Into<VmError>) -> HostTrap {
+        self.node_error.get_or_insert(e.into());
+        HostTrap::Node
+    }
+
+    /// A state error: the contract's fault for the few the contract causes,
+    /// else the node's.
+    fn state(&mut self, e: StateError) -> HostTrap {
+        match e {
+            StateError::BalanceOverflow(a) => bad(format!("the balance of {a:#x} would overflow")),
+            e => self.node(e),
+        }
+    }
+
     fn session(&mut self) -> Result<&mut Session<K>, HostTrap> {
-        self.session
-            .as_mut()
-            .ok_or_else(|| HostTrap::State("no session".into()))
+        match self.session.as_mut() {
+            Some(s) => Ok(s),
+            None => {
+                self.node_error
+                    .get_or_insert(VmError::Engine("no session".into()));
+                Err(HostTrap::Node)
+            }
+        }
+    }
+
+    /// The contract's layout (read once per call).
+    fn layout(&mut self) -> Result<Arc<Layout>, HostTrap> {
+        if let Some(l) = &self.layout {
+            return Ok(l.clone());
+        }
+        let contract = self.contract;
+        let layout = match self.session()?.layout(&contract) {
+            Ok(l) => l,
+            Err(e) => return Err(self.state(e)),
+        };
+        self.layout = Some(layout.clone());
+        Ok(layout)
     }
 
     /// The bytes of the contract's variable `var` (of checked width).
-    fn read_var(&mut self, var: i32) -> Result<Vec<u8>, HostTrap> {
+    fn read_var(&mut self, var: u32) -> Result<Vec<u8>, HostTrap> {
         let contract = self.contract;
-        Ok(self
-            .session()?
-            .slice(&contract, var as u32)
-            .map_err(|e| HostTrap::State(e.to_string()))?
-            .to_vec())
+        match self.session()?.slice(&contract, var) {
+            Ok(b) => Ok(b.to_vec()),
+            Err(e) => Err(self.state(e)),
+        }
     }
 
     /// Sets the contract's variable `var` (of checked width).
-    fn write_var(&mut self, var: i32, bytes: &[u8]) -> Result<(), HostTrap> {
+    fn write_var(&mut self, var: u32, bytes: &[u8]) -> Result<(), HostTrap> {
         let contract = self.contract;
-        self.session()?
-            .write_slice(&contract, var as u32, bytes)
-            .map_err(|e| HostTrap::State(e.to_string()))
+        match self.session()?.write_slice(&contract, var, bytes) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.state(e)),
+        }
+    }
+
+    /// The account at `address`, charging its first touch in the
+    /// transaction.
+    fn account<S: AsStoreMut>(
+        &mut self,
+        store: &mut S,
+        address: &Address,
+    ) -> Result<Option<svm_state::Account>, HostTrap> {
+        if !self.touched.accounts.contains(address) {
+            charge(self, store, gas::ACCOUNT_LOAD)?;
+            self.touched.accounts.insert(*address);
+        }
+        match self.session()?.account(address) {
+            Ok(a) => Ok(a),
+            Err(e) => Err(self.state(e)),
+        }
     }
 }
 
 /// Charges `cost` gas from the instance's meter.
 fn charge<K>(env: &Env<K>, store: &mut impl AsStoreMut, cost: u64) -> Result<(), HostTrap> {
-    let instance = env
-        .instance
-        .as_ref()
-        .ok_or_else(|| HostTrap::State("no instance".into()))?;
+    let instance = env.instance.as_ref().ok_or(HostTrap::Node)?;
     match get_remaining_points(store, instance) {
         MeteringPoints::Remaining(left) if left >= cost => {
             set_remaining_points(store, instance, left - cost);
@@ -179,27 +279,47 @@ fn var_index(var: i32) -> Result<u32, HostTrap> {
     u32::try_from(var).map_err(|_| bad(format!("variable {var} is negative")))
 }
 
-/// The length of variable `var`, or a trap.
-fn var_len<K: KvStore>(env: &mut Env<K>, var: i32) -> Result<u32, HostTrap> {
-    let contract = env.contract;
-    let layout = env
-        .session()?
-        .layout(&contract)
-        .map_err(|e| HostTrap::State(e.to_string()))?;
-    let var = var_index(var)?;
-    layout
-        .slice(var as usize)
-        .map(|s| s.len)
-        .map_err(|e| bad(e.to_string()))
+/// Where variable `var` lives, or a trap.
+fn var_slice<K: KvStore>(
+    env: &mut Env<K>,
+    var: i32,
+) -> Result<(svm_state::layout::Slice, u32), HostTrap> {
+    let layout = env.layout()?;
+    let index = var_index(var)?;
+    let slice = layout
+        .slice(index as usize)
+        .map_err(|e| bad(e.to_string()))?;
+    Ok((slice, layout.page_size()))
 }
 
-/// Checks that variable `var` is exactly `n` bytes long; returns `n`.
-fn check_width<K: KvStore>(env: &mut Env<K>, var: i32, n: usize) -> Result<usize, HostTrap> {
-    let len = var_len(env, var)?;
-    if len as usize != n {
-        return Err(bad(format!("variable {var} is {len} bytes, not {n}")));
+/// Checks that variable `var` is exactly `n` bytes long, and charges the
+/// pages it spans that the transaction has not touched yet (and, for a
+/// write, not written yet). Returns the variable's index.
+fn touch_var<K: KvStore, S: AsStoreMut>(
+    env: &mut Env<K>,
+    store: &mut S,
+    var: i32,
+    n: u64,
+    write: bool,
+) -> Result<u32, HostTrap> {
+    let (slice, page_size) = var_slice(env, var)?;
+    if u64::from(slice.len) != n {
+        return Err(bad(format!(
+            "variable {var} is {} bytes, not {n}",
+            slice.len
+        )));
     }
-    Ok(n)
+    for page in slice.pages(page_size) {
+        if !env.touched.pages_loaded.contains(&page) {
+            charge(env, store, gas::page_load_cost(page_size))?;
+            env.touched.pages_loaded.insert(page);
+        }
+        if write && !env.touched.pages_written.contains(&page) {
+            charge(env, store, gas::page_write_cost(page_size))?;
+            env.touched.pages_written.insert(page);
+        }
+    }
+    Ok(var as u32)
 }
 
 fn storage_read<K: KvStore>(
@@ -210,9 +330,9 @@ fn storage_read<K: KvStore>(
 ) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let n = check_width(env, var, len as u32 as usize)?;
-    span(env, &store, ptr, len)?;
+    let (_, n) = span(env, &store, ptr, len)?;
     charge(env, &mut store, n as u64 * gas::STORAGE_READ_BYTE)?;
+    let var = touch_var(env, &mut store, var, n as u64, false)?;
     let bytes = env.read_var(var)?;
     write(env, &store, ptr, &bytes)
 }
@@ -225,9 +345,9 @@ fn storage_write<K: KvStore>(
 ) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let n = check_width(env, var, len as u32 as usize)?;
-    span(env, &store, ptr, len)?;
+    let (_, n) = span(env, &store, ptr, len)?;
     charge(env, &mut store, n as u64 * gas::STORAGE_WRITE_BYTE)?;
+    let var = touch_var(env, &mut store, var, n as u64, true)?;
     let bytes = read(env, &store, ptr, len)?;
     env.write_var(var, &bytes)
 }
@@ -235,7 +355,9 @@ fn storage_write<K: KvStore>(
 fn storage_len<K: KvStore>(mut ctx: Ctx<'_, K>, var: i32) -> Result<i32, HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    Ok(var_len(env, var)? as i32)
+    let (slice, _) = var_slice(env, var)?;
+    // Layouts bound a variable to svm_verify's MAX_VARIABLE_BYTES.
+    i32::try_from(slice.len).map_err(|_| bad(format!("variable {var} is too long")))
 }
 
 fn address<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32) -> Result<(), HostTrap> {
@@ -269,9 +391,7 @@ fn balance<K: KvStore>(mut ctx: Ctx<'_, K>, addr: i32, out: i32) -> Result<(), H
     let who = read_address(env, &store, addr)?;
     span(env, &store, out, 32)?;
     let b = env
-        .session()?
-        .account(&who)
-        .map_err(|e| HostTrap::State(e.to_string()))?
+        .account(&mut store, &who)?
         .map(|a| a.balance)
         .unwrap_or_default();
     write(env, &store, out, &b.to_big_endian())
@@ -282,11 +402,15 @@ fn transfer<K: KvStore>(mut ctx: Ctx<'_, K>, to: i32, amount: i32) -> Result<i32
     charge(env, &mut store, gas::VMCALL + gas::TRANSFER)?;
     let to = read_address(env, &store, to)?;
     let amount = U256::from_big_endian(&read(env, &store, amount, 32)?);
+    let exists = env.account(&mut store, &to)?.is_some();
+    if !exists && !amount.is_zero() {
+        charge(env, &mut store, gas::NEW_ACCOUNT)?;
+    }
     let from = env.contract;
     match env.session()?.transfer(&from, &to, amount) {
         Ok(()) => Ok(0),
-        Err(svm_state::StateError::InsufficientBalance { .. }) => Ok(1),
-        Err(e) => Err(HostTrap::State(e.to_string())),
+        Err(StateError::InsufficientBalance { .. }) => Ok(1),
+        Err(e) => Err(env.state(e)),
     }
 }
 
@@ -302,7 +426,8 @@ fn block_time<K: KvStore>(mut ctx: Ctx<'_, K>) -> Result<i64, HostTrap> {
     Ok(env.block.time as i64)
 }
 
-/// Charges a vmcall that copies [ptr, ptr + len) out of memory, and copies it.
+/// Charges a vmcall that copies [ptr, ptr + len) out of memory into the
+/// receipt (return data, logs), and copies it.
 fn copy_out<K>(
     env: &Env<K>,
     store: &mut impl AsStoreMut,
@@ -311,7 +436,7 @@ fn copy_out<K>(
 ) -> Result<Vec<u8>, HostTrap> {
     charge(env, store, gas::VMCALL)?;
     let (_, n) = span(env, store, ptr, len)?;
-    charge(env, store, n as u64 * gas::COPY_BYTE)?;
+    charge(env, store, n as u64 * gas::DATA_BYTE)?;
     read(env, store, ptr, len)
 }
 
@@ -373,7 +498,7 @@ fn reg_from_storage<K: KvStore>(
         &mut store,
         gas::VMCALL + n as u64 * gas::STORAGE_READ_BYTE,
     )?;
-    check_width(env, var, n)?;
+    let var = touch_var(env, &mut store, var, n as u64, false)?;
     let bytes = env.read_var(var)?;
     *env.registers.get(bits, index)? = bytes;
     Ok(())
@@ -392,7 +517,7 @@ fn reg_to_storage<K: KvStore>(
         &mut store,
         gas::VMCALL + n as u64 * gas::STORAGE_WRITE_BYTE,
     )?;
-    check_width(env, var, n)?;
+    let var = touch_var(env, &mut store, var, n as u64, true)?;
     let bytes = env.registers.get(bits, index)?.clone();
     env.write_var(var, &bytes)
 }

@@ -5,7 +5,8 @@
 //! - [`Vm::deploy`] validates a module ([`validate`]), creates the contract
 //!   at [`contract_address`] and runs its constructor.
 //! - [`Vm::call`] runs an exported function with gas; success commits, any
-//!   failure discards every change.
+//!   failure discards every change. A failure of the node itself is a
+//!   [`VmError`], never a receipt.
 //! - [`vmcalls`]: what contracts import (module `svm`); [`gas`]: prices.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -14,19 +15,24 @@ mod address;
 mod compile;
 mod config;
 mod depth;
+mod error;
 pub mod gas;
+mod grow;
 mod host;
 mod phases;
 mod receipt;
 mod runtime;
+mod text;
 mod validate;
 pub mod vmcalls;
 
 pub use address::contract_address;
 pub use compile::{CompileFailed, ModuleStats, compile_artifact};
 pub use config::{CompilerKind, VmConfig};
+pub use error::VmError;
 pub use host::BlockContext;
 pub use phases::PhaseTimes;
 pub use receipt::{Receipt, TxError};
 pub use runtime::{Arg, Call, Deploy, Tx, Vm};
+pub use text::{strip_names, wat_to_wasm};
 pub use validate::{ValidationError, validate};

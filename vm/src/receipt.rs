@@ -4,7 +4,9 @@ use primitive_types::H256;
 use serde::Serialize;
 use svm_state::Address;
 
-/// Why a transaction failed. A failed transaction changes no state.
+/// Why a transaction failed: only what the transaction and the state decide,
+/// the same on every node (a node's own failure is a [`crate::VmError`]).
+/// A failed transaction changes no state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(tag = "kind", content = "message")]
 pub enum TxError {
@@ -35,9 +37,9 @@ pub enum TxError {
     /// The sender cannot pay the value.
     #[error("insufficient balance: {0}")]
     InsufficientBalance(String),
-    /// The state below failed (database error, corrupt state).
-    #[error("state error: {0}")]
-    State(String),
+    /// Crediting the value would overflow the recipient's 256-bit balance.
+    #[error("the balance of {0} would overflow")]
+    BalanceOverflow(String),
 }
 
 /// The outcome of a deploy or a call.

@@ -4,44 +4,26 @@ use std::time::Instant;
 
 use primitive_types::{H256, U256};
 use svm_state::kv::KvStore;
-use svm_state::{Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
-use wasmer::{FunctionEnv, Instance, Module, Store, Type, Value};
+use svm_state::{Account, Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
+use wasmer::{FunctionEnv, Instance, Module, RuntimeError, Store, Type, Value};
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
+use wasmer_types::TrapCode;
 
 use crate::compile::{Compiler, ModuleStats};
 use crate::depth::DEPTH_EXPORT;
+use crate::grow::GROW_FAILED_EXPORT;
 use crate::host::{Env, HostTrap, imports};
 use crate::phases::{PhaseTimes, Phases};
 use crate::receipt::{Receipt, TxError};
-use crate::{BlockContext, VmConfig, contract_address, validate};
+use crate::{BlockContext, VmConfig, VmError, contract_address, gas, validate};
 
-/// Checks that `nonce` is `author`'s next deploy nonce and advances it (an
-/// author without an account gets one).
-fn take_nonce<K: KvStore>(
-    session: &mut Session<K>,
-    author: &Address,
-    nonce: u64,
-) -> Result<(), TxError> {
-    let current = match session.account(author).map_err(state_error)? {
-        Some(a) => a.nonce,
-        None => {
-            session
-                .create_account(author, U256::zero())
-                .map_err(state_error)?;
-            0
-        }
-    };
-    if nonce != current {
-        return Err(TxError::InvalidNonce(format!(
-            "author {author:#x} is at nonce {current}, the deploy carries {nonce}"
-        )));
-    }
-    session.increment_nonce(author).map_err(state_error)?;
-    Ok(())
-}
-
-/// The stack contracts run on (wasmer's default is 1 MiB).
-const WASM_STACK_BYTES: usize = 16 << 20;
+/// The stack contracts run on (wasmer's default is 1 MiB). The largest
+/// frames validation allows take about 24 KiB each under singlepass (the
+/// stack is exhausted between 600 and 800 of them at 16 MiB, measured), so
+/// 512 of them use about 12 MiB: 32 MiB leaves more than half for the host's
+/// own calls at the deepest frame. Reserved, not committed: only what is
+/// used costs memory.
+const WASM_STACK_BYTES: usize = 32 << 20;
 
 /// An argument to a contract function.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,19 +37,33 @@ pub enum Arg {
     Bytes(Vec<u8>),
 }
 
+/// The bytes of byte arguments in `args` (each costs [`gas::ARG_BYTE`]).
+fn arg_bytes(args: &[Arg]) -> u64 {
+    args.iter()
+        .map(|a| match a {
+            Arg::Bytes(b) => b.len() as u64,
+            _ => 0,
+        })
+        .sum()
+}
+
 /// A deploy transaction.
 #[derive(Clone, Debug)]
 pub struct Deploy {
-    /// Who deploys.
+    /// Who deploys (pays `balance`).
     pub author: Address,
     /// The author's deploy nonce (part of the address).
     pub nonce: u64,
-    /// The module: WebAssembly binary or text.
+    /// The module: a WebAssembly binary (text is converted by tools, see
+    /// [`crate::wat_to_wasm`]).
     pub code: Vec<u8>,
-    /// The contract's initial balance.
+    /// Value moved from the author to the new contract.
     pub balance: U256,
     /// A constructor to run after creation, with its arguments.
     pub constructor: Option<(String, Vec<Arg>)>,
+    /// Gas limit: the deploy's intrinsic gas ([`gas::deploy_intrinsic`])
+    /// plus what the constructor may use.
+    pub gas_limit: u64,
 }
 
 /// A call transaction.
@@ -81,7 +77,8 @@ pub struct Call {
     pub function: String,
     /// Its arguments.
     pub args: Vec<Arg>,
-    /// Gas limit.
+    /// Gas limit: the call's intrinsic gas ([`gas::call_intrinsic`]) plus
+    /// what the contract may use.
     pub gas_limit: u64,
     /// Value moved from the sender to the contract.
     pub value: U256,
@@ -111,11 +108,25 @@ pub enum Tx {
 }
 
 impl Tx {
-    /// The contract a receipt names before the transaction ran.
-    fn target(&self) -> Address {
+    /// Its gas limit.
+    pub fn gas_limit(&self) -> u64 {
         match self {
-            Tx::Deploy(_) => Address::zero(),
-            Tx::Call(c) => c.contract,
+            Tx::Deploy(d) => d.gas_limit,
+            Tx::Call(c) => c.gas_limit,
+        }
+    }
+
+    /// The gas it costs before any code runs ([`gas::deploy_intrinsic`],
+    /// [`gas::call_intrinsic`]).
+    pub fn intrinsic_gas(&self) -> u64 {
+        match self {
+            Tx::Deploy(d) => gas::deploy_intrinsic(
+                d.code.len(),
+                d.constructor
+                    .as_ref()
+                    .map_or(0, |(_, args)| arg_bytes(args)),
+            ),
+            Tx::Call(c) => gas::call_intrinsic(arg_bytes(&c.args)),
         }
     }
 }
@@ -152,6 +163,14 @@ impl Outcome {
     }
 }
 
+/// What applying a transaction gives: the session back with an outcome
+/// (failed or not: the caller reverts a failure), or a node error.
+type Applied<K> = Result<(Session<K>, Outcome), VmError>;
+
+/// What the contract's run gives: gas used, or a failure with gas used; a
+/// node error stops everything.
+type RunResult = Result<Result<u64, (TxError, u64)>, VmError>;
+
 impl<K: KvStore> Vm<K> {
     /// A VM over `db`.
     pub fn new(db: StateDb<K>, config: VmConfig) -> Self {
@@ -177,6 +196,11 @@ impl<K: KvStore> Vm<K> {
         &self.db
     }
 
+    /// The VM's limits.
+    pub fn config(&self) -> &VmConfig {
+        &self.config
+    }
+
     /// The nonce `author`'s next deploy must carry (its account's nonce at
     /// the head; 0 without an account).
     pub fn next_nonce(&self, author: &Address) -> Result<u64, StateError> {
@@ -194,33 +218,65 @@ impl<K: KvStore> Vm<K> {
         self.compiler.stats()
     }
 
+    /// Checks what a transaction must satisfy to be part of a block: a gas
+    /// limit of at least its intrinsic gas and at most
+    /// [`VmConfig::max_tx_gas`].
+    pub fn check_tx(&self, tx: &Tx) -> Result<(), String> {
+        let (limit, intrinsic) = (tx.gas_limit(), tx.intrinsic_gas());
+        if limit > self.config.max_tx_gas {
+            return Err(format!(
+                "gas limit {limit} exceeds the maximum {}",
+                self.config.max_tx_gas
+            ));
+        }
+        if limit < intrinsic {
+            return Err(format!(
+                "gas limit {limit} is below the transaction's intrinsic gas {intrinsic}"
+            ));
+        }
+        Ok(())
+    }
+
     /// Deploys a contract: validates the code, creates the account at the
-    /// derived address, runs the constructor (if any) and commits. A refused
-    /// module or a failing constructor changes nothing.
-    pub fn deploy(&self, tx: &Deploy, block: BlockContext) -> Receipt {
+    /// derived address, moves `balance` from the author, runs the
+    /// constructor (if any) and commits. A refused module or a failing
+    /// constructor changes nothing. A node failure is an error, not a
+    /// receipt, and commits nothing.
+    pub fn deploy(&self, tx: &Deploy, block: BlockContext) -> Result<Receipt, VmError> {
         self.single(&Tx::Deploy(tx.clone()), block)
     }
 
     /// Calls `tx.function` of `tx.contract`; commits on success, discards
-    /// every change on failure.
-    pub fn call(&self, tx: &Call, block: BlockContext) -> Receipt {
+    /// every change on failure. A node failure is an error, not a receipt,
+    /// and commits nothing.
+    pub fn call(&self, tx: &Call, block: BlockContext) -> Result<Receipt, VmError> {
         self.single(&Tx::Call(tx.clone()), block)
     }
 
     /// Runs a block of transactions in one session, each in its own
     /// checkpoint (a failed one is reverted alone), and commits once. Every
     /// receipt carries the block's world root and the contract's storage root
-    /// after the block. Fails only if the state below fails.
-    pub fn execute_block(
-        &self,
-        txs: &[Tx],
-        block: BlockContext,
-    ) -> Result<Vec<Receipt>, StateError> {
+    /// after the block. An invalid transaction, gas limits adding up to more
+    /// than [`VmConfig::max_block_gas`], or a node failure in any
+    /// transaction is an error, and nothing of the block is committed.
+    pub fn execute_block(&self, txs: &[Tx], block: BlockContext) -> Result<Vec<Receipt>, VmError> {
+        let mut total: u128 = 0;
+        for (index, tx) in txs.iter().enumerate() {
+            self.check_tx(tx)
+                .map_err(|reason| VmError::InvalidTx { index, reason })?;
+            total += u128::from(tx.gas_limit());
+        }
+        if total > u128::from(self.config.max_block_gas) {
+            return Err(VmError::BlockGasLimit {
+                total,
+                max: self.config.max_block_gas,
+            });
+        }
         let mut session = self.db.begin()?;
         let mut partial = Vec::with_capacity(txs.len());
         for tx in txs {
             session.checkpoint();
-            let (s, outcome) = self.apply(session, tx, block);
+            let (s, outcome) = self.apply(session, tx, block)?;
             session = s;
             if outcome.error.is_none() {
                 session.commit_checkpoint()?;
@@ -235,57 +291,49 @@ impl<K: KvStore> Vm<K> {
         // One look-up per contract, not per receipt.
         let mut view = self.db.at(out.head.root)?;
         let mut roots = std::collections::HashMap::new();
-        Ok(partial
-            .into_iter()
-            .map(|o| {
-                let root = *roots
-                    .entry(o.contract)
-                    .or_insert_with(|| storage_root_in(&mut view, &o.contract));
-                receipt(o, out.head.root, root)
-            })
-            .collect())
+        let mut receipts = Vec::with_capacity(partial.len());
+        for o in partial {
+            let root = match roots.get(&o.contract) {
+                Some(r) => *r,
+                None => {
+                    let r = storage_root_in(&mut view, &o.contract)?;
+                    roots.insert(o.contract, r);
+                    r
+                }
+            };
+            receipts.push(receipt(o, out.head.root, root));
+        }
+        Ok(receipts)
     }
 
     /// One transaction in its own session.
-    fn single(&self, tx: &Tx, block: BlockContext) -> Receipt {
-        let session = match self.db.begin() {
-            Ok(s) => s,
-            Err(e) => {
-                let o = Outcome::failed(tx.target(), state_error(e), 0);
-                return self.receipt(o, self.db.head().root);
-            }
-        };
-        let (session, mut outcome) = self.apply(session, tx, block);
+    fn single(&self, tx: &Tx, block: BlockContext) -> Result<Receipt, VmError> {
+        self.check_tx(tx)
+            .map_err(|reason| VmError::InvalidTx { index: 0, reason })?;
+        let session = self.db.begin()?;
+        let (session, outcome) = self.apply(session, tx, block)?;
         if outcome.error.is_some() {
             drop(session);
             return self.receipt(outcome, self.db.head().root);
         }
         let start = Instant::now();
-        let committed = session.commit();
+        let out = session.commit()?;
         self.phases.commit(start.elapsed());
-        match committed {
-            Ok(out) => self.receipt(outcome, out.head.root),
-            Err(e) => {
-                outcome.error = Some(state_error(e));
-                self.receipt(outcome, self.db.head().root)
-            }
-        }
+        self.receipt(outcome, out.head.root)
     }
 
     /// The receipt of `o` against the world root `world`.
-    fn receipt(&self, o: Outcome, world: H256) -> Receipt {
-        let root = match self.db.at(world) {
-            Ok(mut view) => storage_root_in(&mut view, &o.contract),
-            Err(_) => svm_trie::EMPTY_ROOT,
-        };
-        receipt(o, world, root)
+    fn receipt(&self, o: Outcome, world: H256) -> Result<Receipt, VmError> {
+        let mut view = self.db.at(world)?;
+        let root = storage_root_in(&mut view, &o.contract)?;
+        Ok(receipt(o, world, root))
     }
 
     /// Applies `tx` to `session`; on failure the caller discards what it did.
-    fn apply(&self, session: Session<K>, tx: &Tx, block: BlockContext) -> (Session<K>, Outcome) {
+    fn apply(&self, session: Session<K>, tx: &Tx, block: BlockContext) -> Applied<K> {
         match tx {
-            Tx::Deploy(d) => self.apply_deploy(session, d, block),
-            Tx::Call(c) => self.apply_call(session, c, block),
+            Tx::Deploy(d) => self.apply_deploy(session, d, tx.intrinsic_gas(), block),
+            Tx::Call(c) => self.apply_call(session, c, tx.intrinsic_gas(), block),
         }
     }
 
@@ -293,61 +341,108 @@ impl<K: KvStore> Vm<K> {
         &self,
         mut session: Session<K>,
         tx: &Deploy,
+        intrinsic: u64,
         block: BlockContext,
-    ) -> (Session<K>, Outcome) {
-        let code = match to_wasm(&tx.code) {
-            Ok(code) => code,
-            Err(e) => {
-                let o = Outcome::failed(Address::zero(), TxError::ValidationFailed(e), 0);
-                return (session, o);
-            }
-        };
-        let hash = svm_state::code::code_hash(&code);
+    ) -> Applied<K> {
+        let code = &tx.code;
+        let hash = svm_state::code::code_hash(code);
         let address = contract_address(&tx.author, tx.nonce, &hash);
-        if let Err(e) = validate(&code, &self.config) {
-            let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
-            return (session, o);
+        let fail = |e| Outcome::failed(address, e, intrinsic);
+        if let Err(e) = validate(code, &self.config) {
+            return Ok((session, fail(TxError::ValidationFailed(e.to_string()))));
         }
-        let cost = crate::gas::deploy_cost(code.len());
-        if cost > self.config.deploy_gas {
-            let o = Outcome::failed(address, TxError::OutOfGas, self.config.deploy_gas);
-            return (session, o);
-        }
-        if let Err(e) = take_nonce(&mut session, &tx.author, tx.nonce) {
-            return (session, Outcome::failed(address, e, 0));
-        }
-        if let Err(e) = session.create_contract(&address, &code, tx.balance) {
-            let error = match e {
-                StateError::AccountExists(a) => TxError::AccountExists(format!("{a:#x}")),
-                e => state_error(e),
-            };
-            return (session, Outcome::failed(address, error, 0));
-        }
-        // Compile now (into the caches): code that wasmer refuses is refused
-        // here, not stored to fail every later call.
-        let module = match self.compiler.module(&hash, &code) {
-            Ok(m) => m,
-            Err(e) => {
-                let o = Outcome::failed(address, TxError::ValidationFailed(e.to_string()), 0);
-                return (session, o);
+        let mut used = intrinsic;
+        // The author's nonce (an author without an account gets one).
+        let author = match session.account(&tx.author)? {
+            Some(a) => a,
+            None => {
+                used += gas::NEW_ACCOUNT;
+                if used > tx.gas_limit {
+                    return Ok((
+                        session,
+                        Outcome::failed(address, TxError::OutOfGas, tx.gas_limit),
+                    ));
+                }
+                session.create_account(&tx.author, U256::zero())?;
+                Account::default()
             }
         };
+        let fail = |e| Outcome::failed(address, e, used);
+        if tx.nonce != author.nonce {
+            let e = TxError::InvalidNonce(format!(
+                "author {:#x} is at nonce {}, the deploy carries {}",
+                tx.author, author.nonce, tx.nonce
+            ));
+            return Ok((session, fail(e)));
+        }
+        if author.balance < tx.balance {
+            let e = TxError::InsufficientBalance(format!(
+                "author {:#x} holds {}, less than the deploy's balance {}",
+                tx.author, author.balance, tx.balance
+            ));
+            return Ok((session, fail(e)));
+        }
+        match session.increment_nonce(&tx.author) {
+            Ok(_) => {}
+            Err(StateError::NonceOverflow(_)) => {
+                let e = TxError::InvalidNonce(format!(
+                    "the nonce of {:#x} is at its maximum",
+                    tx.author
+                ));
+                return Ok((session, fail(e)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        // A deploy may land on an account that only ever received value
+        // (no code, nonce 0): it keeps the balance (Ethereum's rule), so
+        // nobody can block an address by sending to it first.
+        match session.account(&address)? {
+            Some(a) if a.code_hash != EMPTY_CODE_HASH || a.nonce != 0 => {
+                let e = TxError::AccountExists(format!("{address:#x}"));
+                return Ok((session, fail(e)));
+            }
+            _ => {}
+        }
+        session.create_contract(&address, code, U256::zero())?;
+        if !tx.balance.is_zero() {
+            match session.transfer(&tx.author, &address, tx.balance) {
+                Ok(()) => {}
+                Err(StateError::BalanceOverflow(a)) => {
+                    let e = TxError::BalanceOverflow(format!("{a:#x}"));
+                    return Ok((session, fail(e)));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        // Compile now (into the caches), so calls find the module ready.
+        // Validated code that does not compile is the node's problem.
+        let start = Instant::now();
+        let compiled = self
+            .compiler
+            .module(&hash, code)
+            .map_err(|e| VmError::Engine(e.to_string()))?;
         match &tx.constructor {
-            None => (session, Outcome::succeeded(address, cost)),
+            None => Ok((session, Outcome::succeeded(address, used))),
             Some((function, args)) => {
                 let (session, mut outcome) = self.run(
                     session,
-                    (&module, Instant::now()),
-                    address,
-                    tx.author,
-                    U256::zero(),
+                    (&compiled.module, start),
+                    Frame {
+                        contract: address,
+                        caller: tx.author,
+                        value: tx.balance,
+                    },
                     function,
                     args,
-                    self.config.deploy_gas - cost,
+                    tx.gas_limit - used,
                     block,
-                );
-                outcome.gas_used += cost;
-                (session, outcome)
+                )?;
+                outcome.gas_used = if outcome.error == Some(TxError::OutOfGas) {
+                    tx.gas_limit
+                } else {
+                    outcome.gas_used + used
+                };
+                Ok((session, outcome))
             }
         }
     }
@@ -356,90 +451,90 @@ impl<K: KvStore> Vm<K> {
         &self,
         mut session: Session<K>,
         tx: &Call,
+        intrinsic: u64,
         block: BlockContext,
-    ) -> (Session<K>, Outcome) {
-        let fail = |e| Outcome::failed(tx.contract, e, 0);
-        let account = match session.account(&tx.contract) {
-            Ok(Some(a)) if a.code_hash != EMPTY_CODE_HASH => a,
-            Ok(_) => {
+    ) -> Applied<K> {
+        let mut used = intrinsic;
+        let account = match session.account(&tx.contract)? {
+            Some(a) if a.code_hash != EMPTY_CODE_HASH => a,
+            _ => {
                 let e = TxError::ContractNotFound(format!("{:#x}", tx.contract));
-                return (session, fail(e));
+                return Ok((session, Outcome::failed(tx.contract, e, used)));
             }
-            Err(e) => return (session, fail(state_error(e))),
         };
         // The code is read (and its hash checked) only when the module is in
         // neither cache.
         let start = Instant::now();
         let hash = account.code_hash;
-        let module = match self.compiler.cached(&hash) {
+        let compiled = match self.compiler.cached(&hash) {
             Some(m) => m,
             None => {
-                let code = match session.code(&hash) {
-                    Ok(Some(code)) => code,
-                    Ok(None) => {
-                        let e = state_error(StateError::MissingCode(hash));
-                        return (session, fail(e));
-                    }
-                    Err(e) => return (session, fail(state_error(e))),
-                };
-                match self.compiler.compile_new(&hash, &code) {
-                    Ok(m) => m,
-                    Err(e) => return (session, fail(TxError::State(e.to_string()))),
-                }
+                let code = session.code(&hash)?.ok_or(StateError::MissingCode(hash))?;
+                self.compiler
+                    .compile_new(&hash, &code)
+                    .map_err(|e| VmError::Engine(e.to_string()))?
             }
         };
+        // Loading the module is priced by the code's size, whatever the
+        // caches of this node hold.
+        used = used.saturating_add(gas::CODE_LOAD_BYTE.saturating_mul(compiled.code_len as u64));
+        if used > tx.gas_limit {
+            return Ok((
+                session,
+                Outcome::failed(tx.contract, TxError::OutOfGas, tx.gas_limit),
+            ));
+        }
+        let fail = |e| Outcome::failed(tx.contract, e, used);
         if !tx.value.is_zero() {
             match session.transfer(&tx.sender, &tx.contract, tx.value) {
                 Ok(()) => {}
                 Err(e @ (StateError::InsufficientBalance { .. } | StateError::NoAccount(_))) => {
-                    return (session, fail(TxError::InsufficientBalance(e.to_string())));
+                    return Ok((session, fail(TxError::InsufficientBalance(e.to_string()))));
                 }
-                Err(e) => return (session, fail(state_error(e))),
+                Err(StateError::BalanceOverflow(a)) => {
+                    return Ok((session, fail(TxError::BalanceOverflow(format!("{a:#x}")))));
+                }
+                Err(e) => return Err(e.into()),
             }
         }
-        self.run(
+        let (session, mut outcome) = self.run(
             session,
-            (&module, start),
-            tx.contract,
-            tx.sender,
-            tx.value,
+            (&compiled.module, start),
+            Frame {
+                contract: tx.contract,
+                caller: tx.sender,
+                value: tx.value,
+            },
             &tx.function,
             &tx.args,
-            tx.gas_limit,
+            tx.gas_limit - used,
             block,
-        )
+        )?;
+        outcome.gas_used = if outcome.error == Some(TxError::OutOfGas) {
+            tx.gas_limit
+        } else {
+            outcome.gas_used + used
+        };
+        Ok((session, outcome))
     }
 
     /// Instantiates the contract's module (found at `start`) and runs
-    /// `function`.
+    /// `function` with `gas` (what is left after the intrinsic charges).
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         session: Session<K>,
         (module, start): (&Module, Instant),
-        contract: Address,
-        caller: Address,
-        value: U256,
+        frame: Frame,
         function: &str,
         args: &[Arg],
-        gas_limit: u64,
+        gas: u64,
         block: BlockContext,
-    ) -> (Session<K>, Outcome) {
+    ) -> Applied<K> {
         let mut store = Store::new(self.compiler.engine().clone());
         let env = FunctionEnv::new(
             &mut store,
-            Env {
-                session: Some(session),
-                contract,
-                caller,
-                value,
-                block,
-                memory: None,
-                instance: None,
-                return_data: Vec::new(),
-                logs: Vec::new(),
-                registers: Default::default(),
-            },
+            Env::new(session, frame.contract, frame.caller, frame.value, block),
         );
         let mut instantiated = start;
         let result = self.invoke(
@@ -448,28 +543,28 @@ impl<K: KvStore> Vm<K> {
             module,
             function,
             args,
-            gas_limit,
+            gas,
             &mut instantiated,
         );
         self.phases
             .run(instantiated - start, instantiated.elapsed());
         let env = env.as_mut(&mut store);
-        let (error, gas_used) = match result {
-            Ok(gas_used) => (None, gas_used),
-            Err((e, gas_used)) => (Some(e), gas_used),
-        };
         let session = env
             .session
             .take()
-            .expect("only `run` takes the session out of the environment");
+            .ok_or_else(|| VmError::Engine("the call lost its session".into()))?;
+        let (error, gas_used) = match result? {
+            Ok(gas_used) => (None, gas_used),
+            Err((e, gas_used)) => (Some(e), gas_used),
+        };
         let outcome = Outcome {
             error,
             gas_used,
-            contract,
+            contract: frame.contract,
             return_data: std::mem::take(&mut env.return_data),
             logs: std::mem::take(&mut env.logs),
         };
-        (session, outcome)
+        Ok((session, outcome))
     }
 
     /// Runs the call; returns gas used, or the error and gas used. Sets
@@ -484,14 +579,16 @@ impl<K: KvStore> Vm<K> {
         args: &[Arg],
         gas_limit: u64,
         instantiated: &mut Instant,
-    ) -> Result<u64, (TxError, u64)> {
+    ) -> RunResult {
         let imports = imports(store, env);
+        // Validation leaves instantiation nothing to refuse (segments are in
+        // bounds, imports are vmcalls): a failure is the node's.
         let instance = Instance::new(store, module, &imports)
-            .map_err(|e| (TxError::Trap(format!("instantiation failed: {e}")), 0))?;
+            .map_err(|e| VmError::Engine(format!("instantiation failed: {e}")))?;
         let memory = instance
             .exports
             .get_memory("memory")
-            .map_err(|e| (TxError::Trap(e.to_string()), 0))?
+            .map_err(|e| VmError::Engine(e.to_string()))?
             .clone();
         {
             let e = env.as_mut(store);
@@ -504,98 +601,164 @@ impl<K: KvStore> Vm<K> {
             MeteringPoints::Remaining(left) => gas_limit - left,
             MeteringPoints::Exhausted => gas_limit,
         };
-        let func = instance
-            .exports
-            .get_function(function)
-            .map_err(|_| (TxError::FunctionNotFound(function.to_string()), 0))?
-            .clone();
+        let Ok(func) = instance.exports.get_function(function) else {
+            let gas = used(store);
+            return Ok(Err((TxError::FunctionNotFound(function.to_string()), gas)));
+        };
+        let func = func.clone();
         let mut params = Vec::new();
         for arg in args {
             match arg {
                 Arg::I32(v) => params.push(Value::I32(*v)),
                 Arg::I64(v) => params.push(Value::I64(*v)),
-                Arg::Bytes(b) => {
-                    let ptr = self.copy_in(store, &instance, b).map_err(|e| {
+                Arg::Bytes(b) => match self.copy_in(store, env, &instance, b)? {
+                    Ok(ptr) => {
+                        params.push(Value::I32(ptr));
+                        // copy_in checked that the length fits an i32.
+                        params.push(Value::I32(b.len() as i32));
+                    }
+                    Err(e) => {
                         let gas = used(store);
-                        (e, gas)
-                    })?;
-                    params.push(Value::I32(ptr));
-                    params.push(Value::I32(b.len() as i32));
-                }
+                        return Ok(Err((e, gas)));
+                    }
+                },
             }
         }
         let want: Vec<Type> = func.ty(store).params().to_vec();
         let got: Vec<Type> = params.iter().map(Value::ty).collect();
         if want != got {
             let gas = used(store);
-            return Err((
+            return Ok(Err((
                 TxError::InvalidArguments(format!("`{function}` takes {want:?}, given {got:?}")),
                 gas,
-            ));
+            )));
         }
         match func.call(store, &params) {
-            Ok(_) => Ok(used(store)),
+            Ok(_) => Ok(Ok(used(store))),
             Err(trap) => {
+                let error = self.classify(store, env, &instance, trap)?;
                 let gas = used(store);
-                let exhausted = matches!(
-                    get_remaining_points(store, &instance),
-                    MeteringPoints::Exhausted
-                );
-                let depth = instance
-                    .exports
-                    .get_global(DEPTH_EXPORT)
-                    .ok()
-                    .and_then(|g| g.get(store).i32());
-                let error = match trap.downcast_ref::<HostTrap>() {
-                    Some(HostTrap::OutOfGas) => TxError::OutOfGas,
-                    Some(HostTrap::State(e)) => TxError::State(e.clone()),
-                    Some(HostTrap::Bad(e)) => TxError::Trap(e.clone()),
-                    None if exhausted => TxError::OutOfGas,
-                    None if depth.is_some_and(|d| d as u32 > self.config.max_call_depth) => {
-                        TxError::Trap(format!("call depth exceeds {}", self.config.max_call_depth))
-                    }
-                    None => TxError::Trap(trap.message()),
-                };
-                let gas = if error == TxError::OutOfGas {
-                    gas_limit
-                } else {
-                    gas
-                };
-                Err((error, gas))
+                Ok(Err((error, gas)))
             }
         }
+    }
+
+    /// What stopped a contract: its own fault (a receipt's error), or the
+    /// node's (an error that no receipt records).
+    fn classify(
+        &self,
+        store: &mut Store,
+        env: &FunctionEnv<Env<K>>,
+        instance: &Instance,
+        trap: RuntimeError,
+    ) -> Result<TxError, VmError> {
+        if let Some(e) = env.as_mut(store).node_error.take() {
+            return Err(e);
+        }
+        let global = |store: &mut Store, name: &str| {
+            instance
+                .exports
+                .get_global(name)
+                .ok()
+                .and_then(|g| g.get(store).i32())
+        };
+        if global(store, GROW_FAILED_EXPORT).is_some_and(|f| f != 0) {
+            return Err(VmError::Engine(
+                "the node refused memory growth within the contract's declared maximum".into(),
+            ));
+        }
+        if matches!(
+            get_remaining_points(store, instance),
+            MeteringPoints::Exhausted
+        ) {
+            return Ok(TxError::OutOfGas);
+        }
+        match trap.downcast_ref::<HostTrap>() {
+            Some(HostTrap::OutOfGas) => return Ok(TxError::OutOfGas),
+            Some(HostTrap::Bad(e)) => return Ok(TxError::Trap(e.clone())),
+            Some(HostTrap::Node) => return Err(VmError::Engine("a vmcall failed".into())),
+            None => {}
+        }
+        let limit = self.config.max_call_depth;
+        if global(store, DEPTH_EXPORT).is_some_and(|d| d as u32 >= limit) {
+            return Ok(TxError::Trap(format!("call depth exceeds {limit}")));
+        }
+        let message = trap.message();
+        trap_message(trap.to_trap())
+            .map(|m| TxError::Trap(m.into()))
+            .ok_or_else(|| VmError::Engine(format!("contract execution failed: {message}")))
     }
 
     /// Copies `bytes` into the contract's memory through its `svm_alloc`.
     fn copy_in(
         &self,
         store: &mut Store,
+        env: &FunctionEnv<Env<K>>,
         instance: &Instance,
         bytes: &[u8],
-    ) -> Result<i32, TxError> {
-        let alloc = instance
+    ) -> Result<Result<i32, TxError>, VmError> {
+        let Ok(alloc) = instance
             .exports
             .get_typed_function::<i32, i32>(store, "svm_alloc")
-            .map_err(|_| {
-                TxError::InvalidArguments(
-                    "byte arguments need an exported svm_alloc(i32) -> i32".into(),
-                )
-            })?;
-        let len = i32::try_from(bytes.len())
-            .map_err(|_| TxError::InvalidArguments("argument too long".into()))?;
-        let ptr = alloc
-            .call(store, len)
-            .map_err(|e| TxError::Trap(format!("svm_alloc: {}", e.message())))?;
+        else {
+            return Ok(Err(TxError::InvalidArguments(
+                "byte arguments need an exported svm_alloc(i32) -> i32".into(),
+            )));
+        };
+        let Ok(len) = i32::try_from(bytes.len()) else {
+            return Ok(Err(TxError::InvalidArguments("argument too long".into())));
+        };
+        let ptr = match alloc.call(store, len) {
+            Ok(ptr) => ptr,
+            Err(trap) => {
+                return Ok(Err(match self.classify(store, env, instance, trap)? {
+                    TxError::Trap(m) => TxError::Trap(format!("svm_alloc: {m}")),
+                    e => e,
+                }));
+            }
+        };
         let memory = instance
             .exports
             .get_memory("memory")
-            .map_err(|e| TxError::Trap(e.to_string()))?;
-        memory
+            .map_err(|e| VmError::Engine(e.to_string()))?;
+        Ok(memory
             .view(store)
             .write(u64::from(ptr as u32), bytes)
-            .map_err(|e| TxError::Trap(format!("svm_alloc returned a bad pointer: {e}")))?;
-        Ok(ptr)
+            .map(|()| ptr)
+            .map_err(|_| {
+                TxError::Trap(format!(
+                    "svm_alloc returned {ptr}: {} bytes do not fit there",
+                    bytes.len()
+                ))
+            }))
     }
+}
+
+/// Who runs and for whom.
+#[derive(Clone, Copy)]
+struct Frame {
+    contract: Address,
+    caller: Address,
+    value: U256,
+}
+
+/// svm's own text for a WebAssembly trap (receipts never carry a library's
+/// wording); `None` for traps a valid contract cannot cause on its own,
+/// which are the node's failures (a native stack overflow despite the frame
+/// and depth limits, an interrupt).
+fn trap_message(code: Option<TrapCode>) -> Option<&'static str> {
+    Some(match code? {
+        TrapCode::HeapAccessOutOfBounds => "out of bounds memory access",
+        TrapCode::HeapMisaligned => "misaligned memory access",
+        TrapCode::TableAccessOutOfBounds => "out of bounds table access",
+        TrapCode::IndirectCallToNull => "uninitialized table element",
+        TrapCode::BadSignature => "indirect call type mismatch",
+        TrapCode::IntegerOverflow => "integer overflow",
+        TrapCode::IntegerDivisionByZero => "integer divide by zero",
+        TrapCode::BadConversionToInteger => "invalid conversion to integer",
+        TrapCode::UnreachableCodeReached => "unreachable",
+        _ => return None,
+    })
 }
 
 /// The receipt of `o`, given the roots after it.
@@ -614,23 +777,11 @@ fn receipt(o: Outcome, world: H256, state_root: H256) -> Receipt {
 }
 
 /// The storage root of `contract` in `view` (the empty root if it has none).
-fn storage_root_in<K: KvStore>(view: &mut Session<K>, contract: &Address) -> H256 {
-    view.account(contract)
-        .ok()
-        .flatten()
-        .map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root)
-}
-
-fn state_error(e: StateError) -> TxError {
-    TxError::State(e.to_string())
-}
-
-/// The module's binary: `code` itself, or compiled from WebAssembly text.
-fn to_wasm(code: &[u8]) -> Result<Vec<u8>, String> {
-    if code.starts_with(b"\0asm") {
-        return Ok(code.to_vec());
-    }
-    wat::parse_bytes(code)
-        .map(|c| c.into_owned())
-        .map_err(|e| format!("neither a WebAssembly binary nor valid text: {e}"))
+fn storage_root_in<K: KvStore>(
+    view: &mut Session<K>,
+    contract: &Address,
+) -> Result<H256, StateError> {
+    Ok(view
+        .account(contract)?
+        .map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root))
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use svm_state::Address;
-use svm_vm::{Arg, Call, Deploy, Tx, TxError};
+use svm_vm::{Arg, Call, Tx, TxError};
 
 fn increment(c: Address, by: i64) -> Tx {
     Tx::Call(Call {
@@ -37,23 +37,17 @@ fn txs(c: Address) -> Vec<Tx> {
 
 #[test]
 fn a_block_equals_its_transactions_one_by_one() {
-    let deploy_tx = Deploy {
-        author: AUTHOR,
-        nonce: 0,
-        code: contract("counter.wat"),
-        balance: 0u64.into(),
-        constructor: None,
-    };
+    let deploy_tx = deploy_tx(contract("counter.wat"), 0);
     let (blocky, single) = (vm(), vm());
-    let c = blocky.deploy(&deploy_tx, BLOCK).contract;
-    assert_eq!(single.deploy(&deploy_tx, BLOCK).contract, c);
+    let c = blocky.deploy(&deploy_tx, BLOCK).unwrap().contract;
+    assert_eq!(single.deploy(&deploy_tx, BLOCK).unwrap().contract, c);
 
     let receipts = blocky.execute_block(&txs(c), BLOCK).unwrap();
     let one_by_one: Vec<_> = txs(c)
         .iter()
         .map(|tx| match tx {
-            Tx::Call(call) => single.call(call, BLOCK),
-            Tx::Deploy(d) => single.deploy(d, BLOCK),
+            Tx::Call(call) => single.call(call, BLOCK).unwrap(),
+            Tx::Deploy(d) => single.deploy(d, BLOCK).unwrap(),
         })
         .collect();
     assert_eq!(receipts.len(), 11);

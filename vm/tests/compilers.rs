@@ -9,7 +9,7 @@ use svm_state::kv::{KvStore, MemoryKv};
 use svm_state::{StateConfig, StateDb};
 use svm_vm::{Arg, CompilerKind, Receipt, TxError, Vm, VmConfig};
 
-fn vm_with(compiler: CompilerKind) -> Vm<MemoryKv> {
+fn vm_compiled(compiler: CompilerKind) -> Vm<MemoryKv> {
     let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
     Vm::new(
         db,
@@ -78,7 +78,7 @@ fn script<K: KvStore>(vm: &Vm<K>) -> Vec<Receipt> {
         ("fib", vec![Arg::I64(25)], 50_000),
         ("hash", vec![Arg::I32(10_000)], 10_000_000),
         ("hash", vec![Arg::I32(1_000_000)], 1_000_000),
-        ("recurse", vec![], 100_000_000),
+        ("recurse", vec![], 30_000_000),
         ("spin", vec![], 123_457),
         ("grow", vec![], 100_000),
         ("divide", vec![Arg::I32(7), Arg::I32(0)], 100_000),
@@ -91,13 +91,24 @@ fn script<K: KvStore>(vm: &Vm<K>) -> Vec<Receipt> {
     for (function, args, gas) in calls {
         receipts.push(call(vm, c, function, args, gas));
     }
+    // At the frame and depth boundaries: the largest frames validation
+    // allows, 512 deep (succeeds) and 513 deep (the depth limit, not the
+    // native stack, stops it).
+    for (code, function) in [(fat_frames(1_024), "fat"), (arg_frames(), "args")] {
+        let d = deploy(vm, code);
+        let f = d.contract;
+        receipts.push(d);
+        for n in [510, 511] {
+            receipts.push(call(vm, f, function, vec![Arg::I32(n)], 30_000_000));
+        }
+    }
     receipts
 }
 
 #[test]
 fn singlepass_and_cranelift_agree() {
-    let single = script(&vm_with(CompilerKind::Singlepass));
-    let cranelift = script(&vm_with(CompilerKind::Cranelift));
+    let single = script(&vm_compiled(CompilerKind::Singlepass));
+    let cranelift = script(&vm_compiled(CompilerKind::Cranelift));
     assert_eq!(single.len(), cranelift.len());
     for (s, c) in single.iter().zip(&cranelift) {
         assert_eq!(s, c);
@@ -117,8 +128,16 @@ fn singlepass_and_cranelift_agree() {
             .iter()
             .any(|e| matches!(e, Some(TxError::InvalidArguments(_))))
     );
-    let fib = &single[single.len() - 13];
+    let fib = &single[single.len() - 19];
     assert_eq!(fib.return_data, 610u64.to_le_bytes());
-    let grow = &single[single.len() - 7];
+    let grow = &single[single.len() - 13];
     assert!(grow.success, "{grow:?}");
+    let n = single.len();
+    for last in [n - 4, n - 1] {
+        assert!(single[last - 1].success, "{:?}", single[last - 1]);
+        assert_eq!(
+            single[last].error,
+            Some(TxError::Trap("call depth exceeds 512".into()))
+        );
+    }
 }

@@ -5,7 +5,8 @@ mod common;
 
 use common::*;
 use svm_state::{StateConfig, StateDb};
-use svm_vm::{Arg, TxError, Vm, VmConfig};
+use svm_vm::gas::{CODE_LOAD_BYTE, NEW_ACCOUNT, call_intrinsic, deploy_intrinsic};
+use svm_vm::{Arg, TxError, Vm, VmConfig, VmError};
 
 #[test]
 fn counter_counts_and_persists() {
@@ -15,10 +16,9 @@ fn counter_counts_and_persists() {
         let vm = Vm::new(db, VmConfig::default());
         let r = deploy(&vm, contract("counter.wat"));
         assert!(r.success, "{r:?}");
-        let code = wat::parse_bytes(&contract("counter.wat"))
-            .unwrap()
-            .into_owned();
-        assert_eq!(r.gas_used, svm_vm::gas::deploy_cost(code.len()));
+        let code = contract("counter.wat");
+        // The deploy, and the author's new account.
+        assert_eq!(r.gas_used, deploy_intrinsic(code.len(), 0) + NEW_ACCOUNT);
         let c = r.contract;
         let r = call(&vm, c, "increment", vec![Arg::I64(5)], 100_000);
         assert!(r.success, "{r:?}");
@@ -65,9 +65,29 @@ fn bad_calls_are_typed_receipts_that_change_nothing() {
         matches!(r.error, Some(TxError::ContractNotFound(_))),
         "{r:?}"
     );
-    let r = call(&vm, c, "increment", vec![Arg::I64(1)], 10);
+    // Loading the module is charged by code size: a limit that covers only
+    // the intrinsic gas runs out before the contract starts.
+    let base = call_intrinsic(0);
+    let r = call(&vm, c, "increment", vec![Arg::I64(1)], base + 10);
     assert_eq!(r.error, Some(TxError::OutOfGas));
-    assert_eq!(r.gas_used, 10);
+    assert_eq!(r.gas_used, base + 10);
+    let loaded = base + CODE_LOAD_BYTE * contract("counter.wat").len() as u64;
+    let r = call(&vm, c, "increment", vec![Arg::I64(1)], loaded + 10);
+    assert_eq!(
+        (r.error, r.gas_used),
+        (Some(TxError::OutOfGas), loaded + 10)
+    );
+    // Failures cost the intrinsic gas (and what ran), never nothing.
+    let r = call(&vm, c, "nope", vec![], 100_000);
+    assert_eq!(r.gas_used, loaded);
+    let r = call(&vm, USER, "get", vec![], 100_000);
+    assert_eq!(r.gas_used, base);
+    // A gas limit below the intrinsic gas, or above the maximum, is not a
+    // transaction: an error, no receipt.
+    for limit in [0, base - 1, VmConfig::default().max_tx_gas + 1] {
+        let e = try_call(&vm, c, "get", vec![], limit).unwrap_err();
+        assert!(matches!(e, VmError::InvalidTx { index: 0, .. }), "{e}");
+    }
     assert_eq!(vm.db().head(), head);
     // A deploy must carry its author's next nonce; a refused one changes
     // nothing (the nonce included).
@@ -88,30 +108,46 @@ fn bad_calls_are_typed_receipts_that_change_nothing() {
 }
 
 #[test]
-fn a_deploy_onto_an_existing_account_changes_nothing() {
+fn a_deploy_lands_on_an_account_that_only_received_value() {
     let vm = vm();
-    let code = wat::parse_bytes(&contract("counter.wat"))
-        .unwrap()
-        .into_owned();
+    let code = contract("counter.wat");
+    let address = svm_vm::contract_address(&AUTHOR, 0, &svm_state::code::code_hash(&code));
+    // Someone sends value to the predicted address first (squatting).
+    fund(&vm, &address, 5);
+    let r = deploy(&vm, code.clone());
+    assert!(r.success, "{r:?}");
+    assert_eq!(r.contract, address);
+    let mut view = vm.db().at(vm.db().head().root).unwrap();
+    let a = view.account(&address).unwrap().unwrap();
+    assert_eq!(a.balance, 5u64.into(), "the balance is kept");
+    assert_eq!(a.code_hash, svm_state::code::code_hash(&code));
+    assert_eq!(next_nonce(&vm, &AUTHOR), 1);
+}
+
+#[test]
+fn a_deploy_onto_a_used_account_changes_nothing() {
+    let vm = vm();
+    let code = contract("counter.wat");
     let address = svm_vm::contract_address(&AUTHOR, 0, &svm_state::code::code_hash(&code));
     let mut session = vm.db().begin().unwrap();
     session.create_account(&address, 5u64.into()).unwrap();
+    session.increment_nonce(&address).unwrap();
     session.commit().unwrap();
     let head = vm.db().head();
     let r = deploy(&vm, code);
     assert!(matches!(r.error, Some(TxError::AccountExists(_))), "{r:?}");
-    assert_eq!((r.gas_used, r.world_root), (0, head.root));
+    assert!(r.gas_used > 0, "a refused deploy is charged");
+    assert_eq!(r.world_root, head.root);
     assert_eq!(vm.db().head(), head);
     assert_eq!(next_nonce(&vm, &AUTHOR), 0);
 }
 
 #[test]
-fn deploy_gas_counts_code_bytes_and_constructor() {
-    let code = wat::parse_bytes(&contract("counter.wat"))
-        .unwrap()
-        .into_owned();
-    let cost = svm_vm::gas::deploy_cost(code.len());
-    let deploy = |vm: &Vm<svm_state::kv::MemoryKv>, constructor| {
+fn deploy_gas_counts_code_bytes_accounts_and_constructor() {
+    let code = contract("counter.wat");
+    let intrinsic = deploy_intrinsic(code.len(), 0);
+    let cost = intrinsic + NEW_ACCOUNT; // the author has no account yet
+    let deploy = |vm: &Vm<svm_state::kv::MemoryKv>, constructor, gas_limit| {
         vm.deploy(
             &svm_vm::Deploy {
                 author: AUTHOR,
@@ -119,57 +155,58 @@ fn deploy_gas_counts_code_bytes_and_constructor() {
                 code: code.clone(),
                 balance: 0u64.into(),
                 constructor,
+                gas_limit,
             },
             BLOCK,
         )
     };
     let vm = vm();
-    let c = deploy(&vm, Some(("increment".to_string(), vec![Arg::I64(3)])));
+    let c = deploy(
+        &vm,
+        Some(("increment".to_string(), vec![Arg::I64(3)])),
+        DEPLOY_GAS,
+    )
+    .unwrap();
     assert!(c.success, "{c:?}");
     let called = call(&vm, c.contract, "increment", vec![Arg::I64(3)], 100_000);
+    let run = called.gas_used - call_intrinsic(0) - CODE_LOAD_BYTE * code.len() as u64;
     assert_eq!(
         c.gas_used,
-        cost + called.gas_used,
-        "code bytes + constructor"
+        cost + run,
+        "code bytes + accounts + constructor"
     );
-    // A limit below the code's price refuses the deploy: out of gas at the limit.
-    let tight = Vm::new(
-        StateDb::open(svm_state::kv::MemoryKv::new(), &StateConfig::default()).unwrap(),
-        VmConfig {
-            deploy_gas: cost - 1,
-            ..VmConfig::default()
-        },
-    );
-    let head = tight.db().head();
-    let r = deploy(&tight, None);
-    assert_eq!((r.error, r.gas_used), (Some(TxError::OutOfGas), cost - 1));
-    assert_eq!(tight.db().head(), head);
+    // A limit below the intrinsic gas is no transaction.
+    let vm = self::vm();
+    let e = deploy(&vm, None, intrinsic - 1).unwrap_err();
+    assert!(matches!(e, VmError::InvalidTx { .. }), "{e}");
+    // Enough for the deploy, not for the author's new account.
+    let r = deploy(&vm, None, intrinsic).unwrap();
+    assert_eq!((r.error, r.gas_used), (Some(TxError::OutOfGas), intrinsic));
+    assert_eq!(vm.db().head().seq, 0);
     // Enough for the code but not for the constructor.
-    let tight = Vm::new(
-        StateDb::open(svm_state::kv::MemoryKv::new(), &StateConfig::default()).unwrap(),
-        VmConfig {
-            deploy_gas: cost + 10,
-            ..VmConfig::default()
-        },
-    );
-    let r = deploy(&tight, Some(("increment".to_string(), vec![Arg::I64(3)])));
+    let ctor = Some(("increment".to_string(), vec![Arg::I64(3)]));
+    let r = deploy(&vm, ctor, cost + 10).unwrap();
     assert_eq!((r.error, r.gas_used), (Some(TxError::OutOfGas), cost + 10));
-    assert_eq!(tight.db().head().seq, 0);
+    assert_eq!(vm.db().head().seq, 0);
 }
 
 #[test]
 fn a_trap_that_spends_the_last_gas_is_a_trap() {
     let vm = vm();
-    let code = br#"(module (memory (export "memory") 1 1) (@custom "svm-layout" "\80\20\01\08")
-        (func (export "boom") unreachable))"#;
-    let c = deploy(&vm, code.to_vec()).contract;
-    let r = call(&vm, c, "boom", vec![], 1_000);
+    let code = wasm(
+        br#"(module (memory (export "memory") 1 1) (@custom "svm-layout" "\80\20\01\08")
+        (func (export "boom") (br_if 0 (i32.const 0)) unreachable))"#,
+    );
+    let base = call_intrinsic(0) + CODE_LOAD_BYTE * code.len() as u64;
+    let c = deploy(&vm, code).contract;
+    let r = call(&vm, c, "boom", vec![], base + 1_000);
     assert!(matches!(r.error, Some(TxError::Trap(_))), "{r:?}");
+    assert!(r.gas_used > base, "the branch before the trap is charged");
     // With exactly the gas the function needs, it still traps (not out of gas).
     let r = call(&vm, c, "boom", vec![], r.gas_used);
-    assert!(matches!(r.error, Some(TxError::Trap(_))), "{r:?}");
+    assert_eq!(r.error, Some(TxError::Trap("unreachable".into())));
     assert_eq!(
-        call(&vm, c, "boom", vec![], 0).error,
+        call(&vm, c, "boom", vec![], base).error,
         Some(TxError::OutOfGas)
     );
 }

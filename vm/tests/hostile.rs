@@ -23,10 +23,24 @@ fn module(body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Deploys `code` (converted first if it is valid text, else as it is).
 fn refused(code: Vec<u8>, needle: &str) {
     let vm = vm();
     let head = vm.db().head();
-    let r = deploy(&vm, code);
+    let code = svm_vm::wat_to_wasm(&code).unwrap_or(code);
+    let r = vm
+        .deploy(
+            &svm_vm::Deploy {
+                author: AUTHOR,
+                nonce: 0,
+                code,
+                balance: 0u64.into(),
+                constructor: None,
+                gas_limit: DEPLOY_GAS,
+            },
+            BLOCK,
+        )
+        .unwrap();
     match &r.error {
         Some(TxError::ValidationFailed(why)) => assert!(why.contains(needle), "{why}"),
         other => panic!("expected a validation failure about {needle:?}, got {other:?}"),
@@ -37,10 +51,7 @@ fn refused(code: Vec<u8>, needle: &str) {
 #[test]
 fn refused_modules() {
     refused(b"\0asm\x01\0\0\0garbage".to_vec(), "invalid module");
-    refused(
-        b"not wasm at all (".to_vec(),
-        "neither a WebAssembly binary",
-    );
+    refused(b"not wasm at all (".to_vec(), "not a WebAssembly binary");
     refused(
         module(r#"(func (export "f") (result f32) (f32.const 1.5))"#),
         "floating",
@@ -76,6 +87,22 @@ fn refused_modules() {
     refused(module(&many), "functions exceed");
     let locals = format!("(func {})", "(local i32)".repeat(1_001));
     refused(module(&locals), "1001 locals");
+    // Parameters count as locals.
+    let params = format!(
+        "(func (param {}) {})",
+        "i32 ".repeat(500),
+        "(local i32)".repeat(501)
+    );
+    refused(module(&params), "1001 locals");
+    // Data and element segments must lie inside the initial memory and table.
+    refused(
+        module(r#"(data (i32.const 65530) "0123456789")"#),
+        "data segment",
+    );
+    refused(
+        module(r#"(table 1 4 funcref) (func $f) (elem (i32.const 1) $f)"#),
+        "element segment",
+    );
 }
 
 #[test]
@@ -113,14 +140,14 @@ fn runaway_contracts_stop_with_the_right_error() {
     let r = call(&vm, c, "spin", vec![], 1_000_000);
     assert_eq!((r.error, r.gas_used), (Some(TxError::OutOfGas), 1_000_000));
     // Recursion stops at the configured depth, deterministically.
-    let r = call(&vm, c, "recurse", vec![], 1_000_000_000);
+    let r = call(&vm, c, "recurse", vec![], 30_000_000);
     assert_eq!(
         r.error,
         Some(TxError::Trap("call depth exceeds 512".into()))
     );
-    let r2 = call(&vm, c, "recurse_fat", vec![], 1_000_000_000);
+    let r2 = call(&vm, c, "recurse_fat", vec![], 30_000_000);
     assert_eq!(r2.error, r.error, "large frames hit the same limit");
-    let again = call(&vm, c, "recurse", vec![], 1_000_000_000);
+    let again = call(&vm, c, "recurse", vec![], 30_000_000);
     assert_eq!(again.gas_used, r.gas_used);
     assert!(
         r.gas_used > 512 * 10,

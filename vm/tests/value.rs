@@ -49,7 +49,7 @@ fn value_moves_and_contracts_transfer() {
         gas_limit: 1_000_000,
         value: value.into(),
     };
-    let r = vm.call(&pay(10), BLOCK);
+    let r = vm.call(&pay(10), BLOCK).unwrap();
     assert!(r.success, "{r:?}");
     assert_eq!(U256::from_big_endian(&r.return_data[..32]), 10u64.into());
     assert_eq!(U256::from_big_endian(&r.return_data[32..64]), 10u64.into());
@@ -60,18 +60,20 @@ fn value_moves_and_contracts_transfer() {
     assert_eq!(balance(&mut view, c), 7u64.into());
     assert_eq!(balance(&mut view, PAYEE), 3u64.into());
     // More than the sender holds: refused, nothing changes.
-    let r = vm.call(&pay(1_000), BLOCK);
+    let r = vm.call(&pay(1_000), BLOCK).unwrap();
     assert!(
         matches!(r.error, Some(TxError::InsufficientBalance(_))),
         "{r:?}"
     );
-    let r = vm.call(
-        &Call {
-            sender: Address::repeat_byte(0x99),
-            ..pay(1)
-        },
-        BLOCK,
-    );
+    let r = vm
+        .call(
+            &Call {
+                sender: Address::repeat_byte(0x99),
+                ..pay(1)
+            },
+            BLOCK,
+        )
+        .unwrap();
     assert!(
         matches!(r.error, Some(TxError::InsufficientBalance(_))),
         "{r:?}"

@@ -22,6 +22,9 @@ pub enum VerifyError {
     /// A node appears twice in a multiproof.
     #[error("a node appears twice in the proof")]
     DuplicateNode,
+    /// A variable is asked for twice in a multiproof.
+    #[error("a variable is requested twice in the multiproof")]
+    DuplicateRequest,
     /// A node or value is not well-formed.
     #[error("malformed proof: {0}")]
     Malformed(&'static str),

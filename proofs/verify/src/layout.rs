@@ -18,6 +18,10 @@ pub const MAX_PAGE_SIZE: u32 = 1 << 16;
 pub const MAX_VARIABLES: usize = 1 << 16;
 /// The most pages a layout may span.
 pub const MAX_PAGES: u64 = 1 << 20;
+/// The largest variable, in bytes (1 MiB): more than a transaction's gas
+/// could ever write or a contract's memory hold at once, and small enough
+/// that reading, proving or verifying one never allocates much.
+pub const MAX_VARIABLE_BYTES: u32 = 1 << 20;
 
 /// Why a layout is refused, or a variable not found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +32,14 @@ pub enum LayoutError {
     /// A variable has size zero.
     #[error("variable {0} has size zero")]
     EmptyVariable(usize),
+    /// A variable is larger than [`MAX_VARIABLE_BYTES`].
+    #[error("variable {index} has {size} bytes, more than the {MAX_VARIABLE_BYTES} allowed")]
+    VariableTooLarge {
+        /// The variable.
+        index: usize,
+        /// Its size.
+        size: u32,
+    },
     /// Too many variables.
     #[error("{0} variables is more than the {MAX_VARIABLES} allowed")]
     TooManyVariables(usize),
@@ -99,6 +111,9 @@ impl Layout {
         let (mut page, mut offset) = (0u64, 0u64);
         let mut slices = Vec::with_capacity(sizes.len());
         for (i, &size) in sizes.iter().enumerate() {
+            if size > MAX_VARIABLE_BYTES {
+                return Err(LayoutError::VariableTooLarge { index: i, size });
+            }
             let size = u64::from(size);
             if size == 0 {
                 return Err(LayoutError::EmptyVariable(i));
@@ -118,7 +133,9 @@ impl Layout {
                 page += size.div_ceil(ps);
                 offset = 0;
             }
-            if page >= MAX_PAGES {
+            // `page` is the first page not yet full: every page before it is
+            // used, and the current one too when `offset > 0`.
+            if page + u64::from(offset > 0) > MAX_PAGES {
                 return Err(LayoutError::TooManyPages);
             }
         }
@@ -233,6 +250,7 @@ fn read_leb128(bytes: &mut &[u8]) -> Result<u32, LayoutError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
     use alloc::vec::Vec;
     use quickcheck::{QuickCheck, TestResult};
 
@@ -263,13 +281,48 @@ mod tests {
             Layout::new(4096, &[4, 0]),
             Err(LayoutError::EmptyVariable(1))
         );
-        assert_eq!(Layout::new(32, &[u32::MAX]), Err(LayoutError::TooManyPages));
+        assert_eq!(
+            Layout::new(32, &[u32::MAX]),
+            Err(LayoutError::VariableTooLarge {
+                index: 0,
+                size: u32::MAX
+            })
+        );
+        assert!(Layout::new(32, &[MAX_VARIABLE_BYTES]).is_ok());
+        assert!(Layout::new(32, &[MAX_VARIABLE_BYTES + 1]).is_err());
         assert!(Layout::decode(&[0x80]).is_err());
         assert!(
             Layout::decode(&[0x80, 0x20, 0]).is_ok_and(|l| l.page_size() == 4096 && l.is_empty())
         );
         assert!(Layout::decode(&[0x80, 0x80, 0x00, 0]).is_err()); // not shortest
         assert!(Layout::decode(&[0x80, 0x20, 1, 4, 9]).is_err()); // trailing byte
+    }
+
+    /// Pages 0 .. 2^20 may all be used, by small variables or large ones;
+    /// page 2^20 may not.
+    #[test]
+    fn the_last_page_is_usable_by_any_variable() {
+        let big = MAX_VARIABLE_BYTES;
+        // 65,536 large variables of 16 pages of 64 KiB: exactly 2^20 pages.
+        let l = Layout::new(65_536, &vec![big; MAX_VARIABLES]).unwrap();
+        assert_eq!(l.pages(), MAX_PAGES);
+        let last = l.slice(MAX_VARIABLES - 1).unwrap();
+        assert_eq!(u64::from(last.pages(65_536).end), MAX_PAGES);
+        // 32-byte pages: 32 large variables of 32,768 pages fill them all.
+        let l = Layout::new(32, &[big; 32]).unwrap();
+        assert_eq!(l.pages(), MAX_PAGES);
+        let mut sizes = vec![big; 32];
+        sizes.push(1);
+        assert_eq!(Layout::new(32, &sizes), Err(LayoutError::TooManyPages));
+        // Small variables on the last page, then one that would start a new one.
+        let mut sizes = vec![big; 31];
+        sizes.push(big - 32);
+        sizes.extend([1, 31]);
+        let l = Layout::new(32, &sizes).unwrap();
+        assert_eq!(l.pages(), MAX_PAGES);
+        assert_eq!(u64::from(l.slice(33).unwrap().page), MAX_PAGES - 1);
+        sizes.push(1);
+        assert_eq!(Layout::new(32, &sizes), Err(LayoutError::TooManyPages));
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub struct ContractNodes {
 pub struct MultiProof {
     /// The world root the proof was made against.
     pub root: Hash,
-    /// The variables, in the order asked.
+    /// The variables, in the order asked, each once.
     pub requests: Vec<Request>,
     /// Every world-trie node on the requested accounts' paths, once.
     pub account_nodes: Vec<Vec<u8>>,
@@ -56,6 +56,12 @@ impl MultiProof {
     ) -> Result<Vec<ProvenSlice>, VerifyError> {
         if self.root != *root {
             return Err(VerifyError::WrongQuestion("another root"));
+        }
+        // Each variable once: a repeated request would make the verifier
+        // cut (and return) the same variable again for free.
+        let mut asked = alloc::collections::BTreeSet::new();
+        if !self.requests.iter().all(|r| asked.insert(*r)) {
+            return Err(VerifyError::DuplicateRequest);
         }
         let mut world = Pool::new(&self.account_nodes)?;
         let mut accounts: BTreeMap<Address, Option<Account>> = BTreeMap::new();

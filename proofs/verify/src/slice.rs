@@ -83,16 +83,26 @@ pub(crate) fn layout_for(
 
 /// The variable's bytes, cut from its proven pages (stored form).
 pub(crate) fn cut(slice: Slice, page_size: u32, stored: &[&[u8]]) -> Result<Vec<u8>, VerifyError> {
-    let mut bytes = Vec::with_capacity(stored.len() * page_size as usize);
+    // Sizes in u64 with checks, also on 32-bit verifiers (layouts bound a
+    // variable to MAX_VARIABLE_BYTES, so this is at most ~1 MiB plus a page).
+    let outside = VerifyError::Malformed("variable outside its pages");
+    let total = (stored.len() as u64)
+        .checked_mul(u64::from(page_size))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or(outside.clone())?;
+    let from = u64::from(slice.offset);
+    let to = from + u64::from(slice.len);
+    if to > total as u64 {
+        return Err(outside);
+    }
+    let mut bytes = Vec::with_capacity(total);
     for page in stored {
         bytes.extend(expand(Some(page), page_size as usize)?);
     }
-    let from = slice.offset as usize;
-    let to = from + slice.len as usize;
     bytes
-        .get(from..to)
+        .get(from as usize..to as usize)
         .map(<[u8]>::to_vec)
-        .ok_or(VerifyError::Malformed("variable outside its pages"))
+        .ok_or(outside)
 }
 
 impl SliceProof {
