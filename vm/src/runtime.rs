@@ -466,18 +466,19 @@ impl<K: KvStore> Vm<K> {
         // neither cache.
         let start = Instant::now();
         let hash = account.code_hash;
-        let compiled = match self.compiler.cached(&hash) {
-            Some(m) => m,
+        let (compiled, code) = match self.compiler.cached(&hash) {
+            Some(m) => (Some(m), None),
             None => {
                 let code = session.code(&hash)?.ok_or(StateError::MissingCode(hash))?;
-                self.compiler
-                    .compile_new(&hash, &code)
-                    .map_err(|e| VmError::Engine(e.to_string()))?
+                (None, Some(code))
             }
         };
+        let code_len = compiled
+            .as_ref()
+            .map_or_else(|| code.as_ref().map_or(0, Vec::len), |m| m.code_len);
         // Loading the module is priced by the code's size, whatever the
         // caches of this node hold.
-        used = used.saturating_add(gas::CODE_LOAD_BYTE.saturating_mul(compiled.code_len as u64));
+        used = used.saturating_add(gas::CODE_LOAD_BYTE.saturating_mul(code_len as u64));
         if used > tx.gas_limit {
             return Ok((
                 session,
@@ -485,6 +486,24 @@ impl<K: KvStore> Vm<K> {
             ));
         }
         let fail = |e| Outcome::failed(tx.contract, e, used);
+        let compiled = match (compiled, code) {
+            (Some(m), _) => m,
+            (None, code) => {
+                let code = code.unwrap_or_default();
+                // Code that never passed the VM's validation (a state tool
+                // can store any module) is refused the same way on every
+                // node: the caches only ever hold modules that passed it.
+                if let Err(e) = validate(&code, &self.config) {
+                    let e = TxError::ValidationFailed(format!(
+                        "the contract's code does not pass validation: {e}"
+                    ));
+                    return Ok((session, fail(e)));
+                }
+                self.compiler
+                    .compile_new(&hash, &code)
+                    .map_err(|e| VmError::Engine(e.to_string()))?
+            }
+        };
         if !tx.value.is_zero() {
             match session.transfer(&tx.sender, &tx.contract, tx.value) {
                 Ok(()) => {}

@@ -548,3 +548,24 @@ fn storage_len_reads_back_the_largest_variable() {
         "{r:?}"
     );
 }
+
+#[test]
+fn code_stored_without_validation_is_refused_the_same_everywhere() {
+    // A state tool can store any module: this one declares a layout but no
+    // memory, so the VM would never have deployed it.
+    let vm = vm();
+    let c = Address::repeat_byte(0x3c);
+    let layout = Layout::new(4096, &[8]).unwrap();
+    let mut s = vm.db().begin().unwrap();
+    s.create_contract(&c, &svm_state::code::module_declaring(&layout), 0u64.into())
+        .unwrap();
+    s.commit().unwrap();
+    for _ in 0..2 {
+        let r = call(&vm, c, "get", vec![], 100_000);
+        assert!(
+            matches!(&r.error, Some(TxError::ValidationFailed(m)) if m.contains("memory")),
+            "{r:?}"
+        );
+    }
+    assert_eq!(vm.module_stats().compiles, 0);
+}
