@@ -84,13 +84,16 @@ fn deploy(vm: &Vm<RocksKv>, code: Vec<u8>) -> Address {
     r.contract
 }
 
+/// The gas limit of the benchmark's transactions.
+const TX_GAS: u64 = 200_000;
+
 fn call(contract: Address, sender: Address, function: &str, args: Vec<Arg>) -> Call {
     Call {
         contract,
         sender,
         function: function.into(),
         args,
-        gas_limit: 1_000_000,
+        gas_limit: TX_GAS,
         value: 0u64.into(),
     }
 }
@@ -162,7 +165,15 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
 fn transactions(cfg: &Config) -> Table {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
-    let vm = Vm::new(db, VmConfig::default());
+    // Blocks of 1,000 transactions of up to 200,000 gas each: twice the
+    // default block gas limit (which holds about 950 token transfers).
+    let vm = Vm::new(
+        db,
+        VmConfig {
+            max_block_gas: 1_000 * TX_GAS,
+            ..VmConfig::default()
+        },
+    );
     let n = cfg.accounts;
     let counter = deploy(&vm, contract("counter.wat").into_bytes());
     let token = deploy(&vm, wide_token(n));

@@ -94,6 +94,15 @@ fn script<K: KvStore>(vm: &Vm<K>) -> Vec<Receipt> {
     // At the frame and depth boundaries: the largest frames validation
     // allows, 512 deep (succeeds) and 513 deep (the depth limit, not the
     // native stack, stops it).
+    // At the gas boundary: the exact gas a write needs (page load and write
+    // charges included) succeeds, one less runs out.
+    let counter = deploy(vm, contract("counter.wat")).contract;
+    let exact = call(vm, counter, "increment", vec![Arg::I64(1)], 1_000_000);
+    let need = exact.gas_used;
+    receipts.push(exact);
+    for limit in [need, need - 1] {
+        receipts.push(call(vm, counter, "increment", vec![Arg::I64(1)], limit));
+    }
     for (code, function) in [(fat_frames(1_024), "fat"), (arg_frames(), "args")] {
         let d = deploy(vm, code);
         let f = d.contract;
@@ -128,11 +137,13 @@ fn singlepass_and_cranelift_agree() {
             .iter()
             .any(|e| matches!(e, Some(TxError::InvalidArguments(_))))
     );
-    let fib = &single[single.len() - 19];
+    let fib = &single[single.len() - 22];
     assert_eq!(fib.return_data, 610u64.to_le_bytes());
-    let grow = &single[single.len() - 13];
+    let grow = &single[single.len() - 16];
     assert!(grow.success, "{grow:?}");
     let n = single.len();
+    assert!(single[n - 8].success && single[n - 8].gas_used == single[n - 9].gas_used);
+    assert_eq!(single[n - 7].error, Some(TxError::OutOfGas));
     for last in [n - 4, n - 1] {
         assert!(single[last - 1].success, "{:?}", single[last - 1]);
         assert_eq!(
