@@ -397,7 +397,11 @@ impl<K: KvStore> Vm<K> {
         // (no code, nonce 0): it keeps the balance (Ethereum's rule), so
         // nobody can block an address by sending to it first.
         match session.account(&address)? {
-            Some(a) if a.code_hash != EMPTY_CODE_HASH || a.nonce != 0 => {
+            Some(a)
+                if a.code_hash != EMPTY_CODE_HASH
+                    || a.nonce != 0
+                    || a.storage_root != svm_trie::EMPTY_ROOT =>
+            {
                 let e = TxError::AccountExists(format!("{address:#x}"));
                 return Ok((session, fail(e)));
             }
