@@ -608,3 +608,54 @@ pub(crate) fn imports<K: KvStore>(store: &mut Store, env: &FunctionEnv<Env<K>>) 
     );
     imports
 }
+
+#[cfg(test)]
+mod tests {
+    use svm_state::kv::MemoryKv;
+    use svm_state::{StateConfig, StateDb};
+    use wasmer::{Extern, Type};
+
+    use super::*;
+    use crate::vmcalls::{self, Ty};
+
+    /// The host registers exactly the vmcalls of the table, each with the
+    /// table's signature: the two cannot drift apart.
+    #[test]
+    fn the_host_serves_exactly_the_vmcall_table() {
+        let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
+        let session = db.begin().unwrap();
+        let mut store = Store::default();
+        let a = Address::zero();
+        let env = FunctionEnv::new(
+            &mut store,
+            Env::new(session, a, a, U256::zero(), BlockContext::default()),
+        );
+        let imports = imports(&mut store, &env);
+        let ty = |t: &Ty| match t {
+            Ty::I32 => Type::I32,
+            Ty::I64 => Type::I64,
+        };
+        let mut served = 0;
+        for (module, name, ext) in imports.iter() {
+            assert_eq!(module, vmcalls::MODULE);
+            let (_, params, results) =
+                vmcalls::signature(name).unwrap_or_else(|| panic!("{name} is not in the table"));
+            let Extern::Function(f) = ext else {
+                panic!("{name} is not a function")
+            };
+            let sig = f.ty(&store);
+            assert_eq!(
+                sig.params(),
+                params.iter().map(ty).collect::<Vec<_>>(),
+                "{name}"
+            );
+            assert_eq!(
+                sig.results(),
+                results.iter().map(ty).collect::<Vec<_>>(),
+                "{name}"
+            );
+            served += 1;
+        }
+        assert_eq!(served, vmcalls::VMCALLS.len(), "every vmcall is served");
+    }
+}
