@@ -1,5 +1,6 @@
 //! `svm`: the command-line tool of the svm state engine.
 
+mod demo_cmd;
 mod error;
 mod hexarg;
 mod input;
@@ -34,15 +35,9 @@ enum Command {
     Deploy(vm_cmd::DeployArgs),
     /// Call a contract's function; prints the receipt.
     Call(vm_cmd::CallArgs),
-    /// Deploy the bundled example contracts, run calls, print the receipts,
-    /// the world root and the token's state.
-    Demo {
-        /// Where the example contracts are.
-        #[arg(long, default_value = "examples/contracts")]
-        contracts: std::path::PathBuf,
-        #[command(flatten)]
-        vm: vm_cmd::VmArgs,
-    },
+    /// Deploy the bundled example contracts, run calls, and print what
+    /// happened (`--json`: every receipt).
+    Demo(demo_cmd::DemoArgs),
     /// Prove a contract variable (or the account's absence) against a world
     /// root; prints the JSON proof.
     Prove(proof_cmd::ProveArgs),
@@ -64,7 +59,7 @@ fn main() -> ExitCode {
         Command::State { command, db } => state_cmd::run(command, db),
         Command::Deploy(args) => vm_cmd::deploy(args),
         Command::Call(args) => vm_cmd::call(args),
-        Command::Demo { contracts, vm } => vm_cmd::demo(&contracts, vm),
+        Command::Demo(args) => demo_cmd::run(args),
         Command::Prove(args) => proof_cmd::prove(args),
         Command::Verify(args) => proof_cmd::verify(args),
     };

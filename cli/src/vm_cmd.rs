@@ -1,6 +1,6 @@
-//! `svm deploy`, `svm call` and `svm demo`: contracts on the state database.
+//! `svm deploy` and `svm call`: contracts on the state database.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use primitive_types::U256;
@@ -68,9 +68,9 @@ pub(crate) struct DeployArgs {
 }
 
 /// The default gas limit of a deploy.
-const DEPLOY_GAS: u64 = 10_000_000;
+pub(crate) const DEPLOY_GAS: u64 = 10_000_000;
 /// The default gas limit of a call.
-const CALL_GAS: u64 = 1_000_000;
+pub(crate) const CALL_GAS: u64 = 1_000_000;
 
 /// `svm call`.
 #[derive(Args)]
@@ -95,7 +95,14 @@ pub(crate) struct CallArgs {
     vm: VmArgs,
 }
 
-fn open(args: &VmArgs) -> Result<(Vm<RocksKv>, BlockContext), CliError> {
+impl VmArgs {
+    /// The database directory.
+    pub(crate) fn db(&self) -> &std::path::Path {
+        &self.db
+    }
+}
+
+pub(crate) fn open(args: &VmArgs) -> Result<(Vm<RocksKv>, BlockContext), CliError> {
     let db = StateDb::open_rocks(&args.db, &StateConfig::default())?;
     let block = BlockContext {
         height: args.height.unwrap_or(db.head().seq + 1),
@@ -200,71 +207,4 @@ pub(crate) fn call(args: CallArgs) -> Result<(), CliError> {
     };
     let (vm, block) = open(&args.vm)?;
     outcome(&vm.call(&tx, block)?)
-}
-
-/// Runs `svm demo`: deploys the bundled counter and token, runs calls, and
-/// prints every receipt, the world root and the token's state.
-pub(crate) fn demo(dir: &Path, args: VmArgs) -> Result<(), CliError> {
-    let (vm, block) = open(&args)?;
-    let author = Address::from_low_u64_be(0xa0001);
-    let mut receipts = Vec::new();
-    let mut deploy = |name: &str| -> Result<Address, CliError> {
-        let code = read_code(&dir.join(name).display().to_string())?;
-        let tx = Deploy {
-            author,
-            nonce: vm.next_nonce(&author)?,
-            code,
-            balance: U256::zero(),
-            constructor: None,
-            gas_limit: DEPLOY_GAS,
-        };
-        let r = vm.deploy(&tx, block)?;
-        let a = r.contract;
-        receipts.push((format!("deploy {name}"), r));
-        Ok(a)
-    };
-    let counter = deploy("counter.wat")?;
-    let token = deploy("token.wat")?;
-    let calls: Vec<(Address, &str, Vec<Arg>)> = vec![
-        (counter, "increment", vec![Arg::I64(1)]),
-        (counter, "increment", vec![Arg::I64(41)]),
-        (counter, "get", vec![]),
-        (token, "mint", vec![Arg::I32(0), Arg::I64(1_000)]),
-        (
-            token,
-            "transfer",
-            vec![Arg::I32(0), Arg::I32(1), Arg::I64(250)],
-        ),
-        (
-            token,
-            "transfer",
-            vec![Arg::I32(1), Arg::I32(2), Arg::I64(500)],
-        ),
-        (token, "balance_of", vec![Arg::I32(1)]),
-    ];
-    for (contract, function, args) in calls {
-        let tx = Call {
-            contract,
-            sender: author,
-            function: function.into(),
-            args,
-            gas_limit: CALL_GAS,
-            value: U256::zero(),
-        };
-        receipts.push((function.to_string(), vm.call(&tx, block)?));
-    }
-    let mut session = vm.db().at(vm.db().head().root)?;
-    // Variable 1 holds the balances of holders 0 to 3, eight bytes each.
-    let holders = session.slice(&token, 1)?;
-    let token_state: Vec<String> = holders.chunks(8).take(3).map(hexarg::format).collect();
-    let out = serde_json::json!({
-        "receipts": receipts.iter().map(|(what, r)| serde_json::json!({"tx": what, "receipt": r})).collect::<Vec<_>>(),
-        "world_root": hexarg::format(vm.db().head().root.as_bytes()),
-        "token": {
-            "address": hexarg::format(token.as_bytes()),
-            "balances_0_to_2": token_state,
-        },
-    });
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(())
 }

@@ -35,7 +35,7 @@ fn prove_and_verify_a_token_balance() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("svm-data");
     let db = db.to_str().unwrap();
-    let demo: Value = serde_json::from_str(&stdout(&svm(&["demo", "--db", db]))).unwrap();
+    let demo: Value = serde_json::from_str(&stdout(&svm(&["demo", "--json", "--db", db]))).unwrap();
     let token = demo["token"]["address"].as_str().unwrap().to_string();
     let slice: Value =
         serde_json::from_str(&stdout(&svm(&["state", "slice", &token, "1", "--db", db]))).unwrap();

@@ -52,12 +52,29 @@ fn deploy_call_and_demo() {
     // The state commands see the contract's variable.
     let o = svm(&db, &["state", "slice", &counter, "0"]);
     assert_eq!(json(&o)["value"], "0x2a00000000000000");
-    let o = svm(&db, &["demo"]);
+    let o = svm(&db, &["demo", "--json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let demo = json(&o);
     assert_eq!(demo["receipts"].as_array().unwrap().len(), 9);
     assert_eq!(demo["token"]["balances_0_to_2"][1], "0xfa00000000000000");
     assert!(svm(&db, &["state", "check"]).status.success());
+    // Without --json: a short summary, from any directory (the contracts
+    // are in the binary).
+    let o = Command::new(env!("CARGO_BIN_EXE_svm"))
+        .args(["demo", "--db"])
+        .arg(dir.path().join("elsewhere"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.lines().count() < 40, "{text}");
+    assert!(text.contains("token.transfer(1, 2, 500)"), "{text}");
+    assert!(text.contains("failed, nothing changed"), "{text}");
+    assert!(
+        text.contains("holder 0: 750, holder 1: 250, holder 2: 0"),
+        "{text}"
+    );
     // Compiled contracts persist for later runs.
     let artifacts = std::fs::read_dir(db.join("artifacts")).unwrap().count();
     assert_eq!(artifacts, 2, "counter and token");

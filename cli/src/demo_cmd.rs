@@ -1,0 +1,165 @@
+//! `svm demo`: the first thing a newcomer runs. Deploys the bundled example
+//! contracts (embedded in the binary, so it runs from any directory), runs a
+//! few calls (one fails and changes nothing), and prints a short summary —
+//! or, with `--json`, every receipt.
+
+use primitive_types::U256;
+use svm_state::Address;
+use svm_vm::{Arg, Call, Deploy, Receipt};
+
+use crate::error::CliError;
+use crate::hexarg;
+use crate::vm_cmd::{CALL_GAS, DEPLOY_GAS, VmArgs, open};
+
+/// The example contracts, as shipped in `examples/contracts/`.
+const CONTRACTS: [(&str, &str); 2] = [
+    (
+        "counter.wat",
+        include_str!("../../examples/contracts/counter.wat"),
+    ),
+    (
+        "token.wat",
+        include_str!("../../examples/contracts/token.wat"),
+    ),
+];
+
+/// `svm demo`.
+#[derive(clap::Args)]
+pub(crate) struct DemoArgs {
+    /// Print every receipt as JSON instead of the summary.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    vm: VmArgs,
+}
+
+/// One step of the demo and its receipt.
+struct Step {
+    what: String,
+    receipt: Receipt,
+}
+
+/// `0x…` bytes, with their value when they are one little-endian u64.
+fn shown(bytes: &[u8]) -> String {
+    match <[u8; 8]>::try_from(bytes) {
+        Ok(b) => format!("{} ({})", hexarg::format(bytes), u64::from_le_bytes(b)),
+        Err(_) => hexarg::format(bytes),
+    }
+}
+
+fn arg(a: &Arg) -> String {
+    match a {
+        Arg::I32(v) => v.to_string(),
+        Arg::I64(v) => v.to_string(),
+        Arg::Bytes(b) => hexarg::format(b),
+    }
+}
+
+/// Runs `svm demo`.
+pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
+    let (vm, block) = open(&args.vm)?;
+    let author = Address::from_low_u64_be(0xa0001);
+    let mut steps = Vec::new();
+    let mut deployed = Vec::new();
+    for (name, text) in CONTRACTS {
+        let code = svm_vm::wat_to_wasm(text.as_bytes()).map_err(CliError::Arg)?;
+        let tx = Deploy {
+            author,
+            nonce: vm.next_nonce(&author)?,
+            code,
+            balance: U256::zero(),
+            constructor: None,
+            gas_limit: DEPLOY_GAS,
+        };
+        let receipt = vm.deploy(&tx, block)?;
+        deployed.push(receipt.contract);
+        steps.push(Step {
+            what: format!("deploy {name}"),
+            receipt,
+        });
+    }
+    let (counter, token) = (deployed[0], deployed[1]);
+    let calls: Vec<(&str, Address, &str, Vec<Arg>)> = vec![
+        ("counter", counter, "increment", vec![Arg::I64(1)]),
+        ("counter", counter, "increment", vec![Arg::I64(41)]),
+        ("counter", counter, "get", vec![]),
+        ("token", token, "mint", vec![Arg::I32(0), Arg::I64(1_000)]),
+        (
+            "token",
+            token,
+            "transfer",
+            vec![Arg::I32(0), Arg::I32(1), Arg::I64(250)],
+        ),
+        (
+            "token",
+            token,
+            "transfer",
+            vec![Arg::I32(1), Arg::I32(2), Arg::I64(500)],
+        ),
+        ("token", token, "balance_of", vec![Arg::I32(1)]),
+    ];
+    for (name, contract, function, args) in calls {
+        let what = format!(
+            "{name}.{function}({})",
+            args.iter().map(arg).collect::<Vec<_>>().join(", ")
+        );
+        let tx = Call {
+            contract,
+            sender: author,
+            function: function.into(),
+            args,
+            gas_limit: CALL_GAS,
+            value: U256::zero(),
+        };
+        steps.push(Step {
+            what,
+            receipt: vm.call(&tx, block)?,
+        });
+    }
+    let root = vm.db().head().root;
+    let mut view = vm.db().at(root)?;
+    // Variable 1 holds the balances of holders 0 to 3, eight bytes each.
+    let balances: Vec<u64> = view
+        .slice(&token, 1)?
+        .chunks(8)
+        .take(3)
+        .map(|c| c.try_into().map_or(0, u64::from_le_bytes))
+        .collect();
+    if args.json {
+        let out = serde_json::json!({
+            "receipts": steps.iter().map(|s| serde_json::json!({"tx": s.what, "receipt": s.receipt})).collect::<Vec<_>>(),
+            "world_root": hexarg::format(root.as_bytes()),
+            "token": {
+                "address": hexarg::format(token.as_bytes()),
+                "balances_0_to_2": balances.iter().map(|b| hexarg::format(&b.to_le_bytes())).collect::<Vec<_>>(),
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("svm demo: state database {}", args.vm.db().display());
+    for s in &steps {
+        let r = &s.receipt;
+        let outcome = match &r.error {
+            None => "ok".to_string(),
+            Some(e) => format!("failed, nothing changed: {e}"),
+        };
+        println!("  {:<28} {outcome}  (gas {})", s.what, r.gas_used);
+        if s.what.starts_with("deploy") && r.success {
+            println!("      at {}", hexarg::format(r.contract.as_bytes()));
+        }
+        if !r.return_data.is_empty() {
+            println!("      returned {}", shown(&r.return_data));
+        }
+        for log in &r.logs {
+            println!("      logged {}", shown(log));
+        }
+    }
+    println!("world root {}", hexarg::format(root.as_bytes()));
+    println!(
+        "token balances: holder 0: {}, holder 1: {}, holder 2: {}",
+        balances[0], balances[1], balances[2]
+    );
+    println!("every receipt in full: add --json");
+    Ok(())
+}
