@@ -26,6 +26,18 @@ pub(crate) fn parse_fixed(s: &str, what: &str, len: usize) -> Result<Vec<u8>, Cl
     Ok(bytes)
 }
 
+/// A 20-byte address given as `0x…` hex.
+pub(crate) fn address(s: &str) -> Result<svm_state::Address, CliError> {
+    Ok(svm_state::Address::from_slice(&parse_fixed(
+        s, "address", 20,
+    )?))
+}
+
+/// A 32-byte root given as `0x…` hex.
+pub(crate) fn root(s: &str) -> Result<svm_trie::H256, CliError> {
+    Ok(svm_trie::H256::from_slice(&parse_fixed(s, "root", 32)?))
+}
+
 /// Formats bytes as `0x…`.
 pub(crate) fn format(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))

@@ -1,5 +1,6 @@
 //! `svm`: the command-line tool of the svm state engine.
 
+mod db_arg;
 mod demo_cmd;
 mod error;
 mod hexarg;
@@ -48,7 +49,7 @@ enum Command {
         #[command(subcommand)]
         command: state_cmd::StateCommand,
         #[command(flatten)]
-        db: state_cmd::DbArgs,
+        db: db_arg::DbArg,
     },
 }
 

@@ -6,10 +6,10 @@ use clap::Args;
 use svm_proofs::verify::binary;
 use svm_proofs::verify::layout::Layout;
 use svm_proofs::{json, prove_slice};
-use svm_state::Address;
 
+use crate::db_arg::DbArg;
 use crate::error::CliError;
-use crate::{hexarg, state_cmd};
+use crate::hexarg;
 
 /// `svm prove`.
 #[derive(Args)]
@@ -30,9 +30,8 @@ pub(crate) struct ProveArgs {
     /// Also write the compact binary encoding to this file.
     #[arg(long)]
     binary: Option<PathBuf>,
-    /// The database directory (RocksDB).
-    #[arg(long, default_value = "./svm-data")]
-    db: PathBuf,
+    #[command(flatten)]
+    db: DbArg,
 }
 
 /// `svm verify`.
@@ -52,12 +51,12 @@ pub(crate) struct VerifyArgs {
 
 /// Runs `svm prove`: prints the JSON proof.
 pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
-    let db = state_cmd::open(&args.db, false)?;
+    let db = args.db.open(false)?;
     let root = match &args.root {
-        Some(r) => state_cmd::root(r)?,
+        Some(r) => hexarg::root(r)?,
         None => db.head().root,
     };
-    let address = Address::from_slice(&hexarg::parse_fixed(&args.contract, "address", 20)?);
+    let address = hexarg::address(&args.contract)?;
     let (proof, proven) = prove_slice(&db, root, &address, args.var, !args.no_code)?;
     if let Some(path) = &args.binary {
         std::fs::write(path, binary::encode_slice(&proof)).map_err(|source| CliError::Write {

@@ -1,26 +1,16 @@
 //! `svm state …`: the state database on disk — its head, accounts, pages and
 //! variables, a full integrity check, and a file of changes to commit.
 
-use std::path::{Path, PathBuf};
-
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use serde::{Deserialize, Serialize};
 use svm_state::code::module_declaring;
 use svm_state::kv::RocksKv;
 use svm_state::layout::{DEFAULT_PAGE_SIZE, Layout};
-use svm_state::{Account, Address, StateConfig, StateDb};
-use svm_trie::H256;
+use svm_state::{Account, Address, StateDb};
 
+use crate::db_arg::DbArg;
 use crate::error::CliError;
 use crate::{hexarg, input};
-
-/// Where the database is, and which committed state to read.
-#[derive(Args)]
-pub(crate) struct DbArgs {
-    /// The database directory (RocksDB).
-    #[arg(long, default_value = "./svm-data", global = true)]
-    db: PathBuf,
-}
 
 /// State commands.
 #[derive(Subcommand)]
@@ -140,38 +130,19 @@ fn print(value: &impl Serialize) -> Result<(), CliError> {
     Ok(())
 }
 
-fn address(s: &str) -> Result<Address, CliError> {
-    Ok(Address::from_slice(&hexarg::parse_fixed(s, "address", 20)?))
-}
-
-pub(crate) fn root(s: &str) -> Result<H256, CliError> {
-    Ok(H256::from_slice(&hexarg::parse_fixed(s, "root", 32)?))
-}
-
-/// Opens the database; reading commands refuse to create one.
-pub(crate) fn open(path: &Path, create: bool) -> Result<StateDb<RocksKv>, CliError> {
-    if !create && !path.exists() {
-        return Err(CliError::Arg(format!(
-            "no database at {} (create one with `svm state apply`, or pass --db)",
-            path.display()
-        )));
-    }
-    Ok(StateDb::open_rocks(path, &StateConfig::default())?)
-}
-
 /// A read-only session at `--root`, or at the head.
 fn view(db: &StateDb<RocksKv>, at: Option<&str>) -> Result<svm_state::Session<RocksKv>, CliError> {
     let r = match at {
-        Some(r) => root(r)?,
+        Some(r) => hexarg::root(r)?,
         None => db.head().root,
     };
     Ok(db.at(r)?)
 }
 
 /// Runs a state command.
-pub(crate) fn run(cmd: StateCommand, args: DbArgs) -> Result<(), CliError> {
+pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
     let create = matches!(cmd, StateCommand::Apply { .. });
-    let db = open(&args.db, create)?;
+    let db = args.open(create)?;
     match cmd {
         StateCommand::Root { seq } => {
             let head = match seq {
@@ -189,7 +160,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArgs) -> Result<(), CliError> {
             })?;
         }
         StateCommand::Account { address: a, root } => {
-            let a = address(&a)?;
+            let a = hexarg::address(&a)?;
             let mut s = view(&db, root.as_deref())?;
             let account = s.account(&a)?.ok_or(svm_state::StateError::NoAccount(a))?;
             let layout = if account.code_hash == svm_state::EMPTY_CODE_HASH {
@@ -204,7 +175,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArgs) -> Result<(), CliError> {
             index,
             root,
         } => {
-            let a = address(&a)?;
+            let a = hexarg::address(&a)?;
             let mut s = view(&db, root.as_deref())?;
             let page = s.page(&a, index)?;
             print(&serde_json::json!({
@@ -219,7 +190,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArgs) -> Result<(), CliError> {
             var,
             root,
         } => {
-            let a = address(&a)?;
+            let a = hexarg::address(&a)?;
             let mut s = view(&db, root.as_deref())?;
             let layout = s.layout(&a)?;
             let at = layout.slice(var as usize).ok();
@@ -235,7 +206,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArgs) -> Result<(), CliError> {
         }
         StateCommand::Check { root: r } => {
             let r = match r {
-                Some(r) => root(&r)?,
+                Some(r) => hexarg::root(&r)?,
                 None => db.head().root,
             };
             let report = db.check(r)?;
@@ -267,7 +238,7 @@ fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
                 sizes,
                 page_size,
             } => {
-                let a = address(&contract).map_err(|e| bad(e.to_string()))?;
+                let a = hexarg::address(&contract).map_err(|e| bad(e.to_string()))?;
                 let layout = Layout::new(page_size.unwrap_or(DEFAULT_PAGE_SIZE), &sizes)
                     .map_err(|e| bad(e.to_string()))?;
                 let code = module_declaring(&layout);
@@ -280,7 +251,7 @@ fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
                 }
             }
             Change::Account { account, balance } => {
-                let a = address(&account).map_err(|e| bad(e.to_string()))?;
+                let a = hexarg::address(&account).map_err(|e| bad(e.to_string()))?;
                 let b = hexarg::parse(&balance).map_err(|e| bad(format!("balance: {e}")))?;
                 if b.len() > 32 {
                     return Err(bad("a balance is at most 32 bytes".into()));
@@ -290,7 +261,7 @@ fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
                 }
             }
             Change::Write { write, var, value } => {
-                let a = address(&write).map_err(|e| bad(e.to_string()))?;
+                let a = hexarg::address(&write).map_err(|e| bad(e.to_string()))?;
                 let v = hexarg::parse(&value).map_err(|e| bad(format!("value: {e}")))?;
                 s.write_slice(&a, var, &v).map_err(|e| bad(e.to_string()))?;
             }

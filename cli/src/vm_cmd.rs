@@ -1,22 +1,19 @@
 //! `svm deploy` and `svm call`: contracts on the state database.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use primitive_types::U256;
 use svm_state::kv::RocksKv;
-use svm_state::{Address, StateConfig, StateDb};
 use svm_vm::{Arg, BlockContext, Call, CompilerKind, Deploy, Receipt, Vm, VmConfig};
 
+use crate::db_arg::DbArg;
 use crate::error::CliError;
 use crate::hexarg;
 
 /// Options every VM command shares.
 #[derive(Args)]
 pub(crate) struct VmArgs {
-    /// The database directory (RocksDB; created if missing).
-    #[arg(long, default_value = "./svm-data")]
-    db: PathBuf,
+    #[command(flatten)]
+    db: DbArg,
     /// Block height the transaction runs at (default: commits so far + 1).
     #[arg(long)]
     height: Option<u64>,
@@ -98,12 +95,12 @@ pub(crate) struct CallArgs {
 impl VmArgs {
     /// The database directory.
     pub(crate) fn db(&self) -> &std::path::Path {
-        &self.db
+        self.db.path()
     }
 }
 
 pub(crate) fn open(args: &VmArgs) -> Result<(Vm<RocksKv>, BlockContext), CliError> {
-    let db = StateDb::open_rocks(&args.db, &StateConfig::default())?;
+    let db = args.db.open(true)?;
     let block = BlockContext {
         height: args.height.unwrap_or(db.head().seq + 1),
         time: args.time,
@@ -111,15 +108,11 @@ pub(crate) fn open(args: &VmArgs) -> Result<(Vm<RocksKv>, BlockContext), CliErro
     let config = VmConfig {
         // Compiled contracts persist next to the state, so later runs skip
         // compiling them.
-        artifact_dir: Some(args.db.join("artifacts")),
+        artifact_dir: Some(args.db.path().join("artifacts")),
         compiler: args.compiler.into(),
         ..VmConfig::default()
     };
     Ok((Vm::new(db, config), block))
-}
-
-fn address(s: &str) -> Result<Address, CliError> {
-    Ok(Address::from_slice(&hexarg::parse_fixed(s, "address", 20)?))
 }
 
 fn amount(s: &str) -> Result<U256, CliError> {
@@ -177,7 +170,7 @@ fn read_code(path: &str) -> Result<Vec<u8>, CliError> {
 /// Runs `svm deploy`.
 pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
     let code = read_code(&args.file)?;
-    let author = address(&args.author)?;
+    let author = hexarg::address(&args.author)?;
     let balance = amount(&args.balance)?;
     let (vm, block) = open(&args.vm)?;
     let nonce = match args.nonce {
@@ -198,8 +191,8 @@ pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
 /// Runs `svm call`.
 pub(crate) fn call(args: CallArgs) -> Result<(), CliError> {
     let tx = Call {
-        contract: address(&args.address)?,
-        sender: address(&args.sender)?,
+        contract: hexarg::address(&args.address)?,
+        sender: hexarg::address(&args.sender)?,
         function: args.function.clone(),
         args: args.args.iter().map(|a| arg(a)).collect::<Result<_, _>>()?,
         gas_limit: args.gas,
