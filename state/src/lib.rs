@@ -46,10 +46,10 @@ mod contract;
 mod db;
 mod error;
 pub mod kv;
-pub use svm_verify::layout;
+pub use svm_format::layout;
 mod meta;
 mod nodes;
-pub use svm_verify::page;
+pub use svm_format::page;
 mod session;
 mod world;
 

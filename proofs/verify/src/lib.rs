@@ -9,7 +9,7 @@
 //!   and the path of every page the variable spans in the storage trie.
 //! - [`MultiProof`]: many variables across many contracts, every node once.
 //! - [`binary`]: the compact encoding of both.
-//! - [`layout`]: storage layouts (shared with svm-state), [`mpt`]: Ethereum
+//! - [`layout`]: storage layouts (svm-format, shared with svm-state), [`mpt`]: Ethereum
 //!   Merkle-Patricia path proofs, [`Account`]: the account record.
 //!
 //! Verification never panics and never returns a wrong value: any change to
@@ -24,10 +24,8 @@ mod account;
 pub mod binary;
 mod error;
 mod hash;
-pub mod layout;
 pub mod mpt;
 mod multi;
-pub mod page;
 mod rlp;
 mod slice;
 pub mod wasm;
@@ -39,6 +37,8 @@ pub use mpt::EMPTY_ROOT;
 pub use multi::{ContractNodes, MultiProof, Request};
 pub use page::page_key;
 pub use slice::{PageProof, ProvenSlice, SliceProof};
+/// Storage layouts and pages: the rules svm-state stores by (svm-format).
+pub use svm_format::{layout, page};
 
 /// A 20-byte account address.
 pub type Address = [u8; 20];
