@@ -75,7 +75,13 @@ pub fn prove_slice<K: KvStore>(
         code: None,
         pages: Vec::new(),
     };
-    let Some(acc) = world.value.as_deref().map(Account::decode).transpose()? else {
+    let Some(acc) = world
+        .value
+        .as_deref()
+        .map(Account::decode)
+        .transpose()
+        .map_err(svm_verify::VerifyError::from)?
+    else {
         let proven = p.verify(&root.0, None)?;
         return Ok((p, proven));
     };
@@ -124,7 +130,12 @@ pub fn prove_many<K: KvStore>(
     let mut contracts = Vec::new();
     let mut layouts = BTreeMap::new();
     for (address, value) in addresses.iter().zip(&world.values) {
-        let Some(acc) = value.as_deref().map(Account::decode).transpose()? else {
+        let Some(acc) = value
+            .as_deref()
+            .map(Account::decode)
+            .transpose()
+            .map_err(svm_verify::VerifyError::from)?
+        else {
             continue;
         };
         let a = Address::from(*address);

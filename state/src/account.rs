@@ -1,11 +1,12 @@
 //! Accounts in the world trie: exactly Ethereum's encoding, so that account
-//! proofs are EIP-1186 `accountProof`s.
+//! proofs are EIP-1186 `accountProof`s. The encoding is svm-format's
+//! ([`svm_format::Account`]); this is the same record with the state's
+//! integer and hash types.
 
 use primitive_types::{H256, U256};
-use rlp::{Rlp, RlpStream};
 
 /// keccak256 of the empty byte string: the code hash of an account without code.
-pub const EMPTY_CODE_HASH: H256 = keccak_hash::KECCAK_EMPTY;
+pub const EMPTY_CODE_HASH: H256 = H256(svm_format::EMPTY_CODE_HASH);
 
 /// Why bytes are not an account.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,11 +31,28 @@ pub struct Account {
 
 impl Default for Account {
     fn default() -> Self {
+        svm_format::Account::default().into()
+    }
+}
+
+impl From<svm_format::Account> for Account {
+    fn from(a: svm_format::Account) -> Self {
         Account {
-            nonce: 0,
-            balance: U256::zero(),
-            storage_root: svm_trie::EMPTY_ROOT,
-            code_hash: EMPTY_CODE_HASH,
+            nonce: a.nonce,
+            balance: U256::from_big_endian(&a.balance),
+            storage_root: H256(a.storage_root),
+            code_hash: H256(a.code_hash),
+        }
+    }
+}
+
+impl From<Account> for svm_format::Account {
+    fn from(a: Account) -> Self {
+        svm_format::Account {
+            nonce: a.nonce,
+            balance: a.balance.to_big_endian(),
+            storage_root: a.storage_root.0,
+            code_hash: a.code_hash.0,
         }
     }
 }
@@ -42,32 +60,14 @@ impl Default for Account {
 impl Account {
     /// The RLP encoding stored in the world trie.
     pub fn encode(&self) -> Vec<u8> {
-        let mut s = RlpStream::new_list(4);
-        s.append(&self.nonce)
-            .append(&self.balance)
-            .append(&self.storage_root)
-            .append(&self.code_hash);
-        s.out().to_vec()
+        svm_format::Account::from(*self).encode()
     }
 
     /// Decodes an account, accepting only its canonical encoding.
     pub fn decode(bytes: &[u8]) -> Result<Self, AccountError> {
-        let bad = |e: rlp::DecoderError| AccountError::Malformed(e.to_string());
-        let rlp = Rlp::new(bytes);
-        if !rlp.is_list() || rlp.item_count().map_err(bad)? != 4 {
-            return Err(AccountError::Malformed("not a list of four items".into()));
-        }
-        let account = Account {
-            nonce: rlp.val_at(0).map_err(bad)?,
-            balance: rlp.val_at(1).map_err(bad)?,
-            storage_root: rlp.val_at(2).map_err(bad)?,
-            code_hash: rlp.val_at(3).map_err(bad)?,
-        };
-        // Trailing bytes or any other non-canonical form re-encode differently.
-        if account.encode() != bytes {
-            return Err(AccountError::Malformed("not canonically encoded".into()));
-        }
-        Ok(account)
+        svm_format::Account::decode(bytes)
+            .map(Account::from)
+            .map_err(|e| AccountError::Malformed(e.to_string()))
     }
 }
 
@@ -118,7 +118,7 @@ mod tests {
         assert!(Account::decode(&[0xc0]).is_err());
         assert!(Account::decode(&[]).is_err());
         // A nonce with a leading zero byte.
-        let mut s = RlpStream::new_list(4);
+        let mut s = rlp::RlpStream::new_list(4);
         s.append(&vec![0u8, 1])
             .append(&0u8)
             .append(&H256::zero())

@@ -24,9 +24,10 @@ pub enum WorldError {
     },
 }
 
-/// The world-trie key of an address: keccak256 of its 20 bytes.
+/// The world-trie key of an address: keccak256 of its 20 bytes
+/// ([`svm_format::world_key`]).
 pub fn account_key(address: &Address) -> H256 {
-    keccak_hash::keccak(address.as_bytes())
+    H256(svm_format::world_key(&address.0))
 }
 
 /// The world state at a root, with pending account changes.

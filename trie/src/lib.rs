@@ -51,8 +51,8 @@ pub use trie::{Commit, TrieMut, root_of};
 /// proofs, whatever the keys a contract or a proof brings.
 pub const MAX_KEY_LEN: usize = 256;
 
-/// Root of the empty trie: keccak256 of RLP `0x80`.
-pub const EMPTY_ROOT: H256 = keccak_hash::KECCAK_NULL_RLP;
+/// Root of the empty trie: keccak256 of RLP `0x80` ([`svm_format::EMPTY_ROOT`]).
+pub const EMPTY_ROOT: H256 = H256(svm_format::EMPTY_ROOT);
 
 /// keccak256 of `data`.
 #[inline]

@@ -3,6 +3,12 @@
 use crate::layout::LayoutError;
 use crate::page::PageError;
 
+impl From<svm_format::rlp::RlpError> for VerifyError {
+    fn from(e: svm_format::rlp::RlpError) -> Self {
+        VerifyError::Malformed(e.0)
+    }
+}
+
 /// Why a proof does not verify (or cannot be decoded). A proof that fails
 /// proves nothing; none of these is ever a panic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -20,27 +20,19 @@
 
 extern crate alloc;
 
-mod account;
 pub mod binary;
 mod error;
-mod hash;
 pub mod mpt;
 mod multi;
-mod rlp;
 mod slice;
 pub mod wasm;
 
-pub use account::{Account, EMPTY_CODE_HASH, world_key};
 pub use error::VerifyError;
-pub use hash::keccak256;
-pub use mpt::EMPTY_ROOT;
 pub use multi::{ContractNodes, MultiProof, Request};
 pub use page::page_key;
 pub use slice::{PageProof, ProvenSlice, SliceProof};
-/// Storage layouts and pages: the rules svm-state stores by (svm-format).
-pub use svm_format::{layout, page};
-
-/// A 20-byte account address.
-pub type Address = [u8; 20];
-/// A 32-byte hash.
-pub type Hash = [u8; 32];
+/// The formats svm-state stores by (svm-format): layouts, pages, accounts,
+/// canonical RLP.
+pub use svm_format::{
+    Account, Address, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, keccak256, layout, page, rlp, world_key,
+};

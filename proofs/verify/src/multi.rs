@@ -108,7 +108,7 @@ impl MultiProof {
                     ProvenSlice {
                         address: r.address,
                         variable: r.variable,
-                        account: Some(account.clone()),
+                        account: Some(account),
                         slice: Some(slice),
                         pages: stored.iter().map(|p| p.to_vec()).collect(),
                         value: Some(value),

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use svm_trie::{MemoryStore, TrieMut, proof};
+use svm_verify::EMPTY_ROOT;
 use svm_verify::VerifyError;
-use svm_verify::mpt::{EMPTY_ROOT, verify, verify_many};
+use svm_verify::mpt::{verify, verify_many};
 
 /// A random trie's contents: keys of one length from a small alphabet (so
 /// paths share prefixes, branches and extensions form), values of 1 to 80

@@ -1,27 +1,30 @@
-//! The part of RLP that trie nodes and accounts use, decoded with every
-//! length checked and only canonical forms accepted.
+//! The part of RLP that trie nodes, accounts and receipts use: decoded with
+//! every length checked and only canonical forms accepted, and encoded.
 
 use alloc::vec::Vec;
 
-use crate::VerifyError;
+/// Why bytes are not canonical RLP (or not the expected item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RlpError(pub &'static str);
 
 /// One RLP item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Item<'a> {
+pub struct Item<'a> {
     /// Whether the item is a list.
-    pub(crate) list: bool,
+    pub list: bool,
     /// The string's bytes, or the list's payload.
-    pub(crate) payload: &'a [u8],
+    pub payload: &'a [u8],
     /// The whole encoding, header included.
-    pub(crate) raw: &'a [u8],
+    pub raw: &'a [u8],
 }
 
-fn bad(why: &'static str) -> VerifyError {
-    VerifyError::Malformed(why)
+fn bad(why: &'static str) -> RlpError {
+    RlpError(why)
 }
 
 /// A big-endian length of `n` bytes from the front of `input`.
-fn length(input: &[u8], n: usize) -> Result<(usize, &[u8]), VerifyError> {
+fn length(input: &[u8], n: usize) -> Result<(usize, &[u8]), RlpError> {
     if n > input.len() {
         return Err(bad("truncated length"));
     }
@@ -41,7 +44,7 @@ fn length(input: &[u8], n: usize) -> Result<(usize, &[u8]), VerifyError> {
 }
 
 /// Splits the first item off `input`; returns it and what follows.
-pub(crate) fn split(input: &[u8]) -> Result<(Item<'_>, &[u8]), VerifyError> {
+pub fn split(input: &[u8]) -> Result<(Item<'_>, &[u8]), RlpError> {
     let (&first, after) = input.split_first().ok_or(bad("empty input"))?;
     let (list, header, len) = match first {
         0x00..=0x7f => {
@@ -79,7 +82,7 @@ pub(crate) fn split(input: &[u8]) -> Result<(Item<'_>, &[u8]), VerifyError> {
 }
 
 /// Decodes `input` as exactly one item.
-pub(crate) fn one(input: &[u8]) -> Result<Item<'_>, VerifyError> {
+pub fn one(input: &[u8]) -> Result<Item<'_>, RlpError> {
     let (item, rest) = split(input)?;
     if !rest.is_empty() {
         return Err(bad("bytes after the item"));
@@ -88,7 +91,7 @@ pub(crate) fn one(input: &[u8]) -> Result<Item<'_>, VerifyError> {
 }
 
 /// The items of a list.
-pub(crate) fn items(list: Item<'_>) -> Result<Vec<Item<'_>>, VerifyError> {
+pub fn items(list: Item<'_>) -> Result<Vec<Item<'_>>, RlpError> {
     if !list.list {
         return Err(bad("expected a list"));
     }
@@ -103,7 +106,7 @@ pub(crate) fn items(list: Item<'_>) -> Result<Vec<Item<'_>>, VerifyError> {
 }
 
 /// An unsigned integer of at most `max` bytes, canonical (no leading zero).
-pub(crate) fn uint(item: Item<'_>, max: usize) -> Result<&[u8], VerifyError> {
+pub fn uint(item: Item<'_>, max: usize) -> Result<&[u8], RlpError> {
     if item.list {
         return Err(bad("expected an integer"));
     }
@@ -114,6 +117,44 @@ pub(crate) fn uint(item: Item<'_>, max: usize) -> Result<&[u8], VerifyError> {
         return Err(bad("integer with leading zeros"));
     }
     Ok(item.payload)
+}
+
+/// Appends the header of an item of `len` payload bytes (`0x80`/`0xc0`
+/// based: string or list).
+fn header(out: &mut Vec<u8>, len: usize, base: u8) {
+    if len < 56 {
+        out.push(base + len as u8);
+    } else {
+        let bytes = (len as u64).to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(base + 55 + (8 - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// Appends `bytes` encoded as an RLP string.
+pub fn encode_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    if let [b] = bytes
+        && *b < 0x80
+    {
+        out.push(*b);
+        return;
+    }
+    header(out, bytes.len(), 0x80);
+    out.extend_from_slice(bytes);
+}
+
+/// Appends a big-endian unsigned integer (leading zeros dropped; zero is
+/// the empty string).
+pub fn encode_uint(out: &mut Vec<u8>, be: &[u8]) {
+    let skip = be.iter().take_while(|b| **b == 0).count();
+    encode_bytes(out, &be[skip..]);
+}
+
+/// Appends a list whose items are already encoded in `payload`.
+pub fn encode_list(out: &mut Vec<u8>, payload: &[u8]) {
+    header(out, payload.len(), 0xc0);
+    out.extend_from_slice(payload);
 }
 
 #[cfg(test)]
@@ -144,6 +185,32 @@ mod tests {
         assert!(one(&[0xbf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
         assert!(one(&[]).is_err());
         assert!(uint(one(&[0x82, 0, 1]).unwrap(), 8).is_err());
+    }
+
+    #[test]
+    fn encodes_what_rlp_encodes() {
+        let mut payload = Vec::new();
+        encode_bytes(&mut payload, b"cat");
+        encode_uint(&mut payload, &0u64.to_be_bytes());
+        encode_uint(&mut payload, &1024u64.to_be_bytes());
+        encode_bytes(&mut payload, &[7u8; 60]);
+        encode_bytes(&mut payload, &[0x05]);
+        encode_bytes(&mut payload, &[0x85]);
+        let mut ours = Vec::new();
+        encode_list(&mut ours, &payload);
+        let mut s = ::rlp::RlpStream::new_list(6);
+        s.append(&"cat")
+            .append(&0u64)
+            .append(&1024u64)
+            .append(&alloc::vec![7u8; 60])
+            .append(&alloc::vec![0x05u8])
+            .append(&alloc::vec![0x85u8]);
+        assert_eq!(ours, s.out().to_vec());
+        let long = alloc::vec![1u8; 70_000];
+        let mut ours = Vec::new();
+        encode_bytes(&mut ours, &long);
+        assert_eq!(ours, ::rlp::encode(&long).to_vec());
+        assert_eq!(one(&ours).unwrap().payload, &long[..]);
     }
 
     #[test]
