@@ -2,8 +2,8 @@
 //! the bottom of the stack (`no_std` + `alloc`; keccak is its only hashing
 //! dependency): canonical [`rlp`], the [`account`] record and its world-trie
 //! key, the storage [`layout`] (variables packed into pages, and the
-//! `svm-layout` section's encoding) and the [`page`] rules (page keys,
-//! trimming). svm-state stores by them, the prover and the verifier
+//! `svm-layout` section's encoding), how [`code`] carries its layout, and
+//! the [`page`] rules (page keys, trimming). svm-state stores by them, the prover and the verifier
 //! (svm-verify) check by them. The rules are specified in docs/FORMATS.md.
 
 #![no_std]
@@ -12,6 +12,7 @@
 extern crate alloc;
 
 pub mod account;
+pub mod code;
 mod hash;
 pub mod layout;
 pub mod page;

@@ -1,5 +1,6 @@
 //! Code by hash and the storage layout in its custom section.
 
+use svm_format::code::CodeError as Why;
 use svm_state::code::{CodeError, get_code, layout_of, put_code};
 use svm_state::kv::{Column, KvStore, MemoryKv, WriteBatch};
 use svm_state::layout::{Layout, SECTION_NAME, leb128};
@@ -29,21 +30,24 @@ fn layout_comes_from_the_custom_section() {
 #[test]
 fn bad_modules_are_refused_with_the_reason() {
     let layout = Layout::new(64, &[1]).unwrap().encode();
-    assert!(matches!(layout_of(&module(&[])), Err(CodeError::NoLayout)));
+    assert!(matches!(
+        layout_of(&module(&[])),
+        Err(CodeError::Layout(Why::NoLayout))
+    ));
     assert!(matches!(
         layout_of(&module(&[
             (SECTION_NAME, layout.clone()),
             (SECTION_NAME, layout)
         ])),
-        Err(CodeError::DuplicateLayout)
+        Err(CodeError::Layout(Why::DuplicateLayout))
     ));
     assert!(matches!(
         layout_of(b"not wasm at all"),
-        Err(CodeError::NotWasm(_))
+        Err(CodeError::Layout(Why::NotWasm(_)))
     ));
     assert!(matches!(
         layout_of(&module(&[(SECTION_NAME, vec![0x10])])),
-        Err(CodeError::Layout(_))
+        Err(CodeError::Layout(Why::Layout(_)))
     ));
     let mut truncated = module(&[(SECTION_NAME, Layout::new(64, &[1]).unwrap().encode())]);
     truncated.pop();

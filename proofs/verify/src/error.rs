@@ -3,6 +3,18 @@
 use crate::layout::LayoutError;
 use crate::page::PageError;
 
+impl From<svm_format::code::CodeError> for VerifyError {
+    fn from(e: svm_format::code::CodeError) -> Self {
+        use svm_format::code::CodeError;
+        match e {
+            CodeError::NotWasm(why) => VerifyError::Code(why),
+            CodeError::NoLayout => VerifyError::Code("no layout section"),
+            CodeError::DuplicateLayout => VerifyError::Code("two layout sections"),
+            CodeError::Layout(l) => VerifyError::Layout(l),
+        }
+    }
+}
+
 impl From<svm_format::rlp::RlpError> for VerifyError {
     fn from(e: svm_format::rlp::RlpError) -> Self {
         VerifyError::Malformed(e.0)

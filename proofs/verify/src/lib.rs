@@ -25,12 +25,13 @@ mod error;
 pub mod mpt;
 mod multi;
 mod slice;
-pub mod wasm;
 
 pub use error::VerifyError;
 pub use multi::{ContractNodes, MultiProof, Request};
 pub use page::page_key;
 pub use slice::{PageProof, ProvenSlice, SliceProof};
+/// How code carries its layout (svm-format).
+pub use svm_format::code as wasm;
 /// The formats svm-state stores by (svm-format): layouts, pages, accounts,
 /// canonical RLP.
 pub use svm_format::{
