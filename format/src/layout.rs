@@ -84,6 +84,30 @@ impl Slice {
         };
         self.page..self.page.saturating_add(count)
     }
+
+    /// The variable's part on each page it spans, in order: (page, offset in
+    /// that page, the part's byte range within the variable). The pages are
+    /// exactly [`Slice::pages`].
+    pub fn pieces(
+        &self,
+        page_size: u32,
+    ) -> impl Iterator<Item = (u32, usize, core::ops::Range<usize>)> + use<> {
+        let ps = page_size.max(1) as usize;
+        let (first, offset, len) = (self.page, self.offset as usize, self.len as usize);
+        let mut done = 0usize;
+        core::iter::from_fn(move || {
+            if done == len {
+                return None;
+            }
+            let at = offset + done;
+            let page = first + (at / ps) as u32;
+            let in_page = at % ps;
+            let n = (ps - in_page).min(len - done);
+            let piece = (page, in_page, done..done + n);
+            done += n;
+            Some(piece)
+        })
+    }
 }
 
 /// A contract's storage layout.
@@ -344,6 +368,19 @@ mod tests {
                 end = start + u64::from(s.len);
             }
             assert!(end <= l.pages() * u64::from(page));
+            // The pieces of every variable cover it once, on its pages.
+            for i in 0..l.len() {
+                let s = l.slice(i).unwrap();
+                let pieces: Vec<_> = s.pieces(page).collect();
+                assert!(pieces.iter().map(|(p, ..)| *p).eq(s.pages(page)));
+                let mut at = 0;
+                for (_, off, range) in &pieces {
+                    assert_eq!(range.start, at);
+                    assert!(off + range.len() <= page as usize);
+                    at = range.end;
+                }
+                assert_eq!(at, s.len as usize);
+            }
             assert_eq!(Layout::decode(&l.encode()).unwrap(), l);
             TestResult::passed()
         }

@@ -95,34 +95,12 @@ impl<S: NodeStore + Clone> Contract<S> {
         Ok(())
     }
 
-    /// The pages a slice covers, as (page, offset in page, range in slice).
-    fn pieces(
-        page_size: u32,
-        s: Slice,
-    ) -> impl Iterator<Item = (u32, usize, std::ops::Range<usize>)> {
-        let ps = page_size as usize;
-        let (first, offset, len) = (s.page, s.offset as usize, s.len as usize);
-        let mut done = 0usize;
-        std::iter::from_fn(move || {
-            if done == len {
-                return None;
-            }
-            let at = offset + done;
-            let page = first + (at / ps) as u32;
-            let in_page = at % ps;
-            let n = (ps - in_page).min(len - done);
-            let piece = (page, in_page, done..done + n);
-            done += n;
-            Some(piece)
-        })
-    }
-
     /// The current bytes of variable `index`.
     pub(crate) fn slice(&mut self, store: &S, index: u32) -> Result<&[u8], StateError> {
         if !self.slices.contains_key(&index) {
             let s = self.where_is(index)?;
             let mut bytes = vec![0u8; s.len as usize];
-            for (page, at, range) in Self::pieces(self.layout.page_size(), s) {
+            for (page, at, range) in s.pieces(self.layout.page_size()) {
                 self.load_page(store, page)?;
                 let p = &self.pages[&page];
                 bytes[range.clone()].copy_from_slice(&p[at..at + range.len()]);
@@ -188,7 +166,7 @@ impl<S: NodeStore + Clone> Contract<S> {
         let mut page = self.pages[&index].to_vec();
         for (&var, c) in self.slices.iter().filter(|(_, c)| c.dirty) {
             let s = self.where_is(var)?;
-            for (p, at, range) in Self::pieces(self.layout.page_size(), s) {
+            for (p, at, range) in s.pieces(self.layout.page_size()) {
                 if p == index {
                     page[at..at + range.len()].copy_from_slice(&c.bytes[range]);
                 }
@@ -206,7 +184,7 @@ impl<S: NodeStore + Clone> Contract<S> {
         for (&var, c) in &self.slices {
             if c.dirty {
                 let s = self.where_is(var)?;
-                touched.extend(Self::pieces(page_size, s).map(|(p, ..)| p));
+                touched.extend(s.pieces(page_size).map(|(p, ..)| p));
                 dirty.push((var, s));
             }
         }
@@ -217,7 +195,7 @@ impl<S: NodeStore + Clone> Contract<S> {
         }
         for (var, s) in dirty {
             let bytes = &self.slices[&var].bytes;
-            for (p, at, range) in Self::pieces(page_size, s) {
+            for (p, at, range) in s.pieces(page_size) {
                 if let Some(page) = self.pages.get_mut(&p) {
                     page[at..at + range.len()].copy_from_slice(&bytes[range]);
                 }

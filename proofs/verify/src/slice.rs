@@ -81,28 +81,26 @@ pub(crate) fn layout_for(
     }
 }
 
-/// The variable's bytes, cut from its proven pages (stored form).
+/// The variable's bytes, cut from its proven pages (stored form, one per
+/// page the variable spans, in order).
 pub(crate) fn cut(slice: Slice, page_size: u32, stored: &[&[u8]]) -> Result<Vec<u8>, VerifyError> {
-    // Sizes in u64 with checks, also on 32-bit verifiers (layouts bound a
-    // variable to MAX_VARIABLE_BYTES, so this is at most ~1 MiB plus a page).
+    // Layouts bound a variable to MAX_VARIABLE_BYTES: `len` is at most 1 MiB
+    // on any verifier, 32-bit ones included.
     let outside = VerifyError::Malformed("variable outside its pages");
-    let total = (stored.len() as u64)
-        .checked_mul(u64::from(page_size))
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or(outside.clone())?;
-    let from = u64::from(slice.offset);
-    let to = from + u64::from(slice.len);
-    if to > total as u64 {
+    let mut bytes = alloc::vec![0u8; slice.len as usize];
+    let mut pages = stored.iter();
+    for (_, at, range) in slice.pieces(page_size) {
+        let page = expand(
+            Some(pages.next().ok_or(outside.clone())?),
+            page_size as usize,
+        )?;
+        let part = page.get(at..at + range.len()).ok_or(outside.clone())?;
+        bytes[range].copy_from_slice(part);
+    }
+    if pages.next().is_some() {
         return Err(outside);
     }
-    let mut bytes = Vec::with_capacity(total);
-    for page in stored {
-        bytes.extend(expand(Some(page), page_size as usize)?);
-    }
-    bytes
-        .get(from as usize..to as usize)
-        .map(<[u8]>::to_vec)
-        .ok_or(outside)
+    Ok(bytes)
 }
 
 impl SliceProof {
