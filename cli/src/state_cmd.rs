@@ -131,7 +131,7 @@ fn print(value: &impl Serialize) -> Result<(), CliError> {
 }
 
 /// A read-only session at `--root`, or at the head.
-fn view(db: &StateDb<RocksKv>, at: Option<&str>) -> Result<svm_state::Session<RocksKv>, CliError> {
+fn view(db: &StateDb<RocksKv>, at: Option<&str>) -> Result<svm_state::View<RocksKv>, CliError> {
     let r = match at {
         Some(r) => hexarg::root(r)?,
         None => db.head().root,

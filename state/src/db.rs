@@ -12,7 +12,7 @@ use crate::code::{get_code, layout_of};
 use crate::kv::{KvStore, RocksConfig, RocksKv};
 use crate::layout::Layout;
 use crate::meta::{self, Head};
-use crate::{CacheStats, NodeDb, Session, StateError};
+use crate::{CacheStats, NodeDb, Session, StateError, View};
 
 /// How to open a [`StateDb`].
 #[derive(Clone, Debug)]
@@ -144,11 +144,15 @@ impl<K: KvStore> StateDb<K> {
         Session::new(self.shared.clone(), head, true)
     }
 
-    /// A read-only session on any committed root.
-    pub fn at(&self, root: H256) -> Result<Session<K>, StateError> {
+    /// A read-only view of any committed root.
+    pub fn at(&self, root: H256) -> Result<View<K>, StateError> {
         self.shared.nodes.failure()?;
         let seq = self.seq_of(&root)?.ok_or(StateError::UnknownRoot(root))?;
-        Session::new(self.shared.clone(), Head { seq, root }, false)
+        Ok(View::new(Session::new(
+            self.shared.clone(),
+            Head { seq, root },
+            false,
+        )?))
     }
 
     /// Stored code by hash (checked against the hash).

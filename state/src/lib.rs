@@ -51,6 +51,7 @@ mod meta;
 mod nodes;
 pub use svm_format::page;
 mod session;
+mod view;
 mod world;
 
 pub use account::{Account, AccountError, EMPTY_CODE_HASH};
@@ -59,4 +60,5 @@ pub use error::StateError;
 pub use meta::Head;
 pub use nodes::{CacheStats, NodeDb};
 pub use session::{CommitOutput, Session, SessionStats};
+pub use view::View;
 pub use world::{Address, World, WorldError, account_key};

@@ -71,9 +71,9 @@ pub struct SessionStats {
     pub contracts: usize,
 }
 
-/// The state at one root, with the changes made since. Obtained from
-/// [`crate::StateDb::begin`] (on the head, writable) or [`crate::StateDb::at`]
-/// (any committed root, read-only).
+/// The state at the head, with the changes made since: obtained from
+/// [`crate::StateDb::begin`]. (Past roots are read through a
+/// [`crate::View`], which wraps a session that refuses writes.)
 ///
 /// Contracts see their storage only through slices (variables of their
 /// layout). Pages are read from the store at most once per session; writes

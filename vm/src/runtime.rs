@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use primitive_types::{H256, U256};
 use svm_state::kv::KvStore;
-use svm_state::{Account, Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
+use svm_state::{Account, Address, EMPTY_CODE_HASH, Session, StateDb, StateError, View};
 use wasmer::{FunctionEnv, Instance, Module, RuntimeError, Store, Type, Value};
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 use wasmer_types::TrapCode;
@@ -800,10 +800,7 @@ fn receipt(o: Outcome, world: H256, state_root: H256) -> Receipt {
 }
 
 /// The storage root of `contract` in `view` (the empty root if it has none).
-fn storage_root_in<K: KvStore>(
-    view: &mut Session<K>,
-    contract: &Address,
-) -> Result<H256, StateError> {
+fn storage_root_in<K: KvStore>(view: &mut View<K>, contract: &Address) -> Result<H256, StateError> {
     Ok(view
         .account(contract)?
         .map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root))
