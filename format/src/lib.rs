@@ -3,7 +3,8 @@
 //! dependency): canonical [`rlp`], the [`account`] record and its world-trie
 //! key, the storage [`layout`] (variables packed into pages, and the
 //! `svm-layout` section's encoding), how [`code`] carries its layout, and
-//! the [`page`] rules (page keys, trimming). svm-state stores by them, the prover and the verifier
+//! the [`page`] rules (page keys, trimming), and a [`receipt`]'s consensus
+//! encoding. svm-state stores by them, the prover and the verifier
 //! (svm-verify) check by them. The rules are specified in docs/FORMATS.md.
 
 #![no_std]
@@ -16,6 +17,7 @@ pub mod code;
 mod hash;
 pub mod layout;
 pub mod page;
+pub mod receipt;
 pub mod rlp;
 
 pub use account::{Account, EMPTY_CODE_HASH, world_key};

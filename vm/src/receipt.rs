@@ -2,6 +2,7 @@
 
 use primitive_types::H256;
 use serde::Serialize;
+use svm_format::receipt::{FailureCode, ReceiptRecord, SUCCESS};
 use svm_state::Address;
 
 /// Why a transaction failed: only what the transaction and the state decide,
@@ -42,6 +43,25 @@ pub enum TxError {
     BalanceOverflow(String),
 }
 
+impl TxError {
+    /// The stable code consensus records for this failure (the message is
+    /// diagnostic only and never reaches a root).
+    pub fn code(&self) -> FailureCode {
+        match self {
+            TxError::OutOfGas => FailureCode::OutOfGas,
+            TxError::Trap(_) => FailureCode::Trap,
+            TxError::FunctionNotFound(_) => FailureCode::FunctionNotFound,
+            TxError::InvalidArguments(_) => FailureCode::InvalidArguments,
+            TxError::ValidationFailed(_) => FailureCode::ValidationFailed,
+            TxError::ContractNotFound(_) => FailureCode::ContractNotFound,
+            TxError::AccountExists(_) => FailureCode::AccountExists,
+            TxError::InvalidNonce(_) => FailureCode::InvalidNonce,
+            TxError::InsufficientBalance(_) => FailureCode::InsufficientBalance,
+            TxError::BalanceOverflow(_) => FailureCode::BalanceOverflow,
+        }
+    }
+}
+
 /// The outcome of a deploy or a call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Receipt {
@@ -67,6 +87,25 @@ pub struct Receipt {
     /// The world root afterwards (unchanged on failure).
     #[serde(serialize_with = "hex_h256")]
     pub world_root: H256,
+}
+
+impl Receipt {
+    /// What consensus records of the receipt: status code, gas, contract,
+    /// return data and logs (no message text, no roots).
+    pub fn record(&self) -> ReceiptRecord {
+        ReceiptRecord {
+            status: self.error.as_ref().map_or(SUCCESS, |e| e.code() as u8),
+            gas_used: self.gas_used,
+            contract: self.contract.0,
+            return_data: self.return_data.clone(),
+            logs: self.logs.clone(),
+        }
+    }
+
+    /// The receipt's consensus encoding ([`ReceiptRecord::encode`]).
+    pub fn encode(&self) -> Vec<u8> {
+        self.record().encode()
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

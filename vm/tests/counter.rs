@@ -27,6 +27,12 @@ fn counter_counts_and_persists() {
         // the 4 KiB page + 21,384 to write it + 513 for vmcalls and operators.
         assert_eq!(code.len(), 254);
         assert_eq!(r.gas_used, 49_347, "the gas of an increment changed");
+        // Its consensus encoding: success, gas, contract, no return data,
+        // the log; a failure's carries only its code.
+        let mut want = vec![0xe4, 0x80, 0x82, 0xc0, 0xc3, 0x94];
+        want.extend_from_slice(r.contract.as_bytes());
+        want.extend_from_slice(&[0x80, 0xc9, 0x88, 5, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(r.encode(), want);
         let before = r.world_root;
         let r2 = call(&vm, c, "increment", vec![Arg::I64(5)], 100_000);
         assert_eq!(r2.gas_used, r.gas_used, "gas is exact");
@@ -37,6 +43,8 @@ fn counter_counts_and_persists() {
         let head = vm.db().head();
         let r = call(&vm, c, "fail_after_write", vec![], 100_000);
         assert!(matches!(r.error, Some(TxError::Trap(_))), "{r:?}");
+        assert_eq!(r.record().status, 2);
+        assert_eq!(r.encode()[1], 0x02, "status Trap, whatever the message");
         assert_eq!(r.world_root, head.root);
         assert_eq!(vm.db().head(), head);
         c
