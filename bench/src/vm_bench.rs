@@ -256,9 +256,9 @@ fn transactions(cfg: &Config) -> Table {
             let before = vm.phase_times();
             let t = Instant::now();
             for txs in &blocks {
-                let receipts = vm.execute_block(txs, BLOCK).expect("block");
-                assert!(receipts.iter().all(|r| r.success));
-                sample.gas = receipts[0].gas_used;
+                let block = vm.execute_block(txs, BLOCK).expect("block");
+                assert!(block.receipts.iter().all(|r| r.success));
+                sample.gas = block.receipts[0].gas_used;
             }
             sample.add(
                 t.elapsed(),

@@ -32,7 +32,7 @@ pub use config::{CompilerKind, VmConfig};
 pub use error::VmError;
 pub use host::BlockContext;
 pub use phases::PhaseTimes;
-pub use receipt::{Receipt, TxError};
+pub use receipt::{BlockResult, Receipt, TxError};
 pub use runtime::{Arg, Call, Deploy, Tx, Vm};
 pub use text::{strip_names, wat_to_wasm};
 pub use validate::{ValidationError, validate};

@@ -81,12 +81,21 @@ pub struct Receipt {
     /// Log entries emitted, in order (`0x` hex each).
     #[serde(serialize_with = "hex_list")]
     pub logs: Vec<Vec<u8>>,
-    /// The contract's storage root afterwards (unchanged on failure).
-    #[serde(serialize_with = "hex_h256")]
-    pub state_root: H256,
-    /// The world root afterwards (unchanged on failure).
-    #[serde(serialize_with = "hex_h256")]
-    pub world_root: H256,
+    /// The contract's storage root afterwards (unchanged on failure), for a
+    /// transaction committed on its own; `None` inside a block, whose roots
+    /// are the block's ([`crate::BlockResult`]).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "hex_opt_h256"
+    )]
+    pub state_root: Option<H256>,
+    /// The world root afterwards (unchanged on failure), for a transaction
+    /// committed on its own; `None` inside a block.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "hex_opt_h256"
+    )]
+    pub world_root: Option<H256>,
 }
 
 impl Receipt {
@@ -122,6 +131,39 @@ fn hex_list<S: serde::Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error
 
 fn hex_address<S: serde::Serializer>(v: &Address, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&hex(v.as_bytes()))
+}
+
+fn hex_opt_h256<S: serde::Serializer>(v: &Option<H256>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_str(&hex(v.as_bytes())),
+        None => s.serialize_none(),
+    }
+}
+
+/// What a block did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BlockResult {
+    /// The world root after the block.
+    #[serde(serialize_with = "hex_h256")]
+    pub world_root: H256,
+    /// The root of the block's receipts trie: the `i`-th receipt's
+    /// consensus encoding ([`Receipt::encode`]) under RLP(`i`).
+    #[serde(serialize_with = "hex_h256")]
+    pub receipts_root: H256,
+    /// The receipts, in transaction order.
+    pub receipts: Vec<Receipt>,
+}
+
+impl BlockResult {
+    /// The receipts root of `receipts` (the empty root for none).
+    pub fn receipts_root_of(receipts: &[Receipt]) -> H256 {
+        let entries = receipts
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (svm_format::receipt::receipt_key(i as u64), r.encode()));
+        // Keys are RLP integers (at most 9 bytes) and values never empty.
+        svm_trie::root_of(entries).unwrap_or(svm_trie::EMPTY_ROOT)
+    }
 }
 
 fn hex_h256<S: serde::Serializer>(v: &H256, s: S) -> Result<S::Ok, S::Error> {

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use primitive_types::{H256, U256};
 use svm_state::kv::KvStore;
-use svm_state::{Account, Address, EMPTY_CODE_HASH, Session, StateDb, StateError, View};
+use svm_state::{Account, Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
 use wasmer::{FunctionEnv, Instance, Module, RuntimeError, Store, Type, Value};
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 use wasmer_types::TrapCode;
@@ -14,7 +14,7 @@ use crate::depth::DEPTH_EXPORT;
 use crate::grow::GROW_FAILED_EXPORT;
 use crate::host::{Env, HostTrap, imports};
 use crate::phases::{PhaseTimes, Phases};
-use crate::receipt::{Receipt, TxError};
+use crate::receipt::{BlockResult, Receipt, TxError};
 use crate::{BlockContext, VmConfig, VmError, contract_address, gas, validate};
 
 /// The stack contracts run on (wasmer's default is 1 MiB). The largest
@@ -254,12 +254,13 @@ impl<K: KvStore> Vm<K> {
     }
 
     /// Runs a block of transactions in one session, each in its own
-    /// checkpoint (a failed one is reverted alone), and commits once. Every
-    /// receipt carries the block's world root and the contract's storage root
-    /// after the block. An invalid transaction, gas limits adding up to more
-    /// than [`VmConfig::max_block_gas`], or a node failure in any
-    /// transaction is an error, and nothing of the block is committed.
-    pub fn execute_block(&self, txs: &[Tx], block: BlockContext) -> Result<Vec<Receipt>, VmError> {
+    /// checkpoint (a failed one is reverted alone), and commits once. The
+    /// result carries the world root after the block and the receipts root;
+    /// the receipts claim no roots of their own. An invalid transaction, gas
+    /// limits adding up to more than [`VmConfig::max_block_gas`], or a node
+    /// failure in any transaction is an error, and nothing of the block is
+    /// committed.
+    pub fn execute_block(&self, txs: &[Tx], block: BlockContext) -> Result<BlockResult, VmError> {
         let mut total: u128 = 0;
         for (index, tx) in txs.iter().enumerate() {
             self.check_tx(tx)
@@ -273,7 +274,7 @@ impl<K: KvStore> Vm<K> {
             });
         }
         let mut session = self.db.begin()?;
-        let mut partial = Vec::with_capacity(txs.len());
+        let mut receipts = Vec::with_capacity(txs.len());
         for tx in txs {
             session.checkpoint();
             let (s, outcome) = self.apply(session, tx, block)?;
@@ -283,50 +284,47 @@ impl<K: KvStore> Vm<K> {
             } else {
                 session.revert_checkpoint()?;
             }
-            partial.push(outcome);
+            receipts.push(receipt(outcome, None, None));
         }
         let start = Instant::now();
         let out = session.commit()?;
         self.phases.commit(start.elapsed());
-        // One look-up per contract, not per receipt.
-        let mut view = self.db.at(out.head.root)?;
-        let mut roots = std::collections::HashMap::new();
-        let mut receipts = Vec::with_capacity(partial.len());
-        for o in partial {
-            let root = match roots.get(&o.contract) {
-                Some(r) => *r,
-                None => {
-                    let r = storage_root_in(&mut view, &o.contract)?;
-                    roots.insert(o.contract, r);
-                    r
-                }
-            };
-            receipts.push(receipt(o, out.head.root, root));
-        }
-        Ok(receipts)
+        Ok(BlockResult {
+            world_root: out.head.root,
+            receipts_root: BlockResult::receipts_root_of(&receipts),
+            receipts,
+        })
     }
 
-    /// One transaction in its own session.
+    /// One transaction in its own session. The receipt's roots come from the
+    /// session itself: the commit's output, or the base it started from.
     fn single(&self, tx: &Tx, block: BlockContext) -> Result<Receipt, VmError> {
         self.check_tx(tx)
             .map_err(|reason| VmError::InvalidTx { index: 0, reason })?;
-        let session = self.db.begin()?;
-        let (session, outcome) = self.apply(session, tx, block)?;
+        let mut session = self.db.begin()?;
+        session.checkpoint();
+        let (mut session, outcome) = self.apply(session, tx, block)?;
         if outcome.error.is_some() {
-            drop(session);
-            return self.receipt(outcome, self.db.head().root);
+            // Nothing is committed: the roots are the base's.
+            session.revert_checkpoint()?;
+            let root = storage_root_in(&mut session, &outcome.contract)?;
+            let world = session.base().root;
+            return Ok(receipt(outcome, Some(world), Some(root)));
         }
+        session.commit_checkpoint()?;
+        // The storage root as of the base (writes reach it only at commit).
+        let before = storage_root_in(&mut session, &outcome.contract)?;
         let start = Instant::now();
         let out = session.commit()?;
         self.phases.commit(start.elapsed());
-        self.receipt(outcome, out.head.root)
-    }
-
-    /// The receipt of `o` against the world root `world`.
-    fn receipt(&self, o: Outcome, world: H256) -> Result<Receipt, VmError> {
-        let mut view = self.db.at(world)?;
-        let root = storage_root_in(&mut view, &o.contract)?;
-        Ok(receipt(o, world, root))
+        let root = out
+            .accounts
+            .iter()
+            .find(|(a, _)| *a == outcome.contract)
+            .map_or(before, |(_, a)| {
+                a.map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root)
+            });
+        Ok(receipt(outcome, Some(out.head.root), Some(root)))
     }
 
     /// Applies `tx` to `session`; on failure the caller discards what it did.
@@ -784,8 +782,8 @@ fn trap_message(code: Option<TrapCode>) -> Option<&'static str> {
     })
 }
 
-/// The receipt of `o`, given the roots after it.
-fn receipt(o: Outcome, world: H256, state_root: H256) -> Receipt {
+/// The receipt of `o`, given the roots after it (none inside a block).
+fn receipt(o: Outcome, world: Option<H256>, state_root: Option<H256>) -> Receipt {
     let success = o.error.is_none();
     Receipt {
         success,
@@ -799,9 +797,13 @@ fn receipt(o: Outcome, world: H256, state_root: H256) -> Receipt {
     }
 }
 
-/// The storage root of `contract` in `view` (the empty root if it has none).
-fn storage_root_in<K: KvStore>(view: &mut View<K>, contract: &Address) -> Result<H256, StateError> {
-    Ok(view
+/// The storage root of `contract` in `session` (the empty root if it has
+/// none).
+fn storage_root_in<K: KvStore>(
+    session: &mut Session<K>,
+    contract: &Address,
+) -> Result<H256, StateError> {
+    Ok(session
         .account(contract)?
         .map_or(svm_trie::EMPTY_ROOT, |a| a.storage_root))
 }

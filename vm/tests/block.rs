@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use svm_state::Address;
-use svm_vm::{Arg, Call, Tx, TxError};
+use svm_vm::{Arg, BlockResult, Call, Tx, TxError};
 
 fn increment(c: Address, by: i64) -> Tx {
     Tx::Call(Call {
@@ -42,7 +42,8 @@ fn a_block_equals_its_transactions_one_by_one() {
     let c = blocky.deploy(&deploy_tx, BLOCK).unwrap().contract;
     assert_eq!(single.deploy(&deploy_tx, BLOCK).unwrap().contract, c);
 
-    let receipts = blocky.execute_block(&txs(c), BLOCK).unwrap();
+    let block = blocky.execute_block(&txs(c), BLOCK).unwrap();
+    let receipts = &block.receipts;
     let one_by_one: Vec<_> = txs(c)
         .iter()
         .map(|tx| match tx {
@@ -55,14 +56,36 @@ fn a_block_equals_its_transactions_one_by_one() {
     assert_eq!(receipts.iter().filter(|r| r.success).count(), 10);
     let head = blocky.db().head();
     assert_eq!(head.seq, 2, "one commit for the block");
+    assert_eq!(block.world_root, head.root);
     for (b, s) in receipts.iter().zip(&one_by_one) {
         assert_eq!(
             (b.success, b.gas_used, &b.logs),
             (s.success, s.gas_used, &s.logs)
         );
-        assert_eq!(b.world_root, head.root);
+        // Inside a block a receipt claims no roots; alone it has its own.
+        assert_eq!((b.world_root, b.state_root), (None, None));
+        assert!(s.world_root.is_some() && s.state_root.is_some());
+        assert_eq!(b.encode(), s.encode(), "the same consensus receipt");
     }
     assert_eq!(head.root, single.db().head().root, "same state either way");
+    // The receipts root commits to every receipt's consensus encoding, in
+    // order: an independent trie of the same entries agrees, and any change
+    // moves it.
+    let mut hb = alloy_trie::HashBuilder::default();
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = receipts
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (svm_format::receipt::receipt_key(i as u64), r.encode()))
+        .collect();
+    entries.sort();
+    for (k, v) in &entries {
+        hb.add_leaf(alloy_trie::Nibbles::unpack(k), v);
+    }
+    assert_eq!(hb.root().0, block.receipts_root.0);
+    let mut swapped = receipts.clone();
+    swapped.swap(0, 5);
+    assert_ne!(BlockResult::receipts_root_of(&swapped), block.receipts_root);
+    assert_eq!(BlockResult::receipts_root_of(&[]), svm_trie::EMPTY_ROOT);
     let r = call(&blocky, c, "get", vec![], 100_000);
     assert_eq!(r.return_data, 55u64.to_le_bytes());
 }

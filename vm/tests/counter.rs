@@ -45,7 +45,7 @@ fn counter_counts_and_persists() {
         assert!(matches!(r.error, Some(TxError::Trap(_))), "{r:?}");
         assert_eq!(r.record().status, 2);
         assert_eq!(r.encode()[1], 0x02, "status Trap, whatever the message");
-        assert_eq!(r.world_root, head.root);
+        assert_eq!(r.world_root, Some(head.root));
         assert_eq!(vm.db().head(), head);
         c
     };
@@ -148,7 +148,7 @@ fn a_deploy_onto_a_used_account_changes_nothing() {
     let r = deploy(&vm, code);
     assert!(matches!(r.error, Some(TxError::AccountExists(_))), "{r:?}");
     assert!(r.gas_used > 0, "a refused deploy is charged");
-    assert_eq!(r.world_root, head.root);
+    assert_eq!(r.world_root, Some(head.root));
     assert_eq!(vm.db().head(), head);
     assert_eq!(next_nonce(&vm, &AUTHOR), 0);
 }

@@ -242,7 +242,10 @@ fn writes_pay_for_the_pages_they_make_every_node_store() {
             ..call_tx(c, "write", vec![], 30_000_000)
         })
     };
-    let receipts = vm.execute_block(&[write(3), write(3)], BLOCK).unwrap();
+    let receipts = vm
+        .execute_block(&[write(3), write(3)], BLOCK)
+        .unwrap()
+        .receipts;
     assert_eq!(receipts[0].gas_used, receipts[1].gas_used);
 }
 
@@ -444,7 +447,10 @@ fn every_transaction_conserves_value() {
                     value: value.into(),
                 }),
             };
-            let r = vm.execute_block(std::slice::from_ref(&tx), BLOCK).unwrap();
+            let r = vm
+                .execute_block(std::slice::from_ref(&tx), BLOCK)
+                .unwrap()
+                .receipts;
             if matches!(tx, Tx::Deploy(_)) && r[0].success {
                 contracts.push(r[0].contract);
                 known.insert(r[0].contract);
@@ -484,7 +490,7 @@ fn a_failing_database_is_the_nodes_error_and_commits_nothing() {
     assert_eq!(vm.db().head(), head);
     // Once the disk is back, the same block runs.
     *kv.fail_key.lock().unwrap() = None;
-    let receipts = vm.execute_block(&txs, BLOCK).unwrap();
+    let receipts = vm.execute_block(&txs, BLOCK).unwrap().receipts;
     assert!(receipts[1].success, "{receipts:?}");
     // Code that cannot be read is the node's error too (a fresh VM has no
     // module cached).

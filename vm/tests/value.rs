@@ -54,7 +54,7 @@ fn value_moves_and_contracts_transfer() {
     assert_eq!(U256::from_big_endian(&r.return_data[..32]), 10u64.into());
     assert_eq!(U256::from_big_endian(&r.return_data[32..64]), 10u64.into());
     assert_eq!(r.return_data[64], 0, "the transfer succeeded");
-    let mut view = vm.db().at(r.world_root).unwrap();
+    let mut view = vm.db().at(r.world_root.unwrap()).unwrap();
     let balance = |v: &mut svm_state::View<_>, a| v.account(&a).unwrap().unwrap().balance;
     assert_eq!(balance(&mut view, USER), 90u64.into());
     assert_eq!(balance(&mut view, c), 7u64.into());
