@@ -1,11 +1,11 @@
 //! `svm demo`: the first thing a newcomer runs. Deploys the bundled example
 //! contracts (embedded in the binary, so it runs from any directory), runs a
-//! few calls (one fails and changes nothing), and prints a short summary —
-//! or, with `--json`, every receipt.
+//! block of calls (one fails and changes nothing), and prints a short
+//! summary — or, with `--json`, every receipt.
 
 use primitive_types::U256;
 use svm_state::Address;
-use svm_vm::{Arg, Call, Deploy, Receipt};
+use svm_vm::{Arg, Call, Deploy, Receipt, Tx};
 
 use crate::error::CliError;
 use crate::hexarg;
@@ -98,23 +98,26 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
         ),
         ("token", token, "balance_of", vec![Arg::I32(1)]),
     ];
+    // The calls run as one block: one commit, a receipts root.
+    let mut txs = Vec::new();
+    let mut names = Vec::new();
     for (name, contract, function, args) in calls {
-        let what = format!(
+        names.push(format!(
             "{name}.{function}({})",
             args.iter().map(arg).collect::<Vec<_>>().join(", ")
-        );
-        let tx = Call {
+        ));
+        txs.push(Tx::Call(Call {
             contract,
             sender: author,
             function: function.into(),
             args,
             gas_limit: CALL_GAS,
             value: U256::zero(),
-        };
-        steps.push(Step {
-            what,
-            receipt: vm.call(&tx, block)?,
-        });
+        }));
+    }
+    let result = vm.execute_block(&txs, block)?;
+    for (what, receipt) in names.into_iter().zip(result.receipts) {
+        steps.push(Step { what, receipt });
     }
     let root = vm.db().head().root;
     let mut view = vm.db().at(root)?;
@@ -129,6 +132,10 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
         let out = serde_json::json!({
             "receipts": steps.iter().map(|s| serde_json::json!({"tx": s.what, "receipt": s.receipt})).collect::<Vec<_>>(),
             "world_root": hexarg::format(root.as_bytes()),
+            "block": {
+                "height": block.height,
+                "receipts_root": hexarg::format(result.receipts_root.as_bytes()),
+            },
             "token": {
                 "address": hexarg::format(token.as_bytes()),
                 "balances_0_to_2": balances.iter().map(|b| hexarg::format(&b.to_le_bytes())).collect::<Vec<_>>(),
@@ -155,6 +162,13 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
             println!("      logged {}", shown(log));
         }
     }
+    println!(
+        "the calls ran as block {}: receipts root {} (see `svm block {}`, `svm prove --receipt {}:INDEX`)",
+        block.height,
+        hexarg::format(result.receipts_root.as_bytes()),
+        block.height,
+        block.height
+    );
     println!("world root {}", hexarg::format(root.as_bytes()));
     println!(
         "token balances: holder 0: {}, holder 1: {}, holder 2: {}",

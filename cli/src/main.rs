@@ -44,6 +44,14 @@ enum Command {
     Prove(proof_cmd::ProveArgs),
     /// Verify a state proof (JSON or binary); prints the proven value as hex.
     Verify(proof_cmd::VerifyArgs),
+    /// Print what the database keeps of the block committed at HEIGHT: its
+    /// time, world root, receipts root and receipt count.
+    Block {
+        /// The block's height.
+        height: u64,
+        #[command(flatten)]
+        db: db_arg::DbArg,
+    },
     /// The state database: head, accounts, pages, variables, integrity check.
     State {
         #[command(subcommand)]
@@ -63,6 +71,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo_cmd::run(args),
         Command::Prove(args) => proof_cmd::prove(args),
         Command::Verify(args) => proof_cmd::verify(args),
+        Command::Block { height, db } => state_cmd::block(height, &db),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

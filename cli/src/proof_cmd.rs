@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use svm_proofs::verify::binary;
 use svm_proofs::verify::layout::Layout;
-use svm_proofs::{json, prove_slice};
+use svm_proofs::{json, prove_receipt, prove_slice};
 
 use crate::db_arg::DbArg;
 use crate::error::CliError;
@@ -15,11 +15,15 @@ use crate::hexarg;
 #[derive(Args)]
 pub(crate) struct ProveArgs {
     /// The contract's address.
-    #[arg(long)]
-    contract: String,
+    #[arg(long, required_unless_present = "receipt")]
+    contract: Option<String>,
     /// The variable's index in the contract's layout.
-    #[arg(long)]
-    var: u32,
+    #[arg(long, required_unless_present = "receipt")]
+    var: Option<u32>,
+    /// Prove a receipt instead: `HEIGHT:INDEX`, the INDEX-th transaction of
+    /// the block committed at HEIGHT, against the block's receipts root.
+    #[arg(long, conflicts_with_all = ["contract", "var", "root", "no_code", "binary"])]
+    receipt: Option<String>,
     /// The world root to prove against (default: the head).
     #[arg(long)]
     root: Option<String>,
@@ -37,7 +41,8 @@ pub(crate) struct ProveArgs {
 /// `svm verify`.
 #[derive(Args)]
 pub(crate) struct VerifyArgs {
-    /// The proof: JSON from `svm prove`, or its binary encoding.
+    /// The proof: JSON from `svm prove` (a variable's or a receipt's), or a
+    /// variable proof's binary encoding.
     file: String,
     /// The trusted world root (default: the root the proof names, which
     /// only shows the proof is consistent).
@@ -52,12 +57,20 @@ pub(crate) struct VerifyArgs {
 /// Runs `svm prove`: prints the JSON proof.
 pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
     let db = args.db.open(false)?;
+    if let Some(which) = &args.receipt {
+        return prove_receipt_cmd(&db, which);
+    }
+    let (Some(contract), Some(var)) = (&args.contract, args.var) else {
+        return Err(CliError::Arg(
+            "give --contract and --var, or --receipt".into(),
+        ));
+    };
     let root = match &args.root {
         Some(r) => hexarg::root(r)?,
         None => db.head().root,
     };
-    let address = hexarg::address(&args.contract)?;
-    let (proof, proven) = prove_slice(&db, root, &address, args.var, !args.no_code)?;
+    let address = hexarg::address(contract)?;
+    let (proof, proven) = prove_slice(&db, root, &address, var, !args.no_code)?;
     if let Some(path) = &args.binary {
         std::fs::write(path, binary::encode_slice(&proof)).map_err(|source| CliError::Write {
             path: path.display().to_string(),
@@ -71,8 +84,32 @@ pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `svm prove --receipt HEIGHT:INDEX`: prints the JSON receipt proof.
+fn prove_receipt_cmd(
+    db: &svm_state::StateDb<svm_state::kv::RocksKv>,
+    which: &str,
+) -> Result<(), CliError> {
+    let bad = || CliError::Arg(format!("--receipt {which:?}: expected HEIGHT:INDEX"));
+    let (h, i) = which.split_once(':').ok_or_else(bad)?;
+    let (height, index) = (
+        h.parse::<u64>().map_err(|_| bad())?,
+        i.parse::<u64>().map_err(|_| bad())?,
+    );
+    let (proof, receipt, block) = prove_receipt(db, height, index)?;
+    let context = serde_json::json!({
+        "height": block.height,
+        "time": block.time,
+        "worldRoot": hexarg::format(block.world_root.as_bytes()),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json::receipt_to_json(&proof, &receipt, Some(context)))?
+    );
+    Ok(())
+}
+
 /// Runs `svm verify`: prints the proven value as hex (or that the account
-/// is proven absent); fails with the reason.
+/// is proven absent), or the proven receipt as JSON; fails with the reason.
 pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
     let bytes = std::fs::read(&args.file).map_err(|source| CliError::Read {
         path: args.file.clone(),
@@ -100,6 +137,13 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             path: args.file.clone(),
             message: e.to_string(),
         })?;
+        if v.get("receiptsRoot").is_some() {
+            // A receipt proof: --root is the trusted receipts root.
+            let receipt = json::verify_receipt_json(&v, root.as_ref())?;
+            let out = json::receipt_record_to_json(&receipt);
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            return Ok(());
+        }
         json::verify_slice_json(&v, root.as_ref(), layout.as_ref())?
     };
     match &proven.value {

@@ -287,3 +287,21 @@ fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
         "node_bytes_written": out.node_bytes_written,
     }))
 }
+
+/// Runs `svm block HEIGHT`.
+pub(crate) fn block(height: u64, db: &DbArg) -> Result<(), CliError> {
+    let db = db.open(false)?;
+    let b = db
+        .block(height)?
+        .ok_or_else(|| CliError::Arg(format!("no block was committed at height {height}")))?;
+    let out = serde_json::json!({
+        "height": b.height,
+        "time": b.time,
+        "commit": b.seq,
+        "worldRoot": hexarg::format(b.world_root.as_bytes()),
+        "receiptsRoot": hexarg::format(b.receipts_root.as_bytes()),
+        "receipts": b.receipts,
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

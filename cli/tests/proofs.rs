@@ -150,3 +150,63 @@ fn prove_and_verify_a_token_balance() {
         "outside the layout",
     );
 }
+
+#[test]
+fn prove_and_verify_a_receipt_of_the_demo_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svm-data");
+    let db = db.to_str().unwrap();
+    let demo: Value = serde_json::from_str(&stdout(&svm(&["demo", "--json", "--db", db]))).unwrap();
+    let height = demo["block"]["height"].to_string();
+    let receipts_root = demo["block"]["receipts_root"].as_str().unwrap().to_string();
+    let block: Value =
+        serde_json::from_str(&stdout(&svm(&["block", &height, "--db", db]))).unwrap();
+    assert_eq!(block["receiptsRoot"], receipts_root.as_str());
+    assert_eq!(block["receipts"], 7);
+    assert_eq!(block["worldRoot"], demo["world_root"]);
+    // The failing transfer (index 5) and the balance query (index 6).
+    for (index, status) in [(5, 2), (6, 0)] {
+        let which = format!("{height}:{index}");
+        let proof: Value =
+            serde_json::from_str(&stdout(&svm(&["prove", "--receipt", &which, "--db", db])))
+                .unwrap();
+        assert_eq!(proof["receipt"]["status"], status);
+        let file = write(dir.path(), "receipt.json", &proof);
+        let out: Value =
+            serde_json::from_str(&stdout(&svm(&["verify", &file, "--root", &receipts_root])))
+                .unwrap();
+        assert_eq!(out, proof["receipt"]);
+        let gas = &demo["receipts"][2 + index]["receipt"]["gas_used"];
+        assert_eq!(&out["gasUsed"], gas);
+        // Against another root, with a spoiled node, or lying: refused.
+        let world = demo["world_root"].as_str().unwrap();
+        failure(
+            &svm(&["verify", &file, "--root", world]),
+            "another receipts root",
+        );
+        let mut spoiled = proof.clone();
+        let node = spoiled["proof"][0].as_str().unwrap().replace("a0", "a1");
+        spoiled["proof"][0] = node.into();
+        let file = write(dir.path(), "spoiled.json", &spoiled);
+        failure(
+            &svm(&["verify", &file, "--root", &receipts_root]),
+            "invalid proof",
+        );
+        let mut lie = proof.clone();
+        lie["receipt"]["status"] = 1.into();
+        let file = write(dir.path(), "lie.json", &lie);
+        failure(
+            &svm(&["verify", &file, "--root", &receipts_root]),
+            "receipt",
+        );
+    }
+    failure(
+        &svm(&["prove", "--receipt", &format!("{height}:7"), "--db", db]),
+        "none at index 7",
+    );
+    failure(&svm(&["block", "99", "--db", db]), "no block");
+    failure(
+        &svm(&["prove", "--receipt", "x", "--db", db]),
+        "HEIGHT:INDEX",
+    );
+}

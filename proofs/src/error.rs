@@ -31,6 +31,19 @@ pub enum ProveError {
         /// Why.
         why: String,
     },
+    /// No block was committed at this height.
+    #[error("no block was committed at height {0}")]
+    NoBlock(u64),
+    /// The block has no receipt at this index.
+    #[error("block {height} holds {receipts} receipts, none at index {index}")]
+    NoReceipt {
+        /// The block's height.
+        height: u64,
+        /// The index asked for.
+        index: u64,
+        /// How many receipts the block holds.
+        receipts: u64,
+    },
     /// The state below failed.
     #[error(transparent)]
     State(#[from] StateError),

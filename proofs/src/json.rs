@@ -13,8 +13,8 @@
 use serde_json::{Map, Value, json};
 use svm_verify::layout::Layout;
 use svm_verify::{
-    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, MultiProof, PageProof, ProvenSlice, Request,
-    SliceProof, VerifyError, page_key,
+    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, MultiProof, PageProof, ProvenSlice,
+    ReceiptProof, ReceiptRecord, Request, SliceProof, VerifyError, page_key,
 };
 
 /// Why a JSON proof is refused.
@@ -249,4 +249,58 @@ pub fn multi_from_json(v: &Value) -> Result<MultiProof, JsonError> {
         account_nodes: nodes_of(field(v, "accountProof")?, "accountProof")?,
         contracts,
     })
+}
+
+/// The JSON form of a receipt as consensus records it.
+pub fn receipt_record_to_json(r: &ReceiptRecord) -> Value {
+    json!({
+        "status": r.status,
+        "gasUsed": r.gas_used,
+        "contract": hex(&r.contract),
+        "returnData": hex(&r.return_data),
+        "logs": r.logs.iter().map(|l| Value::String(hex(l))).collect::<Vec<_>>(),
+    })
+}
+
+/// The JSON form of a receipt proof: `receiptsRoot`, `index`, `proof` (the
+/// nodes), and the claim `receipt` (what the nodes prove). `block` (height,
+/// time, world root) says where the receipts root comes from; a light
+/// client checks the receipts root against a block header it trusts.
+pub fn receipt_to_json(p: &ReceiptProof, receipt: &ReceiptRecord, block: Option<Value>) -> Value {
+    let mut v = json!({
+        "receiptsRoot": hex(&p.receipts_root),
+        "index": p.index,
+        "proof": nodes(&p.nodes),
+        "receipt": receipt_record_to_json(receipt),
+    });
+    if let (Some(block), Value::Object(m)) = (block, &mut v) {
+        m.insert("block".into(), block);
+    }
+    v
+}
+
+/// Reads the proof out of a JSON receipt proof (its claims are ignored; see
+/// [`verify_receipt_json`]).
+pub fn receipt_from_json(v: &Value) -> Result<ReceiptProof, JsonError> {
+    Ok(ReceiptProof {
+        receipts_root: fixed(field(v, "receiptsRoot")?, "receiptsRoot")?,
+        index: field(v, "index")?
+            .as_u64()
+            .ok_or_else(|| wrong("index", "not a number"))?,
+        nodes: nodes_of(field(v, "proof")?, "proof")?,
+    })
+}
+
+/// Verifies a JSON receipt proof against `receipts_root` (the document's
+/// own when `None`); the `receipt` it states must be what the nodes prove.
+pub fn verify_receipt_json(
+    v: &Value,
+    receipts_root: Option<&Hash>,
+) -> Result<ReceiptRecord, JsonError> {
+    let p = receipt_from_json(v)?;
+    let receipt = p.verify(receipts_root.unwrap_or(&p.receipts_root))?;
+    if v.get("receipt") != Some(&receipt_record_to_json(&receipt)) {
+        return Err(JsonError::Claim("receipt".into()));
+    }
+    Ok(receipt)
 }

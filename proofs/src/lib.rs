@@ -6,6 +6,8 @@
 //! - [`prove_slice`]: one variable of one contract (or the account's
 //!   absence) under a committed world root.
 //! - [`prove_many`]: many variables across many contracts, every node once.
+//! - [`prove_receipt`]: one receipt of a committed block, against the
+//!   block's receipts root.
 //! - [`json`]: proofs shaped like an `eth_getProof` answer, extended with the
 //!   page and the slice; [`verify::binary`]: the compact encoding.
 
@@ -16,5 +18,5 @@ pub mod json;
 mod prove;
 
 pub use error::ProveError;
-pub use prove::{prove_many, prove_slice};
+pub use prove::{prove_many, prove_receipt, prove_slice};
 pub use svm_verify as verify;

@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use primitive_types::H256;
 use svm_state::kv::KvStore;
-use svm_state::{Address, StateDb};
+use svm_state::{Address, BlockMeta, StateDb};
 use svm_trie::proof;
 use svm_verify::layout::Layout;
 use svm_verify::{
-    Account, ContractNodes, EMPTY_CODE_HASH, MultiProof, PageProof, ProvenSlice, Request,
-    SliceProof, page_key, wasm, world_key,
+    Account, ContractNodes, EMPTY_CODE_HASH, MultiProof, PageProof, ProvenSlice, ReceiptProof,
+    ReceiptRecord, Request, SliceProof, page_key, wasm, world_key,
 };
 
 use crate::ProveError;
@@ -161,4 +161,31 @@ pub fn prove_many<K: KvStore>(
     };
     let proven = p.verify(&root.0, &layouts)?;
     Ok((p, proven))
+}
+
+/// Proves receipt `index` of the block committed at `height` against the
+/// block's receipts root. Returns the proof, the receipt it proves and the
+/// block's record.
+pub fn prove_receipt<K: KvStore>(
+    db: &StateDb<K>,
+    height: u64,
+    index: u64,
+) -> Result<(ReceiptProof, ReceiptRecord, BlockMeta), ProveError> {
+    let block = db.block(height)?.ok_or(ProveError::NoBlock(height))?;
+    if index >= block.receipts {
+        return Err(ProveError::NoReceipt {
+            height,
+            index,
+            receipts: block.receipts,
+        });
+    }
+    let key = svm_verify::receipt_key(index);
+    let p = proof::prove(db.nodes(), block.receipts_root, &key)?;
+    let proof = ReceiptProof {
+        receipts_root: block.receipts_root.0,
+        index,
+        nodes: p.nodes,
+    };
+    let receipt = proof.verify(&block.receipts_root.0)?;
+    Ok((proof, receipt, block))
 }

@@ -155,6 +155,12 @@ impl<K: KvStore> StateDb<K> {
         )?))
     }
 
+    /// The block committed at `height` ([`Session::commit_block`]), if one
+    /// was.
+    pub fn block(&self, height: u64) -> Result<Option<crate::BlockMeta>, StateError> {
+        meta::block_at(&self.shared.nodes, height)
+    }
+
     /// Stored code by hash (checked against the hash).
     pub fn code(&self, hash: &H256) -> Result<Option<Vec<u8>>, StateError> {
         Ok(get_code(&self.shared.nodes, hash)?)

@@ -4,7 +4,10 @@
 //! Keys (all in [`Column::Meta`]):
 //! - `head` → sequence number (8 bytes, big-endian) ‖ root (32 bytes);
 //! - `root` ‖ sequence number (8 bytes, big-endian) → root (32 bytes);
-//! - `seq` ‖ root (32 bytes) → the first sequence number that committed it.
+//! - `seq` ‖ root (32 bytes) → the first sequence number that committed it;
+//! - `block` ‖ height (8 bytes, big-endian) → the block committed at that
+//!   height ([`BlockMeta`]: time, commit sequence number, world root,
+//!   receipts root, receipt count; 8 + 8 + 32 + 32 + 8 bytes).
 //!
 //! Sequence number 0 is the empty world (nothing stored); commits count from 1.
 
@@ -16,6 +19,58 @@ use crate::kv::{Column, KvStore, WriteBatch};
 const HEAD: &[u8] = b"head";
 const ROOT: &[u8] = b"root";
 const SEQ: &[u8] = b"seq";
+const BLOCK: &[u8] = b"block";
+
+/// What the database keeps of a committed block: enough to find its state
+/// and prove its receipts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockMeta {
+    /// The block's height.
+    pub height: u64,
+    /// The block's time (seconds since the Unix epoch).
+    pub time: u64,
+    /// The commit that wrote it.
+    pub seq: u64,
+    /// The world root after the block.
+    pub world_root: H256,
+    /// The root of its receipts trie (whose nodes the commit stored).
+    pub receipts_root: H256,
+    /// How many receipts (transactions) it holds.
+    pub receipts: u64,
+}
+
+fn block_key(height: u64) -> Vec<u8> {
+    [BLOCK, &height.to_be_bytes()].concat()
+}
+
+/// Adds `block` to `batch` (a later block at the same height replaces it).
+pub(crate) fn put_block(batch: &mut WriteBatch, block: &BlockMeta) {
+    let mut value = Vec::with_capacity(88);
+    value.extend_from_slice(&block.time.to_be_bytes());
+    value.extend_from_slice(&block.seq.to_be_bytes());
+    value.extend_from_slice(block.world_root.as_bytes());
+    value.extend_from_slice(block.receipts_root.as_bytes());
+    value.extend_from_slice(&block.receipts.to_be_bytes());
+    batch.put(Column::Meta, &block_key(block.height), &value);
+}
+
+/// The block committed at `height`, if one was.
+pub(crate) fn block_at(kv: &impl KvStore, height: u64) -> Result<Option<BlockMeta>, StateError> {
+    let Some(b) = kv.get(Column::Meta, &block_key(height))? else {
+        return Ok(None);
+    };
+    if b.len() != 88 {
+        return Err(StateError::CorruptMeta("block"));
+    }
+    Ok(Some(BlockMeta {
+        height,
+        time: read_u64(&b[..8], "block")?,
+        seq: read_u64(&b[8..16], "block")?,
+        world_root: read_root(&b[16..48], "block")?,
+        receipts_root: read_root(&b[48..80], "block")?,
+        receipts: read_u64(&b[80..], "block")?,
+    }))
+}
 
 /// A committed world state: its root and its place in the commit sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

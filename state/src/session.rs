@@ -14,7 +14,7 @@ use crate::contract::{Cached, Contract};
 use crate::db::Shared;
 use crate::kv::{Column, KvStore, WriteBatch};
 use crate::layout::Layout;
-use crate::meta::{self, Head};
+use crate::meta::{self, BlockMeta, Head};
 use crate::{Account, Address, EMPTY_CODE_HASH, StateError, World};
 
 type Store<K> = Arc<Shared<K>>;
@@ -60,6 +60,20 @@ pub struct CommitOutput {
     pub nodes_written: usize,
     /// Bytes of trie nodes written.
     pub node_bytes_written: usize,
+}
+
+/// A block being committed: what the database records of it besides the
+/// state ([`Session::commit_block`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockRecord {
+    /// The block's height.
+    pub height: u64,
+    /// The block's time.
+    pub time: u64,
+    /// The root of its receipts trie.
+    pub receipts_root: H256,
+    /// How many receipts it holds.
+    pub receipts: u64,
 }
 
 /// Counters of a session's caches.
@@ -432,7 +446,34 @@ impl<K: KvStore> Session<K> {
     /// world trie; then one atomic write of the new nodes, the new code and
     /// the new head. Open checkpoints are committed with it. On error nothing
     /// is written and the head stays where it was.
-    pub fn commit(mut self) -> Result<CommitOutput, StateError> {
+    pub fn commit(self) -> Result<CommitOutput, StateError> {
+        self.commit_with(None)
+    }
+
+    /// [`Session::commit`] of a block: the same batch also stores the block's
+    /// record (its world root filled in from this commit) and the nodes of
+    /// its receipts trie, so the block's receipts stay provable.
+    pub fn commit_block(
+        self,
+        block: BlockRecord,
+        receipt_nodes: NodeSet,
+    ) -> Result<(CommitOutput, BlockMeta), StateError> {
+        let out = self.commit_with(Some((block, receipt_nodes)))?;
+        let meta = BlockMeta {
+            height: block.height,
+            time: block.time,
+            seq: out.head.seq,
+            world_root: out.head.root,
+            receipts_root: block.receipts_root,
+            receipts: block.receipts,
+        };
+        Ok((out, meta))
+    }
+
+    fn commit_with(
+        mut self,
+        block: Option<(BlockRecord, NodeSet)>,
+    ) -> Result<CommitOutput, StateError> {
         self.writable()?;
         let shared = self.shared.clone();
         let mut head = shared.head();
@@ -493,6 +534,20 @@ impl<K: KvStore> Session<K> {
         };
         let root_is_new = meta::seq_of(&shared.nodes, &world.root)?.is_none();
         meta::put_head(&mut batch, &new_head, root_is_new);
+        if let Some((block, receipt_nodes)) = block {
+            meta::put_block(
+                &mut batch,
+                &BlockMeta {
+                    height: block.height,
+                    time: block.time,
+                    seq: new_head.seq,
+                    world_root: new_head.root,
+                    receipts_root: block.receipts_root,
+                    receipts: block.receipts,
+                },
+            );
+            nodes.append(receipt_nodes);
+        }
         let (nodes_written, node_bytes_written) = (nodes.len(), nodes.byte_size());
         shared.nodes.write(batch, &nodes)?;
         *head = new_head;

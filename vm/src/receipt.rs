@@ -157,12 +157,23 @@ pub struct BlockResult {
 impl BlockResult {
     /// The receipts root of `receipts` (the empty root for none).
     pub fn receipts_root_of(receipts: &[Receipt]) -> H256 {
-        let entries = receipts
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (svm_format::receipt::receipt_key(i as u64), r.encode()));
-        // Keys are RLP integers (at most 9 bytes) and values never empty.
-        svm_trie::root_of(entries).unwrap_or(svm_trie::EMPTY_ROOT)
+        receipts_trie(receipts).0
+    }
+}
+
+/// The receipts trie of a block: its root and its nodes.
+pub(crate) fn receipts_trie(receipts: &[Receipt]) -> (H256, svm_trie::NodeSet) {
+    let entries: Vec<(Vec<u8>, Vec<u8>)> = receipts
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (svm_format::receipt::receipt_key(i as u64), r.encode()))
+        .collect();
+    let mut trie = svm_trie::TrieMut::new(svm_trie::MemoryStore::new());
+    // Keys are RLP integers (at most 9 bytes) and encodings never empty, and
+    // a trie in memory has no node to miss: neither step can fail.
+    match trie.apply(entries).and_then(|()| trie.commit()) {
+        Ok(commit) => (commit.root, commit.nodes),
+        Err(_) => (svm_trie::EMPTY_ROOT, svm_trie::NodeSet::new()),
     }
 }
 

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use primitive_types::{H256, U256};
 use svm_state::kv::KvStore;
-use svm_state::{Account, Address, EMPTY_CODE_HASH, Session, StateDb, StateError};
+use svm_state::{Account, Address, BlockRecord, EMPTY_CODE_HASH, Session, StateDb, StateError};
 use wasmer::{FunctionEnv, Instance, Module, RuntimeError, Store, Type, Value};
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 use wasmer_types::TrapCode;
@@ -14,7 +14,7 @@ use crate::depth::DEPTH_EXPORT;
 use crate::grow::GROW_FAILED_EXPORT;
 use crate::host::{Env, HostTrap, imports};
 use crate::phases::{PhaseTimes, Phases};
-use crate::receipt::{BlockResult, Receipt, TxError};
+use crate::receipt::{BlockResult, Receipt, TxError, receipts_trie};
 use crate::{BlockContext, VmConfig, VmError, contract_address, gas, validate};
 
 /// The stack contracts run on (wasmer's default is 1 MiB). The largest
@@ -286,12 +286,21 @@ impl<K: KvStore> Vm<K> {
             }
             receipts.push(receipt(outcome, None, None));
         }
+        // The receipts trie's nodes are stored with the block's state, so
+        // every receipt stays provable against the receipts root.
+        let (receipts_root, receipt_nodes) = receipts_trie(&receipts);
+        let record = BlockRecord {
+            height: block.height,
+            time: block.time,
+            receipts_root,
+            receipts: receipts.len() as u64,
+        };
         let start = Instant::now();
-        let out = session.commit()?;
+        let (out, _) = session.commit_block(record, receipt_nodes)?;
         self.phases.commit(start.elapsed());
         Ok(BlockResult {
             world_root: out.head.root,
-            receipts_root: BlockResult::receipts_root_of(&receipts),
+            receipts_root,
             receipts,
         })
     }

@@ -40,6 +40,9 @@ pub enum VerifyError {
     /// A node appears twice in a multiproof.
     #[error("a node appears twice in the proof")]
     DuplicateNode,
+    /// The block holds no receipt at this index.
+    #[error("the block holds no receipt {0}")]
+    NoReceipt(u64),
     /// A variable is asked for twice in a multiproof.
     #[error("a variable is requested twice in the multiproof")]
     DuplicateRequest,

@@ -8,6 +8,7 @@
 //!   `accountProof`), optionally the contract's code (carrying its layout),
 //!   and the path of every page the variable spans in the storage trie.
 //! - [`MultiProof`]: many variables across many contracts, every node once.
+//! - [`ReceiptProof`]: one receipt of a block, against its receipts root.
 //! - [`binary`]: the compact encoding of both.
 //! - [`layout`]: storage layouts (svm-format, shared with svm-state), [`mpt`]: Ethereum
 //!   Merkle-Patricia path proofs, [`Account`]: the account record.
@@ -24,14 +25,18 @@ pub mod binary;
 mod error;
 pub mod mpt;
 mod multi;
+mod receipt;
 mod slice;
 
 pub use error::VerifyError;
 pub use multi::{ContractNodes, MultiProof, Request};
 pub use page::page_key;
+pub use receipt::ReceiptProof;
 pub use slice::{PageProof, ProvenSlice, SliceProof};
 /// How code carries its layout (svm-format).
 pub use svm_format::code as wasm;
+/// Receipts as consensus records them (svm-format).
+pub use svm_format::receipt::{FailureCode, ReceiptRecord, receipt_key};
 /// The formats svm-state stores by (svm-format): layouts, pages, accounts,
 /// canonical RLP.
 pub use svm_format::{
