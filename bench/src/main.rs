@@ -5,7 +5,6 @@
 mod alloc;
 mod proof_bench;
 mod report;
-mod rng;
 mod state_bench;
 mod trie_bench;
 mod vm_bench;

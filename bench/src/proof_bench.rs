@@ -18,7 +18,7 @@ use svm_state::{Account, Address, StateConfig, StateDb};
 use trie_db::{TrieDBMutBuilder, TrieMut as _};
 
 use crate::report::{Table, count, median, micros, ratio};
-use crate::rng::Rng;
+use svm_tests::Rng;
 
 /// Sizes of the run.
 pub(crate) struct Config {

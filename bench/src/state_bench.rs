@@ -11,7 +11,7 @@ use svm_state::layout::Layout;
 use svm_state::{Address, StateConfig, StateDb};
 
 use crate::report::{Table, count, median, mib, micros, ratio};
-use crate::rng::Rng;
+use svm_tests::Rng;
 
 /// Sizes of the run.
 pub(crate) struct Config {

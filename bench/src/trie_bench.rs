@@ -11,7 +11,7 @@ use trie_db::{TrieDBMutBuilder, TrieMut as _};
 
 use crate::alloc;
 use crate::report::{Table, count, median, mib, micros, ratio, secs};
-use crate::rng::Rng;
+use svm_tests::Rng;
 
 /// Sizes of the run.
 pub(crate) struct Config {

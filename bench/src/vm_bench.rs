@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use svm_state::kv::RocksKv;
-use svm_state::layout::Layout;
 use svm_state::{Address, StateConfig, StateDb};
 use svm_vm::{
     Arg, BlockContext, Call, CompilerKind, Deploy, PhaseTimes, Tx, Vm, VmConfig, compile_artifact,
@@ -17,7 +16,7 @@ use wasmer::{Engine, Instance, Module, Store, imports};
 use wasmer_middlewares::Metering;
 
 use crate::report::{Table, count, median, micros, ratio};
-use crate::rng::Rng;
+use svm_tests::{Rng, contract, wide_token};
 
 /// Sizes of the run.
 pub(crate) struct Config {
@@ -33,31 +32,6 @@ pub(crate) struct Config {
 
 const BLOCK: BlockContext = BlockContext { height: 1, time: 0 };
 const AUTHOR: Address = Address::repeat_byte(0x05);
-
-fn contract(name: &str) -> String {
-    let path = format!(
-        "{}/../examples/contracts/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// `token.wat` with a layout of `holders` balances (plus the supply).
-fn wide_token(holders: usize) -> Vec<u8> {
-    let mut sizes = vec![8];
-    sizes.resize(1 + holders.div_ceil(4), 32);
-    let text = contract("token.wat");
-    let start = text.find("(@custom \"svm-layout\"").expect("a layout");
-    let end = start + text[start..].find(")\n").expect("its end") + 1;
-    let layout = Layout::new(4096, &sizes).expect("a layout");
-    let escaped: String = layout
-        .encode()
-        .iter()
-        .map(|b| format!("\\{b:02x}"))
-        .collect();
-    let section = format!("(@custom \"svm-layout\" \"{escaped}\")");
-    format!("{}{section}{}", &text[..start], &text[end..]).into_bytes()
-}
 
 fn sender(i: usize) -> Address {
     Address::from_low_u64_be(0x1000_0000 + i as u64)
@@ -175,7 +149,7 @@ fn transactions(cfg: &Config) -> Table {
         },
     );
     let n = cfg.accounts;
-    let counter = deploy(&vm, contract("counter.wat").into_bytes());
+    let counter = deploy(&vm, contract("counter.wat"));
     let token = deploy(&vm, wide_token(n));
     // The accounts (who send the transactions) and every holder's balance.
     let mut session = vm.db().begin().expect("session");
@@ -455,7 +429,7 @@ fn compile_times(reps: usize) -> Table {
             "call from memory cache (instantiate)",
         ],
     );
-    let small = svm_vm::wat_to_wasm(contract("counter.wat").as_bytes()).expect("counter");
+    let small = contract("counter.wat");
     let large = large_module(2_000);
     for (name, code, function) in [
         ("counter (small)", small, "get"),

@@ -13,12 +13,7 @@ use svm_vm::{Arg, BlockContext, BlockResult, Call, Deploy, Tx, Vm, VmConfig};
 const ALICE: Address = Address::repeat_byte(0xa1);
 
 fn counter() -> Vec<u8> {
-    let text = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../examples/contracts/counter.wat"
-    ))
-    .unwrap();
-    svm_vm::wat_to_wasm(&text).unwrap()
+    svm_tests::contract("counter.wat")
 }
 
 fn call(c: Address, function: &str, by: i64) -> Tx {

@@ -26,15 +26,10 @@ fn balances_proven_at_historical_roots() {
     let dir = tempfile::tempdir().unwrap();
     let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).unwrap();
     let vm = Vm::new(db, VmConfig::default());
-    let code = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../examples/contracts/token.wat"
-    ))
-    .unwrap();
     let deploy = Deploy {
         author: ALICE,
         nonce: 0,
-        code: svm_vm::wat_to_wasm(&code).unwrap(),
+        code: svm_tests::contract("token.wat"),
         balance: 0u64.into(),
         constructor: None,
         gas_limit: 10_000_000,
