@@ -146,7 +146,7 @@ fn every_receipt_of_every_block_is_provable() {
             receipts_root: root,
             index: n,
             nodes: svm_trie::proof::prove(
-                db.nodes(),
+                db.store(),
                 block.receipts_root,
                 &svm_proofs::verify::receipt_key(n),
             )

@@ -170,7 +170,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let svm_proofs: Vec<Vec<Vec<u8>>> = accounts
         .iter()
         .map(|k| {
-            svm_trie::proof::prove(db.nodes(), root, k)
+            svm_trie::proof::prove(db.store(), root, k)
                 .expect("prove")
                 .nodes
         })

@@ -66,7 +66,7 @@ pub fn prove_slice<K: KvStore>(
     with_code: bool,
 ) -> Result<(SliceProof, ProvenSlice), ProveError> {
     known_root(db, root)?;
-    let world = proof::prove(db.nodes(), root, &world_key(&address.0))?;
+    let world = proof::prove(db.store(), root, &world_key(&address.0))?;
     let mut p = SliceProof {
         root: root.0,
         address: address.0,
@@ -87,7 +87,7 @@ pub fn prove_slice<K: KvStore>(
     };
     let (code, layout) = code_and_layout(db, address, &acc)?;
     for index in pages_of(&layout, address, variable)? {
-        let page = proof::prove(db.nodes(), H256(acc.storage_root), &page_key(index))?;
+        let page = proof::prove(db.store(), H256(acc.storage_root), &page_key(index))?;
         p.pages.push(PageProof {
             index,
             nodes: page.nodes,
@@ -126,7 +126,7 @@ pub fn prove_many<K: KvStore>(
         .into_iter()
         .collect();
     let keys: Vec<[u8; 32]> = addresses.iter().map(world_key).collect();
-    let world = proof::prove_many(db.nodes(), root, &keys)?;
+    let world = proof::prove_many(db.store(), root, &keys)?;
     let mut contracts = Vec::new();
     let mut layouts = BTreeMap::new();
     for (address, value) in addresses.iter().zip(&world.values) {
@@ -145,7 +145,7 @@ pub fn prove_many<K: KvStore>(
             pages.extend(pages_of(&layout, &a, r.variable)?);
         }
         let keys: Vec<[u8; 4]> = pages.into_iter().map(page_key).collect();
-        let storage = proof::prove_many(db.nodes(), H256(acc.storage_root), &keys)?;
+        let storage = proof::prove_many(db.store(), H256(acc.storage_root), &keys)?;
         contracts.push(ContractNodes {
             address: *address,
             code: with_code.then_some(code),
@@ -180,7 +180,7 @@ pub fn prove_receipt<K: KvStore>(
         });
     }
     let key = svm_verify::receipt_key(index);
-    let p = proof::prove(db.nodes(), block.receipts_root, &key)?;
+    let p = proof::prove(db.store(), block.receipts_root, &key)?;
     let proof = ReceiptProof {
         receipts_root: block.receipts_root.0,
         index,

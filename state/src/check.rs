@@ -222,7 +222,7 @@ impl<K: KvStore> StateDb<K> {
         {
             return Err(CheckError::UnknownRoot(root));
         }
-        let kv = self.nodes();
+        let kv = self.store();
         let mut report = CheckReport {
             root,
             ..CheckReport::default()

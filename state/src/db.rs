@@ -12,7 +12,7 @@ use crate::code::{get_code, layout_of};
 use crate::kv::{KvStore, RocksConfig, RocksKv};
 use crate::layout::Layout;
 use crate::meta::{self, Head};
-use crate::{CacheStats, NodeDb, Session, StateError, View};
+use crate::{CacheStats, Session, StateError, Store, View};
 
 /// How to open a [`StateDb`].
 #[derive(Clone, Debug)]
@@ -24,7 +24,7 @@ pub struct StateConfig {
     /// RocksDB settings (when opened on a path).
     pub rocks: RocksConfig,
     /// Write each commit's batch on a background thread while the next
-    /// session runs (see [`NodeDb`]). A crash can then lose the last commit
+    /// session runs (see [`Store`]). A crash can then lose the last commit
     /// (never a part of one); [`StateDb::flush`] waits for it.
     pub write_behind: bool,
 }
@@ -42,18 +42,18 @@ impl Default for StateConfig {
 
 /// What sessions of one database share.
 pub(crate) struct Shared<K> {
-    pub(crate) nodes: NodeDb<K>,
+    pub(crate) store: Store<K>,
     pub(crate) head: Mutex<Head>,
     layouts: Mutex<LruCache<H256, Arc<Layout>>>,
 }
 
 impl<K: KvStore> NodeStore for Shared<K> {
     fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
-        self.nodes.node(hash)
+        self.store.node(hash)
     }
 
     fn node_checked(&self, hash: &H256) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
-        self.nodes.node_checked(hash)
+        self.store.node_checked(hash)
     }
 }
 
@@ -73,7 +73,7 @@ impl<K: KvStore> Shared<K> {
             return Ok(l.clone());
         }
         drop(cache);
-        let code = get_code(&self.nodes, hash)?.ok_or(StateError::MissingCode(*hash))?;
+        let code = get_code(&self.store, hash)?.ok_or(StateError::MissingCode(*hash))?;
         let layout = Arc::new(layout_of(&code)?);
         let mut cache = self.layouts.lock().unwrap_or_else(|e| e.into_inner());
         cache.put(*hash, layout.clone());
@@ -108,12 +108,12 @@ impl<K: KvStore> StateDb<K> {
     /// empty world in a new store).
     pub fn open(kv: K, config: &StateConfig) -> Result<Self, StateError> {
         let head = meta::read_head(&kv)?;
-        let nodes = NodeDb::new(kv, config.node_cache_bytes).with_write_behind(config.write_behind);
+        let nodes = Store::new(kv, config.node_cache_bytes).with_write_behind(config.write_behind);
         let entries = std::num::NonZeroUsize::new(config.layout_cache_entries)
             .unwrap_or(std::num::NonZeroUsize::MIN);
         Ok(StateDb {
             shared: Arc::new(Shared {
-                nodes,
+                store: nodes,
                 head: Mutex::new(head),
                 layouts: Mutex::new(LruCache::new(entries)),
             }),
@@ -127,26 +127,26 @@ impl<K: KvStore> StateDb<K> {
 
     /// The root committed at sequence number `seq` (0: the empty world).
     pub fn root_at(&self, seq: u64) -> Result<Option<H256>, StateError> {
-        meta::root_at(&self.shared.nodes, seq)
+        meta::root_at(&self.shared.store, seq)
     }
 
     /// The first sequence number that committed `root`, if any did.
     pub fn seq_of(&self, root: &H256) -> Result<Option<u64>, StateError> {
-        meta::seq_of(&self.shared.nodes, root)
+        meta::seq_of(&self.shared.store, root)
     }
 
     /// A session on the head: reads, writes, checkpoints, then
     /// [`Session::commit`] (or drop it to discard every change). Fails after
     /// a background write failed (write-behind): reopen the database.
     pub fn begin(&self) -> Result<Session<K>, StateError> {
-        self.shared.nodes.failure()?;
+        self.shared.store.failure()?;
         let head = self.head();
         Session::new(self.shared.clone(), head, true)
     }
 
     /// A read-only view of any committed root.
     pub fn at(&self, root: H256) -> Result<View<K>, StateError> {
-        self.shared.nodes.failure()?;
+        self.shared.store.failure()?;
         let seq = self.seq_of(&root)?.ok_or(StateError::UnknownRoot(root))?;
         Ok(View::new(Session::new(
             self.shared.clone(),
@@ -158,32 +158,33 @@ impl<K: KvStore> StateDb<K> {
     /// The block committed at `height` ([`Session::commit_block`]), if one
     /// was.
     pub fn block(&self, height: u64) -> Result<Option<crate::BlockMeta>, StateError> {
-        meta::block_at(&self.shared.nodes, height)
+        meta::block_at(&self.shared.store, height)
     }
 
     /// Stored code by hash (checked against the hash).
     pub fn code(&self, hash: &H256) -> Result<Option<Vec<u8>>, StateError> {
-        Ok(get_code(&self.shared.nodes, hash)?)
+        Ok(get_code(&self.shared.store, hash)?)
     }
 
     /// Waits until every commit is written (with write-behind on); reports a
     /// failed background write.
     pub fn flush(&self) -> Result<(), StateError> {
-        Ok(self.shared.nodes.flush()?)
+        Ok(self.shared.store.flush()?)
     }
 
     /// The key-value store below (without a commit still being written).
     pub fn kv(&self) -> &K {
-        self.shared.nodes.kv()
+        self.shared.store.kv()
     }
 
-    /// The trie node store (with its cache).
-    pub fn nodes(&self) -> &NodeDb<K> {
-        &self.shared.nodes
+    /// The store below the state: trie nodes, code and metadata, with the
+    /// node cache (a `NodeStore` for svm-trie's provers).
+    pub fn store(&self) -> &Store<K> {
+        &self.shared.store
     }
 
     /// Node cache counters.
     pub fn cache_stats(&self) -> CacheStats {
-        self.shared.nodes.stats()
+        self.shared.store.stats()
     }
 }

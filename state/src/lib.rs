@@ -8,7 +8,7 @@
 //! - [`check`]: walks a committed state and verifies every node.
 //! - [`kv`]: columns, atomic write batches and ordered prefix iteration, over
 //!   memory ([`kv::MemoryKv`]) or RocksDB ([`kv::RocksKv`]).
-//! - [`NodeDb`]: the trie node store of a key-value store, with a cache bounded
+//! - [`Store`]: the trie node store of a key-value store, with a cache bounded
 //!   in bytes.
 //! - [`World`]: the world trie of [`Account`]s (Ethereum's encoding and keys).
 //! - [`code`]: contract code by hash, and the layout it carries.
@@ -48,7 +48,7 @@ mod error;
 pub mod kv;
 pub use svm_format::layout;
 mod meta;
-mod nodes;
+mod store;
 pub use svm_format::page;
 mod session;
 mod view;
@@ -58,7 +58,7 @@ pub use account::{Account, AccountError, EMPTY_CODE_HASH};
 pub use db::{StateConfig, StateDb};
 pub use error::StateError;
 pub use meta::{BlockMeta, Head};
-pub use nodes::{CacheStats, NodeDb};
 pub use session::{BlockRecord, CommitOutput, Session, SessionStats};
+pub use store::{CacheStats, Store};
 pub use view::View;
 pub use world::{Address, World, WorldError, account_key};

@@ -17,7 +17,7 @@ use crate::layout::Layout;
 use crate::meta::{self, BlockMeta, Head};
 use crate::{Account, Address, EMPTY_CODE_HASH, StateError, World};
 
-type Store<K> = Arc<Shared<K>>;
+type SharedRef<K> = Arc<Shared<K>>;
 
 /// An account as loaded, and as it stands now.
 #[derive(Clone, Copy, Debug)]
@@ -95,12 +95,12 @@ pub struct SessionStats {
 /// discards them. Checkpoints nest: [`Session::revert_checkpoint`] undoes only
 /// what happened since the matching [`Session::checkpoint`].
 pub struct Session<K> {
-    shared: Store<K>,
+    shared: SharedRef<K>,
     base: Head,
     writable: bool,
-    world: World<Store<K>>,
+    world: World<SharedRef<K>>,
     accounts: HashMap<Address, Loaded>,
-    contracts: HashMap<Address, Contract<Store<K>>>,
+    contracts: HashMap<Address, Contract<SharedRef<K>>>,
     code: HashMap<H256, Vec<u8>>,
     journal: Vec<Undo>,
     checkpoints: Vec<usize>,
@@ -119,7 +119,11 @@ impl<K: KvStore> std::fmt::Debug for Session<K> {
 }
 
 impl<K: KvStore> Session<K> {
-    pub(crate) fn new(shared: Store<K>, base: Head, writable: bool) -> Result<Self, StateError> {
+    pub(crate) fn new(
+        shared: SharedRef<K>,
+        base: Head,
+        writable: bool,
+    ) -> Result<Self, StateError> {
         let world = World::open(shared.clone(), base.root)?;
         Ok(Session {
             shared,
@@ -329,10 +333,10 @@ impl<K: KvStore> Session<K> {
         if let Some(code) = self.code.get(hash) {
             return Ok(Some(code.clone()));
         }
-        Ok(crate::code::get_code(&self.shared.nodes, hash)?)
+        Ok(crate::code::get_code(&self.shared.store, hash)?)
     }
 
-    fn contract(&mut self, address: &Address) -> Result<&mut Contract<Store<K>>, StateError> {
+    fn contract(&mut self, address: &Address) -> Result<&mut Contract<SharedRef<K>>, StateError> {
         if !self.contracts.contains_key(address) {
             let account = self.existing(address)?;
             if account.code_hash == EMPTY_CODE_HASH {
@@ -486,7 +490,7 @@ impl<K: KvStore> Session<K> {
         let mut nodes = NodeSet::new();
         // Storage tries are independent: flush them on all cores.
         let store = self.shared.clone();
-        let mut dirty: Vec<(&Address, &mut Contract<Store<K>>)> = self
+        let mut dirty: Vec<(&Address, &mut Contract<SharedRef<K>>)> = self
             .contracts
             .iter_mut()
             .filter(|(_, c)| c.is_dirty())
@@ -532,7 +536,7 @@ impl<K: KvStore> Session<K> {
             seq: self.base.seq + 1,
             root: world.root,
         };
-        let root_is_new = meta::seq_of(&shared.nodes, &world.root)?.is_none();
+        let root_is_new = meta::seq_of(&shared.store, &world.root)?.is_none();
         meta::put_head(&mut batch, &new_head, root_is_new);
         if let Some((block, receipt_nodes)) = block {
             meta::put_block(
@@ -549,7 +553,7 @@ impl<K: KvStore> Session<K> {
             nodes.append(receipt_nodes);
         }
         let (nodes_written, node_bytes_written) = (nodes.len(), nodes.byte_size());
-        shared.nodes.write(batch, &nodes)?;
+        shared.store.write(batch, &nodes)?;
         *head = new_head;
         Ok(CommitOutput {
             head: new_head,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
-use svm_state::NodeDb;
+use svm_state::Store;
 use svm_state::kv::{Column, KvStore, MemoryKv, RocksConfig, RocksKv, WriteBatch};
 use svm_trie::{MemoryStore, TrieMut};
 
@@ -163,7 +163,7 @@ fn tries_persist_in_rocksdb_and_hot_nodes_are_cached() {
         })
         .collect();
     let root = {
-        let db = NodeDb::new(rocks(&dir), 1 << 20);
+        let db = Store::new(rocks(&dir), 1 << 20);
         let mut trie = TrieMut::new(&db);
         trie.apply(entries.iter().map(|(k, v)| (k, v))).unwrap();
         let commit = trie.commit().unwrap();
@@ -177,7 +177,7 @@ fn tries_persist_in_rocksdb_and_hot_nodes_are_cached() {
         commit.root
     };
     // Reopened: the head and every entry come back from disk.
-    let db = NodeDb::new(rocks(&dir), 64 << 10);
+    let db = Store::new(rocks(&dir), 64 << 10);
     let head = db.kv().get(Column::Meta, b"head").unwrap().unwrap();
     assert_eq!(head, root.as_bytes());
     let mut trie = TrieMut::open(&db, root).unwrap();
@@ -209,7 +209,7 @@ fn node_db_vouches_only_for_nodes_it_hashed() {
     batch.put(Column::Nodes, good_hash.as_bytes(), &good);
     batch.put(Column::Nodes, bad_hash.as_bytes(), &good);
     kv.write(batch).unwrap();
-    let db = NodeDb::new(kv, 1 << 20);
+    let db = Store::new(kv, 1 << 20);
     assert_eq!(
         db.node_checked(&good_hash).unwrap(),
         Some((good.clone(), true))

@@ -5,7 +5,7 @@ use alloy_primitives::{B256, Bytes};
 use alloy_trie::{HashBuilder, Nibbles, proof::verify_proof};
 use primitive_types::U256;
 use svm_state::kv::{RocksConfig, RocksKv, WriteBatch};
-use svm_state::{Account, Address, NodeDb, World, account_key};
+use svm_state::{Account, Address, Store, World, account_key};
 use svm_trie::proof;
 
 fn accounts(n: u64) -> Vec<(Address, Account)> {
@@ -27,7 +27,7 @@ fn accounts_persist_and_prove_like_ethereum() {
     let dir = tempfile::tempdir().unwrap();
     let all = accounts(300);
     let root = {
-        let db = NodeDb::new(
+        let db = Store::new(
             RocksKv::open(dir.path(), &RocksConfig::default()).unwrap(),
             1 << 20,
         );
@@ -54,7 +54,7 @@ fn accounts_persist_and_prove_like_ethereum() {
 
     // Reopened from disk: accounts read back, and account proofs verify with
     // alloy-trie's EIP-1186 verifier, absent accounts included.
-    let db = NodeDb::new(
+    let db = Store::new(
         RocksKv::open(dir.path(), &RocksConfig::default()).unwrap(),
         1 << 20,
     );

@@ -1,6 +1,7 @@
-//! Trie nodes on the key-value layer, behind a bounded cache, with an optional
-//! write-behind: a commit's batch is written on a background thread while the
-//! next block executes, and reads see it meanwhile.
+//! The store below the state: one key-value store holding trie nodes, code
+//! and metadata, with a bounded cache of nodes and an optional write-behind
+//! (a commit's batch is written on a background thread while the next block
+//! executes, and reads see it meanwhile).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -77,20 +78,21 @@ impl Pending {
 
 struct InFlight {
     pending: Arc<Pending>,
-    /// Taken by the one [`NodeDb::flush`] that joins it; the batch stays
+    /// Taken by the one [`Store::flush`] that joins it; the batch stays
     /// readable until the join returns.
     writer: Option<JoinHandle<Result<(), KvError>>>,
 }
 
-/// The trie node store of a [`KvStore`]: nodes live in [`Column::Nodes`] under
-/// their hash, and recently read or written nodes stay in a cache bounded in
-/// bytes, so hot reads do not touch the database again.
+/// The store below the state, over a [`KvStore`]: trie nodes in
+/// [`Column::Nodes`] under their hash (recently read or written ones also in
+/// a cache bounded in bytes, so hot reads do not touch the database again),
+/// code and metadata in their columns, every commit one atomic batch.
 ///
-/// With write-behind on, [`NodeDb::write`] returns once the batch is handed to
+/// With write-behind on, [`Store::write`] returns once the batch is handed to
 /// a background writer; reads see the batch meanwhile, the next write waits
-/// for it, and [`NodeDb::flush`] (or dropping the store) waits for it too. If
+/// for it, and [`Store::flush`] (or dropping the store) waits for it too. If
 /// a background write fails, every later write fails: reopen the database.
-pub struct NodeDb<K> {
+pub struct Store<K> {
     kv: Arc<K>,
     cache: Mutex<Cache>,
     write_behind: bool,
@@ -99,9 +101,9 @@ pub struct NodeDb<K> {
     failed: Mutex<Option<String>>,
 }
 
-impl<K: KvStore> std::fmt::Debug for NodeDb<K> {
+impl<K: KvStore> std::fmt::Debug for Store<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "NodeDb({:?})", self.stats())
+        write!(f, "Store({:?})", self.stats())
     }
 }
 
@@ -110,11 +112,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl<K: KvStore> NodeDb<K> {
+impl<K: KvStore> Store<K> {
     /// A node store over `kv` caching up to `cache_bytes` of node encodings;
     /// writes are synchronous.
     pub fn new(kv: K, cache_bytes: usize) -> Self {
-        NodeDb {
+        Store {
             kv: Arc::new(kv),
             cache: Mutex::new(Cache {
                 nodes: LruCache::unbounded(),
@@ -128,7 +130,7 @@ impl<K: KvStore> NodeDb<K> {
         }
     }
 
-    /// The same store, writing in the background (see [`NodeDb`]).
+    /// The same store, writing in the background (see [`Store`]).
     pub fn with_write_behind(mut self, on: bool) -> Self {
         self.write_behind = on;
         self
@@ -157,7 +159,7 @@ impl<K: KvStore> NodeDb<K> {
         self.flush_locked()
     }
 
-    /// [`NodeDb::flush`], with `flushing` held by the caller: nothing can
+    /// [`Store::flush`], with `flushing` held by the caller: nothing can
     /// hand over a new batch meanwhile.
     fn flush_locked(&self) -> Result<(), KvError> {
         let in_flight = lock(&self.in_flight).as_mut().and_then(|f| {
@@ -234,7 +236,7 @@ impl<K: KvStore> NodeDb<K> {
     }
 }
 
-impl<K> Drop for NodeDb<K> {
+impl<K> Drop for Store<K> {
     fn drop(&mut self) {
         // Wait for the last write. Had it failed, the head on disk is simply
         // the commit before it.
@@ -245,7 +247,7 @@ impl<K> Drop for NodeDb<K> {
     }
 }
 
-impl<K: KvStore> KvStore for NodeDb<K> {
+impl<K: KvStore> KvStore for Store<K> {
     /// Reads through the batch being written, then the store (never the cache).
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
         if let Some(v) = self.pending().and_then(|p| p.get(column, key)) {
@@ -266,7 +268,7 @@ impl<K: KvStore> KvStore for NodeDb<K> {
     }
 }
 
-impl<K: KvStore> NodeStore for NodeDb<K> {
+impl<K: KvStore> NodeStore for Store<K> {
     fn node(&self, hash: &H256) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.node_checked(hash)?.map(|(bytes, _)| bytes))
     }
