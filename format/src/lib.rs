@@ -3,8 +3,9 @@
 //! dependency): canonical [`rlp`], the [`account`] record and its world-trie
 //! key, the storage [`layout`] (variables packed into pages, and the
 //! `svm-layout` section's encoding), how [`code`] carries its layout, and
-//! the [`page`] rules (page keys, trimming), and a [`receipt`]'s consensus
-//! encoding. svm-state stores by them, the prover and the verifier
+//! the [`page`] rules (page keys, trimming), a [`receipt`]'s consensus
+//! encoding, and the Merkle-Patricia [`node`] codec with the one path walk
+//! and proof check ([`mpt`]) over hex-prefix [`nibbles`]. svm-state stores by them, the prover and the verifier
 //! (svm-verify) check by them. The rules are specified in docs/FORMATS.md.
 
 #![no_std]
@@ -16,6 +17,9 @@ pub mod account;
 pub mod code;
 mod hash;
 pub mod layout;
+pub mod mpt;
+pub mod nibbles;
+pub mod node;
 pub mod page;
 pub mod receipt;
 pub mod rlp;

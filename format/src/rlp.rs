@@ -24,6 +24,7 @@ fn bad(why: &'static str) -> RlpError {
 }
 
 /// A big-endian length of `n` bytes from the front of `input`.
+#[inline]
 fn length(input: &[u8], n: usize) -> Result<(usize, &[u8]), RlpError> {
     if n > input.len() {
         return Err(bad("truncated length"));
@@ -44,6 +45,7 @@ fn length(input: &[u8], n: usize) -> Result<(usize, &[u8]), RlpError> {
 }
 
 /// Splits the first item off `input`; returns it and what follows.
+#[inline]
 pub fn split(input: &[u8]) -> Result<(Item<'_>, &[u8]), RlpError> {
     let (&first, after) = input.split_first().ok_or(bad("empty input"))?;
     let (list, header, len) = match first {
@@ -82,6 +84,7 @@ pub fn split(input: &[u8]) -> Result<(Item<'_>, &[u8]), RlpError> {
 }
 
 /// Decodes `input` as exactly one item.
+#[inline]
 pub fn one(input: &[u8]) -> Result<Item<'_>, RlpError> {
     let (item, rest) = split(input)?;
     if !rest.is_empty() {

@@ -175,7 +175,7 @@ fn walk<K: KvStore>(
             .map_err(|e| corrupt(format!("node at {}", trie.at(&path)), trie.at(&path), e))?;
         let mut push = |child: &ChildView<'_>, path: Vec<u8>| match child {
             ChildView::Empty => {}
-            ChildView::Hash(h) => stack.push((Ref::Hash(*h), path)),
+            ChildView::Hash(h) => stack.push((Ref::Hash(H256(*h)), path)),
             ChildView::Inline(b) => stack.push((Ref::Inline(b.to_vec()), path)),
         };
         let mut value_at = |nibbles: &[u8], value: &[u8]| -> Result<(), CheckError> {

@@ -135,7 +135,7 @@ fn a_missing_world_node_is_found_with_its_path() {
         .iter()
         .enumerate()
         .find_map(|(i, c)| match c {
-            ChildView::Hash(h) => Some((i, *h)),
+            ChildView::Hash(h) => Some((i, H256(*h))),
             _ => None,
         })
         .unwrap();

@@ -1,215 +1,13 @@
-//! The node codec: strict, zero-copy RLP decoding of trie nodes and the encoders
-//! that produce Ethereum's exact node bytes.
+//! The node codec: the strict, zero-copy decoder (svm-format's, the one every
+//! layer uses) and the encoders that produce Ethereum's exact node bytes.
 //!
 //! The decoder accepts only canonical RLP (shortest length forms, single bytes
 //! below `0x80` never wrapped), so every node has exactly one accepted encoding.
 
-use crate::nibbles::{HexPrefix, encode_hex_prefix};
+pub use svm_format::node::{ChildView, DecodeError, NodeView, decode_node};
+
+use crate::nibbles::encode_hex_prefix;
 use crate::{H256, hash};
-
-/// Why bytes are not a valid trie node.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    /// The input ended inside an RLP item.
-    #[error("RLP item is truncated")]
-    Truncated,
-    /// An RLP length is not in its shortest form, or a single byte is wrapped.
-    #[error("RLP item is not canonically encoded")]
-    NonCanonical,
-    /// Bytes follow the node's RLP item.
-    #[error("trailing bytes after the node")]
-    TrailingBytes,
-    /// The node is an RLP string or a list of the wrong length.
-    #[error("a node must be an RLP list of 2 or 17 items, found {0}")]
-    BadShape(String),
-    /// The hex-prefix path is malformed.
-    #[error("malformed hex-prefix path")]
-    BadPath,
-    /// A child reference is neither empty, a 32-byte hash nor an inline node under 32 bytes.
-    #[error("malformed child reference")]
-    BadChild,
-    /// A leaf or branch value is an RLP list, or a leaf value is empty.
-    #[error("malformed value")]
-    BadValue,
-}
-
-/// One RLP item: whether it is a list, its payload and its whole encoding.
-#[derive(Clone, Copy)]
-struct Item<'a> {
-    list: bool,
-    payload: &'a [u8],
-    raw: &'a [u8],
-}
-
-fn read_len(bytes: &[u8]) -> Result<usize, DecodeError> {
-    if bytes.first() == Some(&0) || bytes.len() > 4 {
-        return Err(DecodeError::NonCanonical);
-    }
-    let len = bytes
-        .iter()
-        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-    if len <= 55 {
-        return Err(DecodeError::NonCanonical);
-    }
-    Ok(len)
-}
-
-/// Reads one RLP item from the front of `buf`, returning it and the rest.
-fn read_item(buf: &[u8]) -> Result<(Item<'_>, &[u8]), DecodeError> {
-    let b0 = *buf.first().ok_or(DecodeError::Truncated)?;
-    let (list, start, len) = match b0 {
-        0x00..=0x7f => (false, 0, 1),
-        0x80..=0xb7 => (false, 1, usize::from(b0 - 0x80)),
-        0xb8..=0xbf => {
-            let ll = usize::from(b0 - 0xb7);
-            let len = read_len(buf.get(1..1 + ll).ok_or(DecodeError::Truncated)?)?;
-            (false, 1 + ll, len)
-        }
-        0xc0..=0xf7 => (true, 1, usize::from(b0 - 0xc0)),
-        0xf8..=0xff => {
-            let ll = usize::from(b0 - 0xf7);
-            let len = read_len(buf.get(1..1 + ll).ok_or(DecodeError::Truncated)?)?;
-            (true, 1 + ll, len)
-        }
-    };
-    let end = start.checked_add(len).ok_or(DecodeError::Truncated)?;
-    let payload = buf.get(start..end).ok_or(DecodeError::Truncated)?;
-    if !list && start == 1 && len == 1 && payload[0] < 0x80 {
-        return Err(DecodeError::NonCanonical);
-    }
-    Ok((
-        Item {
-            list,
-            payload,
-            raw: &buf[..end],
-        },
-        &buf[end..],
-    ))
-}
-
-/// A reference from a node to a child, as it appears inside the parent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChildView<'a> {
-    /// No child.
-    Empty,
-    /// A child stored under its keccak256 hash.
-    Hash(H256),
-    /// A child whose encoding is under 32 bytes, embedded in the parent.
-    Inline(&'a [u8]),
-}
-
-impl<'a> ChildView<'a> {
-    fn parse(item: Item<'a>) -> Result<Self, DecodeError> {
-        if item.list {
-            return if item.raw.len() < 32 {
-                Ok(ChildView::Inline(item.raw))
-            } else {
-                Err(DecodeError::BadChild)
-            };
-        }
-        match item.payload.len() {
-            0 => Ok(ChildView::Empty),
-            32 => Ok(ChildView::Hash(H256::from_slice(item.payload))),
-            _ => Err(DecodeError::BadChild),
-        }
-    }
-
-    /// Whether this is [`ChildView::Empty`].
-    pub fn is_empty(&self) -> bool {
-        matches!(self, ChildView::Empty)
-    }
-}
-
-/// A decoded node borrowing from its encoding.
-// Lives on the stack while a node is read: boxing the branch would cost an
-// allocation per decoded node.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Copy, Debug)]
-pub enum NodeView<'a> {
-    /// A leaf: the rest of the key and the value.
-    Leaf {
-        /// Remaining key nibbles.
-        path: HexPrefix<'a>,
-        /// The stored value (never empty).
-        value: &'a [u8],
-    },
-    /// An extension: a shared run of nibbles and the child below it.
-    Extension {
-        /// Shared nibbles (at least one).
-        path: HexPrefix<'a>,
-        /// The child node.
-        child: ChildView<'a>,
-    },
-    /// A branch: sixteen children and the value of the key ending here.
-    Branch {
-        /// Children by next nibble.
-        children: [ChildView<'a>; 16],
-        /// Value of the key that ends at this node.
-        value: Option<&'a [u8]>,
-    },
-}
-
-/// Decodes a node, rejecting anything that is not a canonical leaf, extension or branch.
-pub fn decode_node(bytes: &[u8]) -> Result<NodeView<'_>, DecodeError> {
-    let (outer, rest) = read_item(bytes)?;
-    if !rest.is_empty() {
-        return Err(DecodeError::TrailingBytes);
-    }
-    if !outer.list {
-        return Err(DecodeError::BadShape("an RLP string".into()));
-    }
-    let mut items = [Item {
-        list: false,
-        payload: &[],
-        raw: &[],
-    }; 17];
-    let mut count = 0;
-    let mut buf = outer.payload;
-    while !buf.is_empty() {
-        if count == 17 {
-            return Err(DecodeError::BadShape("more than 17 items".into()));
-        }
-        let (item, rest) = read_item(buf)?;
-        items[count] = item;
-        count += 1;
-        buf = rest;
-    }
-    match count {
-        2 => {
-            if items[0].list {
-                return Err(DecodeError::BadPath);
-            }
-            let (path, leaf) = HexPrefix::parse(items[0].payload).ok_or(DecodeError::BadPath)?;
-            if leaf {
-                if items[1].list || items[1].payload.is_empty() {
-                    return Err(DecodeError::BadValue);
-                }
-                Ok(NodeView::Leaf {
-                    path,
-                    value: items[1].payload,
-                })
-            } else {
-                let child = ChildView::parse(items[1])?;
-                if path.is_empty() || child.is_empty() {
-                    return Err(DecodeError::BadShape("an empty extension".into()));
-                }
-                Ok(NodeView::Extension { path, child })
-            }
-        }
-        17 => {
-            let mut children = [ChildView::Empty; 16];
-            for (slot, item) in children.iter_mut().zip(&items[..16]) {
-                *slot = ChildView::parse(*item)?;
-            }
-            if items[16].list {
-                return Err(DecodeError::BadValue);
-            }
-            let value = (!items[16].payload.is_empty()).then_some(items[16].payload);
-            Ok(NodeView::Branch { children, value })
-        }
-        n => Err(DecodeError::BadShape(format!("a list of {n} items"))),
-    }
-}
 
 /// A child reference ready to splice into a parent's encoding: `0xa0 ‖ hash`
 /// for a hashed node, the raw bytes for an inline node, `0x80` for none.
@@ -265,7 +63,7 @@ impl ChildRef {
     pub(crate) fn of_view(view: &ChildView<'_>) -> Self {
         match view {
             ChildView::Empty => ChildRef::EMPTY,
-            ChildView::Hash(h) => ChildRef::hash(h),
+            ChildView::Hash(h) => ChildRef::hash(&H256(*h)),
             ChildView::Inline(raw) => ChildRef::of_encoding(raw),
         }
     }
@@ -419,7 +217,7 @@ mod tests {
         match decode_node(&enc).unwrap() {
             NodeView::Branch { children: c, value } => {
                 assert_eq!(value, Some(&b"value"[..]));
-                assert_eq!(c[3], ChildView::Hash(H256::repeat_byte(7)));
+                assert_eq!(c[3], ChildView::Hash([7; 32]));
                 assert!(matches!(c[9], ChildView::Inline(_)));
                 assert!(c[0].is_empty());
             }
@@ -430,7 +228,7 @@ mod tests {
         match decode_node(&ext).unwrap() {
             NodeView::Extension { path, child: c } => {
                 assert_eq!(&*path.to_nibbles(), &[1, 2, 3]);
-                assert_eq!(c, ChildView::Hash(H256::repeat_byte(7)));
+                assert_eq!(c, ChildView::Hash([7; 32]));
             }
             other => panic!("decoded {other:?}"),
         }
@@ -439,26 +237,23 @@ mod tests {
     #[test]
     fn rejects_non_canonical_and_trailing() {
         let good = leaf(&[1], b"ab");
+        assert!(decode_node(&good).is_ok());
         let mut trailing = good.clone();
         trailing.push(0);
-        assert_eq!(
-            decode_node(&trailing).unwrap_err(),
-            DecodeError::TrailingBytes
-        );
+        assert!(matches!(decode_node(&trailing), Err(DecodeError::Rlp(_))));
         // 0x81 0x05 wraps a single byte below 0x80.
-        assert_eq!(
-            decode_node(&[0xc3, 0x11, 0x81, 0x05]).unwrap_err(),
-            DecodeError::NonCanonical
-        );
+        assert!(matches!(
+            decode_node(&[0xc3, 0x11, 0x81, 0x05]),
+            Err(DecodeError::Rlp(_))
+        ));
         // Long-form length for a short list.
+        assert!(matches!(
+            decode_node(&[0xf8, 0x02, 0x11, 0x05]),
+            Err(DecodeError::Rlp(_))
+        ));
         assert_eq!(
-            decode_node(&[0xf8, 0x02, 0x11, 0x05]).unwrap_err(),
-            DecodeError::NonCanonical
+            decode_node(&[0xc1, 0x20]).unwrap_err(),
+            DecodeError::Items(1)
         );
-        assert_eq!(
-            decode_node(&[0xc1, 0x20]).unwrap_err().to_string(),
-            "a node must be an RLP list of 2 or 17 items, found a list of 1 items"
-        );
-        assert_eq!(decode_node(&[]).unwrap_err(), DecodeError::Truncated);
     }
 }

@@ -1,7 +1,8 @@
 //! Leaves in memory: the rest of the key, hex-prefix encoded as it is stored,
 //! and the value, in one allocation.
 
-use crate::nibbles::{HexPrefix, encode_hex_prefix, key_len};
+use crate::HexPrefix;
+use crate::nibbles::{encode_hex_prefix, key_len};
 
 /// A leaf's hex-prefix path followed by its value.
 #[derive(Clone, Debug)]

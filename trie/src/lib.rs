@@ -41,9 +41,9 @@ pub use codec::{ChildView, DecodeError, NodeView, decode_node};
 pub use error::TrieError;
 pub use iter::{Entry, TrieIter};
 pub use keccak_hash::H256;
-pub use nibbles::HexPrefix;
 pub use nodeset::NodeSet;
 pub use store::{HashDbAdapter, MemoryStore, NodeStore, StoreError};
+pub use svm_format::nibbles::HexPrefix;
 pub use trie::{Commit, TrieMut, root_of};
 
 /// The longest key a trie accepts, in bytes. It bounds the trie's depth (two

@@ -252,7 +252,7 @@ impl MemNode {
     fn slot_of(child: &ChildView<'_>) -> Result<Option<Slot>, DecodeError> {
         Ok(match child {
             ChildView::Empty => None,
-            ChildView::Hash(h) => Some(Slot::stored(h)),
+            ChildView::Hash(h) => Some(Slot::stored(&H256(*h))),
             ChildView::Inline(raw) => Some(Slot {
                 node: Some(Self::from_view(&decode_node(raw)?)?),
                 r: ChildRef::of_encoding(raw),

@@ -139,6 +139,7 @@ fn reachable(store: &Shared, root: H256) -> HashSet<H256> {
                 ChildView::Empty => {}
                 ChildView::Inline(raw) => visit(store, raw, out),
                 ChildView::Hash(h) => {
+                    let h = H256(h);
                     if out.insert(h) {
                         let node = store.node(&h).unwrap().expect("reachable node stored");
                         visit(store, &node, out);

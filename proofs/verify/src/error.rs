@@ -21,6 +21,19 @@ impl From<svm_format::rlp::RlpError> for VerifyError {
     }
 }
 
+impl From<svm_format::mpt::ProofError> for VerifyError {
+    fn from(e: svm_format::mpt::ProofError) -> Self {
+        use svm_format::mpt::ProofError as P;
+        match e {
+            P::MissingNode(_) => VerifyError::MissingNode,
+            P::HashMismatch { index, .. } => VerifyError::HashMismatch { index },
+            P::Malformed(e) => VerifyError::Node(e),
+            P::UnusedNodes(n) => VerifyError::UnusedNodes(n),
+            P::DuplicateNode(_) => VerifyError::DuplicateNode,
+        }
+    }
+}
+
 /// Why a proof does not verify (or cannot be decoded). A proof that fails
 /// proves nothing; none of these is ever a panic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +59,9 @@ pub enum VerifyError {
     /// A variable is asked for twice in a multiproof.
     #[error("a variable is requested twice in the multiproof")]
     DuplicateRequest,
+    /// A node on a proven path is not a trie node.
+    #[error("malformed proof node: {0}")]
+    Node(#[from] svm_format::node::DecodeError),
     /// A node or value is not well-formed.
     #[error("malformed proof: {0}")]
     Malformed(&'static str),

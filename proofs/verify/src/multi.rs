@@ -99,7 +99,7 @@ impl MultiProof {
                 let mut stored = Vec::new();
                 for index in slice.pages(layout.page_size()) {
                     stored.push(walk_page(&account.storage_root, index, &mut |h| {
-                        pool.take(h)
+                        Ok(pool.take(h)?)
                     })?);
                 }
                 let value = cut(slice, layout.page_size(), &stored)?;

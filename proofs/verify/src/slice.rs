@@ -3,7 +3,6 @@
 use alloc::vec::Vec;
 
 use crate::layout::{Layout, Slice};
-use crate::mpt::walk;
 use crate::page::{expand, page_key};
 use crate::{Account, Address, EMPTY_CODE_HASH, Hash, VerifyError, keccak256, wasm, world_key};
 
@@ -180,5 +179,5 @@ pub(crate) fn walk_page<'a>(
     index: u32,
     fetch: &mut dyn FnMut(&Hash) -> Result<&'a [u8], VerifyError>,
 ) -> Result<&'a [u8], VerifyError> {
-    Ok(walk(storage_root, &page_key(index), fetch)?.unwrap_or_default())
+    Ok(crate::mpt::walk(storage_root, &page_key(index), fetch)?.unwrap_or_default())
 }

@@ -8,7 +8,9 @@
 //!   receiver can check that a chunk is complete and correct.
 //!
 //! Provers read committed nodes from a [`crate::NodeStore`]. Verifiers use only
-//! keccak256 and the node codec, and never panic on any input.
+//! keccak256 and the node codec, and never panic on any input. The path walk
+//! and the path and multiproof checks are svm-format's ([`svm_format::mpt`]),
+//! shared with svm-verify.
 
 mod multi;
 mod nodes;
@@ -20,6 +22,22 @@ pub use range::{RangeProof, prove_range, verify_range};
 pub use single::{KeyProof, prove, verify};
 
 use crate::{DecodeError, H256};
+
+impl From<svm_format::mpt::ProofError> for ProofError {
+    fn from(e: svm_format::mpt::ProofError) -> Self {
+        use svm_format::mpt::ProofError as P;
+        match e {
+            P::MissingNode(h) => ProofError::MissingNode(H256(h)),
+            P::HashMismatch { index, expected } => ProofError::HashMismatch {
+                index,
+                expected: H256(expected),
+            },
+            P::Malformed(e) => ProofError::Malformed(e),
+            P::UnusedNodes(n) => ProofError::UnusedNodes(n),
+            P::DuplicateNode(h) => ProofError::DuplicateNode(H256(h)),
+        }
+    }
+}
 
 /// Why a proof does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

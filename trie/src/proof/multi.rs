@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::ProofError;
-use super::nodes::{DecodeErrorAt, ProofNodes, corrupt, fetch_stored, walk};
+use super::nodes::{DecodeErrorAt, corrupt, fetch_stored, walk};
 use crate::{EMPTY_ROOT, H256, NodeStore, TrieError};
 
 /// A proof of many keys: their values in the order asked, and the union of
@@ -39,21 +39,14 @@ pub fn prove_many<S: NodeStore + ?Sized, K: AsRef<[u8]>>(
 
 /// Checks a multiproof of `keys` against `root`, returning each key's proven
 /// value (or `None`). Nodes may come in any order but each exactly once, and
-/// every node must lie on some key's path.
+/// every node must lie on some key's path (svm-format's check).
 pub fn verify_many<K: AsRef<[u8]>>(
     root: H256,
     keys: &[K],
     nodes: &[Vec<u8>],
 ) -> Result<Vec<Option<Vec<u8>>>, ProofError> {
-    let mut proof = ProofNodes::new(nodes)?;
-    let values = walk_all(
-        root,
-        keys,
-        |h| proof.take(h).map(<[u8]>::to_vec),
-        |(_, e)| ProofError::Malformed(e),
-    )?;
-    proof.all_used()?;
-    Ok(values)
+    let values = svm_format::mpt::verify_many(&root.0, keys, nodes)?;
+    Ok(values.into_iter().map(|v| v.map(<[u8]>::to_vec)).collect())
 }
 
 /// Walks every key's path from `root` (an empty trie holds no key).

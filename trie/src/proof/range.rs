@@ -128,7 +128,7 @@ pub fn prove_range<S: NodeStore>(
         let mut seen = HashSet::new();
         collect(
             store,
-            ChildView::Hash(root),
+            ChildView::Hash(root.0),
             root,
             &mut Vec::new(),
             &bounds,
@@ -169,7 +169,7 @@ fn collect<S: NodeStore>(
         return Ok(());
     };
     let here = match child {
-        ChildView::Hash(h) => h,
+        ChildView::Hash(h) => H256(h),
         _ => parent,
     };
     match view {
@@ -230,7 +230,7 @@ pub fn verify_range(root: H256, proof: &RangeProof) -> Result<(), ProofError> {
     let top = if root == EMPTY_ROOT {
         ChildView::Empty
     } else {
-        ChildView::Hash(root)
+        ChildView::Hash(root.0)
     };
     let got = rebuild(top, &mut Vec::new(), &ops, &bounds, &mut nodes)?;
     let got = match (got.as_hash(), got.is_empty()) {

@@ -2,7 +2,7 @@
 
 use super::ProofError;
 use super::nodes::{corrupt, fetch_stored, walk};
-use crate::{EMPTY_ROOT, H256, NodeStore, TrieError, hash};
+use crate::{EMPTY_ROOT, H256, NodeStore, TrieError};
 
 /// A proof of one key: its value (or absence) and the path's nodes, root first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,37 +31,11 @@ pub fn prove<S: NodeStore + ?Sized>(
 
 /// Checks an EIP-1186 proof of `key` against `root`: returns the proven value,
 /// or `None` when the proof shows the key absent. Every node must lie on the
-/// key's path, in order, with none missing or left over.
+/// key's path, in order, with none missing or left over (svm-format's check).
 pub fn verify(
     root: H256,
     key: &[u8],
     proof: &[impl AsRef<[u8]>],
 ) -> Result<Option<Vec<u8>>, ProofError> {
-    if root == EMPTY_ROOT {
-        return match proof.len() {
-            0 => Ok(None),
-            n => Err(ProofError::UnusedNodes(n)),
-        };
-    }
-    let mut next = 0;
-    let (value, _) = walk(
-        root,
-        key,
-        |h| {
-            let node = proof.get(next).ok_or(ProofError::MissingNode(*h))?.as_ref();
-            if hash(node) != *h {
-                return Err(ProofError::HashMismatch {
-                    index: next,
-                    expected: *h,
-                });
-            }
-            next += 1;
-            Ok(node.to_vec())
-        },
-        |(_, e)| ProofError::Malformed(e),
-    )?;
-    if next != proof.len() {
-        return Err(ProofError::UnusedNodes(proof.len() - next));
-    }
-    Ok(value)
+    Ok(svm_format::mpt::verify(&root.0, key, proof)?.map(<[u8]>::to_vec))
 }
