@@ -5,7 +5,7 @@
 
 use alloy_primitives::{B256, Bytes};
 use alloy_trie::Nibbles;
-use svm_proofs::verify::{ReceiptProof, VerifyError};
+use svm_proofs::verify::{ReceiptProof, VerifyError, binary};
 use svm_proofs::{ProveError, json, prove_receipt};
 use svm_state::{Address, StateConfig, StateDb};
 use svm_vm::{Arg, BlockContext, BlockResult, Call, Deploy, Tx, Vm, VmConfig};
@@ -120,6 +120,21 @@ fn every_receipt_of_every_block_is_provable() {
             let mut lie = doc.clone();
             lie["receipt"]["gasUsed"] = (record.gas_used + 1).into();
             assert!(json::verify_receipt_json(&lie, Some(&root)).is_err());
+            // The binary form round-trips, and every spoiled byte of it fails.
+            let bytes = binary::encode_receipt(&proof);
+            assert_eq!(binary::decode_receipt(&bytes).unwrap(), proof);
+            assert_eq!(binary::kind(&bytes), Some(binary::Kind::Receipt));
+            if i == block.receipts.len() - 1 {
+                for at in 0..bytes.len() {
+                    for flip in [0x01, 0x80] {
+                        let mut spoiled = bytes.clone();
+                        spoiled[at] ^= flip;
+                        let verified = binary::decode_receipt(&spoiled)
+                            .and_then(|p| p.verify_for(&root, i as u64));
+                        assert!(verified.is_err(), "byte {at} ^ {flip:#x} still verifies");
+                    }
+                }
+            }
             // Wrong questions and spoiled proofs fail.
             assert!(proof.verify_for(&root, i as u64 + 1).is_err());
             let mut other = root;

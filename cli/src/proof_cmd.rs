@@ -1,6 +1,6 @@
 //! `svm prove` and `svm verify`: state proofs for light clients.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use svm_proofs::verify::binary;
@@ -22,7 +22,7 @@ pub(crate) struct ProveArgs {
     var: Option<u32>,
     /// Prove a receipt instead: `HEIGHT:INDEX`, the INDEX-th transaction of
     /// the block committed at HEIGHT, against the block's receipts root.
-    #[arg(long, conflicts_with_all = ["contract", "var", "root", "no_code", "binary"])]
+    #[arg(long, conflicts_with_all = ["contract", "var", "root", "no_code"])]
     receipt: Option<String>,
     /// The world root to prove against (default: the head).
     #[arg(long)]
@@ -31,7 +31,7 @@ pub(crate) struct ProveArgs {
     /// given the layout (`svm verify --layout`).
     #[arg(long)]
     no_code: bool,
-    /// Also write the compact binary encoding to this file.
+    /// Also write the proof's compact binary encoding to this file.
     #[arg(long)]
     binary: Option<PathBuf>,
     #[command(flatten)]
@@ -41,8 +41,8 @@ pub(crate) struct ProveArgs {
 /// `svm verify`.
 #[derive(Args)]
 pub(crate) struct VerifyArgs {
-    /// The proof: JSON from `svm prove` (a variable's or a receipt's), or a
-    /// variable proof's binary encoding.
+    /// The proof: JSON from `svm prove` (a variable's or a receipt's), or
+    /// its binary encoding (`svm prove --binary`).
     file: String,
     /// The trusted world root (default: the root the proof names, which
     /// only shows the proof is consistent).
@@ -58,7 +58,7 @@ pub(crate) struct VerifyArgs {
 pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
     let db = args.db.open(false)?;
     if let Some(which) = &args.receipt {
-        return prove_receipt_cmd(&db, which);
+        return prove_receipt_cmd(&db, which, args.binary.as_deref());
     }
     let (Some(contract), Some(var)) = (&args.contract, args.var) else {
         return Err(CliError::Arg(
@@ -72,10 +72,7 @@ pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
     let address = hexarg::address(contract)?;
     let (proof, proven) = prove_slice(&db, root, &address, var, !args.no_code)?;
     if let Some(path) = &args.binary {
-        std::fs::write(path, binary::encode_slice(&proof)).map_err(|source| CliError::Write {
-            path: path.display().to_string(),
-            source,
-        })?;
+        write(path, &binary::encode_slice(&proof))?;
     }
     println!(
         "{}",
@@ -84,10 +81,18 @@ pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+fn write(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    std::fs::write(path, bytes).map_err(|source| CliError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// `svm prove --receipt HEIGHT:INDEX`: prints the JSON receipt proof.
 fn prove_receipt_cmd(
     db: &svm_state::StateDb<svm_state::kv::RocksKv>,
     which: &str,
+    binary_out: Option<&Path>,
 ) -> Result<(), CliError> {
     let bad = || CliError::Arg(format!("--receipt {which:?}: expected HEIGHT:INDEX"));
     let (h, i) = which.split_once(':').ok_or_else(bad)?;
@@ -96,6 +101,9 @@ fn prove_receipt_cmd(
         i.parse::<u64>().map_err(|_| bad())?,
     );
     let (proof, receipt, block) = prove_receipt(db, height, index)?;
+    if let Some(path) = binary_out {
+        write(path, &binary::encode_receipt(&proof))?;
+    }
     let context = serde_json::json!({
         "height": block.height,
         "time": block.time,
@@ -130,8 +138,26 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
         })
         .transpose()?;
     let proven = if binary::is_binary(&bytes) {
-        let p = binary::decode_slice(&bytes)?;
-        p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?
+        match binary::kind(&bytes) {
+            Some(binary::Kind::Slice) => {
+                let p = binary::decode_slice(&bytes)?;
+                p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?
+            }
+            Some(binary::Kind::Receipt) => {
+                let p = binary::decode_receipt(&bytes)?;
+                let receipt = p.verify(root.as_ref().unwrap_or(&p.receipts_root))?;
+                let out = json::receipt_record_to_json(&receipt);
+                println!("{}", serde_json::to_string_pretty(&out)?);
+                return Ok(());
+            }
+            _ => {
+                return Err(CliError::Arg(format!(
+                    "{}: a binary proof of a kind `svm verify` does not read \
+                     (it reads variable and receipt proofs)",
+                    args.file
+                )));
+            }
+        }
     } else {
         let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| CliError::Json {
             path: args.file.clone(),

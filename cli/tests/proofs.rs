@@ -167,15 +167,39 @@ fn prove_and_verify_a_receipt_of_the_demo_block() {
     // The failing transfer (index 5) and the balance query (index 6).
     for (index, status) in [(5, 2), (6, 0)] {
         let which = format!("{height}:{index}");
-        let proof: Value =
-            serde_json::from_str(&stdout(&svm(&["prove", "--receipt", &which, "--db", db])))
-                .unwrap();
+        let bin = dir.path().join("receipt.bin");
+        let bin = bin.to_str().unwrap();
+        let proof: Value = serde_json::from_str(&stdout(&svm(&[
+            "prove",
+            "--receipt",
+            &which,
+            "--binary",
+            bin,
+            "--db",
+            db,
+        ])))
+        .unwrap();
         assert_eq!(proof["receipt"]["status"], status);
         let file = write(dir.path(), "receipt.json", &proof);
+        // The JSON and the binary form prove the same receipt.
+        for f in [file.as_str(), bin] {
+            let out: Value =
+                serde_json::from_str(&stdout(&svm(&["verify", f, "--root", &receipts_root])))
+                    .unwrap();
+            assert_eq!(out, proof["receipt"]);
+        }
         let out: Value =
             serde_json::from_str(&stdout(&svm(&["verify", &file, "--root", &receipts_root])))
                 .unwrap();
-        assert_eq!(out, proof["receipt"]);
+        failure(
+            &svm(&[
+                "verify",
+                bin,
+                "--root",
+                demo["world_root"].as_str().unwrap(),
+            ]),
+            "another receipts root",
+        );
         let gas = &demo["receipts"][2 + index]["receipt"]["gas_used"];
         assert_eq!(&out["gasUsed"], gas);
         // Against another root, with a spoiled node, or lying: refused.

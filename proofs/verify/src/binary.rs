@@ -1,6 +1,7 @@
 //! The compact binary encoding of proofs (`docs/FORMATS.md`, "Proof
 //! encodings"): a 4-byte magic `svmP`, a version byte (1), a kind byte (1: a
-//! [`SliceProof`], 2: a [`MultiProof`]), then the fields in order; hashes
+//! [`SliceProof`], 2: a [`MultiProof`], 3: a [`ReceiptProof`]), then the
+//! fields in order; hashes
 //! and addresses as their bytes, numbers and lengths as shortest unsigned
 //! LEB128, byte strings length-prefixed, lists count-prefixed, an optional
 //! field as 0 (absent) or 1 and the field. Decoding accepts exactly what
@@ -9,12 +10,13 @@
 use alloc::vec::Vec;
 
 use crate::layout::leb128;
-use crate::{ContractNodes, MultiProof, PageProof, Request, SliceProof, VerifyError};
+use crate::{ContractNodes, MultiProof, PageProof, ReceiptProof, Request, SliceProof, VerifyError};
 
 const MAGIC: &[u8; 4] = b"svmP";
 const VERSION: u8 = 1;
 const SLICE: u8 = 1;
 const MULTI: u8 = 2;
+const RECEIPT: u8 = 3;
 
 fn bad(why: &'static str) -> VerifyError {
     VerifyError::Decode(why)
@@ -89,6 +91,20 @@ pub fn encode_multi(p: &MultiProof) -> Vec<u8> {
     out
 }
 
+/// Encodes a receipt proof (the index as a 64-bit LEB128).
+pub fn encode_receipt(p: &ReceiptProof) -> Vec<u8> {
+    let mut out = header(RECEIPT);
+    out.extend_from_slice(&p.receipts_root);
+    let mut n = p.index;
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    nodes(&mut out, &p.nodes);
+    out
+}
+
 /// Reads fields off the front of the input.
 struct Reader<'a> {
     rest: &'a [u8],
@@ -114,18 +130,28 @@ impl<'a> Reader<'a> {
     }
 
     fn u32(&mut self) -> Result<u32, VerifyError> {
-        let mut v: u64 = 0;
-        for i in 0..5 {
+        u32::try_from(self.uint(5)?).map_err(|_| bad("number over 32 bits"))
+    }
+
+    fn u64(&mut self) -> Result<u64, VerifyError> {
+        let v = self.uint(10)?;
+        u64::try_from(v).map_err(|_| bad("number over 64 bits"))
+    }
+
+    /// A shortest-form unsigned LEB128 number of at most `max` bytes.
+    fn uint(&mut self, max: usize) -> Result<u128, VerifyError> {
+        let mut v: u128 = 0;
+        for i in 0..max {
             let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << (7 * i);
+            v |= u128::from(b & 0x7f) << (7 * i);
             if b & 0x80 == 0 {
                 if i > 0 && b == 0 {
                     return Err(bad("number not in its shortest form"));
                 }
-                return u32::try_from(v).map_err(|_| bad("number over 32 bits"));
+                return Ok(v);
             }
         }
-        Err(bad("number over 32 bits"))
+        Err(bad("number too long"))
     }
 
     /// A count of items each at least `min` bytes long: never more than the
@@ -237,6 +263,41 @@ pub fn decode_multi(input: &[u8]) -> Result<MultiProof, VerifyError> {
         account_nodes,
         contracts,
     })
+}
+
+/// Decodes a receipt proof.
+pub fn decode_receipt(input: &[u8]) -> Result<ReceiptProof, VerifyError> {
+    let mut r = Reader { rest: input };
+    r.header(RECEIPT)?;
+    let receipts_root = r.fixed()?;
+    let index = r.u64()?;
+    let nodes = r.nodes()?;
+    r.end(ReceiptProof {
+        receipts_root,
+        index,
+        nodes,
+    })
+}
+
+/// The kind of binary proof `input` holds, if it starts like one.
+pub fn kind(input: &[u8]) -> Option<Kind> {
+    match input.strip_prefix(MAGIC)? {
+        [VERSION, SLICE, ..] => Some(Kind::Slice),
+        [VERSION, MULTI, ..] => Some(Kind::Multi),
+        [VERSION, RECEIPT, ..] => Some(Kind::Receipt),
+        _ => None,
+    }
+}
+
+/// The kinds of binary proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A [`SliceProof`].
+    Slice,
+    /// A [`MultiProof`].
+    Multi,
+    /// A [`ReceiptProof`].
+    Receipt,
 }
 
 /// Whether `input` starts like a binary proof (for tools that accept both

@@ -1,0 +1,97 @@
+//! The layer picture (docs/DESIGN: format → trie → state → vm, with the
+//! prover beside the state and the verifier on the formats alone): each
+//! crate's normal dependencies, transitively, as `cargo tree` resolves
+//! them, hold none of the layers above it.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+/// The crates `package` depends on (normal dependencies, transitively).
+fn dependencies(package: &str) -> BTreeSet<String> {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "-p",
+            package,
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "cargo tree -p {package}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("cargo prints UTF-8")
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != package)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The svm crates among them.
+fn svm_dependencies(package: &str) -> BTreeSet<String> {
+    let mut deps = dependencies(package);
+    deps.retain(|d| d.starts_with("svm-"));
+    deps
+}
+
+/// A light client's verifier brings keccak and nothing else that runs: its
+/// other dependencies are `thiserror`'s derive (compile time only).
+#[test]
+fn the_verifier_depends_on_keccak_alone() {
+    let allowed = [
+        "svm-format",
+        "tiny-keccak",
+        "crunchy",
+        "thiserror",
+        "thiserror-impl",
+        "proc-macro2",
+        "quote",
+        "syn",
+        "unicode-ident",
+    ];
+    let deps = dependencies("svm-verify");
+    assert!(deps.contains("tiny-keccak"));
+    let other: Vec<&String> = deps
+        .iter()
+        .filter(|d| !allowed.contains(&d.as_str()))
+        .collect();
+    assert!(other.is_empty(), "svm-verify depends on {other:?}");
+}
+
+#[test]
+fn no_import_runs_up_a_layer() {
+    let allowed: [(&str, &[&str]); 6] = [
+        ("svm-format", &[]),
+        ("svm-verify", &["svm-format"]),
+        ("svm-trie", &["svm-format"]),
+        ("svm-state", &["svm-format", "svm-trie"]),
+        (
+            "svm-proofs",
+            &["svm-format", "svm-trie", "svm-state", "svm-verify"],
+        ),
+        ("svm-vm", &["svm-format", "svm-trie", "svm-state"]),
+    ];
+    for (package, below) in allowed {
+        let found = svm_dependencies(package);
+        let above: Vec<&String> = found
+            .iter()
+            .filter(|d| !below.contains(&d.as_str()))
+            .collect();
+        assert!(
+            above.is_empty(),
+            "{package} depends on {above:?}, which are not below it"
+        );
+    }
+}
