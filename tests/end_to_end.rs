@@ -4,8 +4,8 @@
 //! a receipt against the receipts root, each checked by svm-verify from its
 //! bytes alone, and the whole state checked.
 
-use svm_proofs::verify::{ReceiptRecord, SliceProof, binary};
-use svm_proofs::{prove_receipt, prove_slice};
+use svm_proofs::verify::{ReceiptRecord, VariableProof, binary};
+use svm_proofs::{prove_receipt, prove_variable};
 use svm_state::{Address, StateConfig, StateDb};
 use svm_tests::contract;
 use svm_trie::H256;
@@ -115,7 +115,7 @@ fn deploy_call_reopen_prove_verify_check() {
                 world_root: b.world_root,
                 receipts_root: b.receipts_root,
                 receipts: b.receipts.iter().map(|r| r.record()).collect(),
-                balances: view.slice(&token, 1).unwrap().to_vec(),
+                balances: view.variable(&token, 1).unwrap().to_vec(),
             });
         }
     }
@@ -129,9 +129,9 @@ fn deploy_call_reopen_prove_verify_check() {
             (s.world_root, s.receipts_root)
         );
         // A variable proven at this block's root, verified from its bytes.
-        let (proof, _) = prove_slice(&db, s.world_root, &token, 1, true).unwrap();
-        let bytes = binary::encode_slice(&proof);
-        let decoded: SliceProof = binary::decode_slice(&bytes).unwrap();
+        let (proof, _) = prove_variable(&db, s.world_root, &token, 1, true).unwrap();
+        let bytes = binary::encode_variable(&proof);
+        let decoded: VariableProof = binary::decode_variable(&bytes).unwrap();
         let proven = decoded
             .verify_for(&s.world_root.0, &token.0, 1, None)
             .unwrap();

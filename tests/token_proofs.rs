@@ -2,8 +2,8 @@
 //! several historical roots, and verify each against its root with nothing
 //! but the proof.
 
-use svm_proofs::prove_slice;
-use svm_proofs::verify::{SliceProof, binary};
+use svm_proofs::prove_variable;
+use svm_proofs::verify::{VariableProof, binary};
 use svm_state::{Address, StateConfig, StateDb};
 use svm_vm::{Arg, BlockContext, Call, Deploy, Vm, VmConfig};
 
@@ -60,14 +60,14 @@ fn balances_proven_at_historical_roots() {
     let proofs: Vec<Vec<u8>> = history
         .iter()
         .map(|(root, _)| {
-            let (p, _) = prove_slice(vm.db(), *root, &token, 1, true).unwrap();
-            binary::encode_slice(&p)
+            let (p, _) = prove_variable(vm.db(), *root, &token, 1, true).unwrap();
+            binary::encode_variable(&p)
         })
         .collect();
     drop(vm);
     // The light client: a trusted root and the proof's bytes, nothing else.
     for ((root, balance), bytes) in history.iter().zip(&proofs) {
-        let p: SliceProof = binary::decode_slice(bytes).unwrap();
+        let p: VariableProof = binary::decode_variable(bytes).unwrap();
         let proven = p.verify_for(&root.0, &token.0, 1, None).unwrap();
         let value = proven.value.unwrap();
         assert_eq!(

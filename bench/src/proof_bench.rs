@@ -11,7 +11,7 @@ use primitive_types::{H256, U256};
 use reference_trie::{ExtensionLayout, RefHasher};
 use svm_proofs::verify::binary;
 use svm_proofs::verify::{Request, world_key};
-use svm_proofs::{prove_many, prove_slice};
+use svm_proofs::{prove_many, prove_variable};
 use svm_state::kv::RocksKv;
 use svm_state::layout::Layout;
 use svm_state::{Account, Address, StateConfig, StateDb};
@@ -74,7 +74,7 @@ fn build(cfg: &Config, dir: &std::path::Path) -> (StateDb<RocksKv>, H256, World)
                 .expect("contract");
             for v in 0..cfg.pages {
                 let page: Vec<u8> = (0..4096 / 32).flat_map(|_| rng.bytes32()).collect();
-                s.write_slice(&a, v as u32, &page).expect("page");
+                s.write_variable(&a, v as u32, &page).expect("page");
             }
         }
         s.commit().expect("commit");
@@ -131,8 +131,8 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         let proofs: Vec<Vec<u8>> = questions
             .iter()
             .map(|(a, v)| {
-                let (p, _) = prove_slice(&db, root, a, *v, with_code).expect("prove");
-                binary::encode_slice(&p)
+                let (p, _) = prove_variable(&db, root, a, *v, with_code).expect("prove");
+                binary::encode_variable(&p)
             })
             .collect();
         let generated = t.elapsed().as_secs_f64();
@@ -140,7 +140,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         let given = (!with_code).then_some(&layout);
         let t = Instant::now();
         for ((a, v), bytes) in questions.iter().zip(&proofs) {
-            let p = binary::decode_slice(bytes).expect("decodes");
+            let p = binary::decode_variable(bytes).expect("decodes");
             let proven = p.verify_for(&root.0, &a.0, *v, given).expect("verifies");
             assert_eq!(proven.value.map(|v| v.len()), Some(4096));
         }

@@ -102,7 +102,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     // then write-behind) and raw RocksDB, each in its own pass.
     let mut rng = Rng::new(42);
     let blocks: Vec<Vec<Tx>> = (0..cfg.blocks).map(|_| block(&mut rng, cfg)).collect();
-    let slices: u64 = blocks.iter().flatten().map(|t| t.len() as u64).sum();
+    let variables: u64 = blocks.iter().flatten().map(|t| t.len() as u64).sum();
     let run_blocks = |db: &StateDb<RocksKv>, times: &mut Vec<f64>| -> u64 {
         let mut node_bytes = 0;
         for txs in &blocks {
@@ -111,7 +111,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             for tx in txs {
                 s.checkpoint();
                 for (c, var, v) in tx {
-                    s.write_slice(&contract(*c), *var, v).expect("write");
+                    s.write_variable(&contract(*c), *var, v).expect("write");
                 }
                 s.commit_checkpoint().expect("checkpoint");
             }
@@ -166,7 +166,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let floor = median(&mut t_floor);
     let mut commits = Table::new(
         &format!(
-            "Commit throughput: {} contracts, {} blocks of {} transactions (1–4 random 32-byte slices each), RocksDB",
+            "Commit throughput: {} contracts, {} blocks of {} transactions (1–4 random 32-byte variables each), RocksDB",
             count(cfg.contracts as f64),
             cfg.blocks,
             count(cfg.txs as f64)
@@ -175,7 +175,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     );
     let tps = |t: f64| count(cfg.txs as f64 / t);
     commits.row(vec![
-        "svm: slices → pages → storage tries → world trie → one batch".into(),
+        "svm: variables → pages → storage tries → world trie → one batch".into(),
         micros(svm_block),
         tps(svm_block),
         ratio(svm_block / raw_block),
@@ -214,7 +214,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         ratio((raw_block + floor) / raw_block),
     ]);
 
-    // Read latency of one slice.
+    // Read latency of one variable.
     drop(db);
     drop(raw);
     let reads = 2_000.min(cfg.contracts);
@@ -237,16 +237,16 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     };
     let mut svm_read = |c: usize, var: u32| {
         let mut s = db.at(head.root).expect("head");
-        std::hint::black_box(s.slice(&contract(c), var).expect("read").len());
+        std::hint::black_box(s.variable(&contract(c), var).expect("read").len());
     };
     let svm_cold = per_read(&mut svm_read);
     let svm_warm = per_read(&mut svm_read);
     let mut session = db.at(head.root).expect("head");
     for &(c, var) in &targets {
-        session.slice(&contract(c), var).expect("read");
+        session.variable(&contract(c), var).expect("read");
     }
     let svm_hot = per_read(&mut |c, var| {
-        std::hint::black_box(session.slice(&contract(c), var).expect("read").len());
+        std::hint::black_box(session.variable(&contract(c), var).expect("read").len());
     });
     let mut raw_read = |c: usize, var: u32| {
         let page = raw
@@ -257,7 +257,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let raw_cold = per_read(&mut raw_read);
     let raw_warm = per_read(&mut raw_read);
     let mut latency = Table::new(
-        &format!("Read latency of one 32-byte slice ({reads} contracts, mean)"),
+        &format!("Read latency of one 32-byte variable ({reads} contracts, mean)"),
         &["", "cold", "warm", "hot"],
     );
     latency.row(vec![
@@ -287,9 +287,9 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let (svm_disk, raw_disk) = (dir_bytes(&svm_dir), dir_bytes(&raw_dir));
     let mut bytes = Table::new(
         &format!(
-            "Bytes after {} blocks ({} slice writes)",
+            "Bytes after {} blocks ({} variable writes)",
             cfg.blocks,
-            count(slices as f64)
+            count(variables as f64)
         ),
         &["", "bytes", "÷ raw page bytes written"],
     );

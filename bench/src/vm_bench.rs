@@ -162,11 +162,11 @@ fn transactions(cfg: &Config) -> Table {
     let balances = (1u64 << 40).to_le_bytes().repeat(4);
     for v in 0..n.div_ceil(4) {
         session
-            .write_slice(&token, v as u32 + 1, &balances)
+            .write_variable(&token, v as u32 + 1, &balances)
             .expect("balances");
     }
     session
-        .write_slice(&token, 0, &((n as u64) << 40).to_le_bytes())
+        .write_variable(&token, 0, &((n as u64) << 40).to_le_bytes())
         .expect("supply");
     session.commit().expect("commit");
 

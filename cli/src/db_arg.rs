@@ -22,15 +22,23 @@ impl DbArg {
         &self.db
     }
 
-    /// Opens the database; with `create` false (reading commands) a missing
-    /// directory is an error instead of a new, empty database.
-    pub(crate) fn open(&self, create: bool) -> Result<StateDb<RocksKv>, CliError> {
-        if !create && !self.db.exists() {
+    /// Opens the database for a command that writes (creating it if needed).
+    pub(crate) fn open_write(&self) -> Result<StateDb<RocksKv>, CliError> {
+        Ok(StateDb::open_rocks(&self.db, &StateConfig::default())?)
+    }
+
+    /// Opens the database read-only, for a command that only reads: it
+    /// runs beside a node holding the database, and a missing directory is
+    /// an error instead of a new, empty database.
+    pub(crate) fn open_read(&self) -> Result<StateDb<RocksKv>, CliError> {
+        if !self.db.exists() {
             return Err(CliError::Arg(format!(
                 "no database at {} (create one with `svm state apply`, or pass --db)",
                 self.db.display()
             )));
         }
-        Ok(StateDb::open_rocks(&self.db, &StateConfig::default())?)
+        let mut config = StateConfig::default();
+        config.rocks.read_only = true;
+        Ok(StateDb::open_rocks(&self.db, &config)?)
     }
 }

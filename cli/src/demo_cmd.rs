@@ -123,7 +123,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
     let mut view = vm.db().at(root)?;
     // Variable 1 holds the balances of holders 0 to 3, eight bytes each.
     let balances: Vec<u64> = view
-        .slice(&token, 1)?
+        .variable(&token, 1)?
         .chunks(8)
         .take(3)
         .map(|c| c.try_into().map_or(0, u64::from_le_bytes))

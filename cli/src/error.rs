@@ -64,3 +64,28 @@ pub(crate) enum CliError {
     #[error("cannot write output: {0}")]
     Output(#[from] serde_json::Error),
 }
+
+impl CliError {
+    /// What an operator should do next, where the error alone does not say.
+    pub(crate) fn hint(&self) -> Option<&'static str> {
+        use svm_state::StateError;
+        use svm_state::kv::KvError;
+        let state = match self {
+            CliError::State(e) => e,
+            CliError::Vm(svm_vm::VmError::State(e)) => e,
+            _ => return None,
+        };
+        match state {
+            StateError::Kv(KvError::Corrupt { .. }) => Some(
+                "the database's files are damaged: restore the directory from a backup or \
+                 sync the state again; `svm state check` re-hashes everything reachable from \
+                 a root in a database that still opens",
+            ),
+            StateError::Kv(KvError::Open { .. }) => Some(
+                "another process may hold the database: commands that only read \
+                 (`svm state …`, `svm prove`, `svm block`) open it read-only beside it",
+            ),
+            _ => None,
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use svm_proofs::verify::binary;
 use svm_proofs::verify::layout::Layout;
-use svm_proofs::{json, prove_receipt, prove_slice};
+use svm_proofs::{json, prove_receipt, prove_variable};
 
 use crate::db_arg::DbArg;
 use crate::error::CliError;
@@ -19,10 +19,10 @@ pub(crate) struct ProveArgs {
     contract: Option<String>,
     /// The variable's index in the contract's layout.
     #[arg(long, required_unless_present = "receipt")]
-    var: Option<u32>,
+    variable: Option<u32>,
     /// Prove a receipt instead: `HEIGHT:INDEX`, the INDEX-th transaction of
     /// the block committed at HEIGHT, against the block's receipts root.
-    #[arg(long, conflicts_with_all = ["contract", "var", "root", "no_code"])]
+    #[arg(long, conflicts_with_all = ["contract", "variable", "root", "no_code"])]
     receipt: Option<String>,
     /// The world root to prove against (default: the head).
     #[arg(long)]
@@ -56,13 +56,13 @@ pub(crate) struct VerifyArgs {
 
 /// Runs `svm prove`: prints the JSON proof.
 pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
-    let db = args.db.open(false)?;
+    let db = args.db.open_read()?;
     if let Some(which) = &args.receipt {
         return prove_receipt_cmd(&db, which, args.binary.as_deref());
     }
-    let (Some(contract), Some(var)) = (&args.contract, args.var) else {
+    let (Some(contract), Some(variable)) = (&args.contract, args.variable) else {
         return Err(CliError::Arg(
-            "give --contract and --var, or --receipt".into(),
+            "give --contract and --variable, or --receipt".into(),
         ));
     };
     let root = match &args.root {
@@ -70,13 +70,13 @@ pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
         None => db.head().root,
     };
     let address = hexarg::address(contract)?;
-    let (proof, proven) = prove_slice(&db, root, &address, var, !args.no_code)?;
+    let (proof, proven) = prove_variable(&db, root, &address, variable, !args.no_code)?;
     if let Some(path) = &args.binary {
-        write(path, &binary::encode_slice(&proof))?;
+        write(path, &binary::encode_variable(&proof))?;
     }
     println!(
         "{}",
-        serde_json::to_string_pretty(&json::slice_to_json(&proof, &proven))?
+        serde_json::to_string_pretty(&json::variable_to_json(&proof, &proven))?
     );
     Ok(())
 }
@@ -139,8 +139,8 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
         .transpose()?;
     let proven = if binary::is_binary(&bytes) {
         match binary::kind(&bytes) {
-            Some(binary::Kind::Slice) => {
-                let p = binary::decode_slice(&bytes)?;
+            Some(binary::Kind::Variable) => {
+                let p = binary::decode_variable(&bytes)?;
                 p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?
             }
             Some(binary::Kind::Receipt) => {
@@ -170,7 +170,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             println!("{}", serde_json::to_string_pretty(&out)?);
             return Ok(());
         }
-        json::verify_slice_json(&v, root.as_ref(), layout.as_ref())?
+        json::verify_variable_json(&v, root.as_ref(), layout.as_ref())?
     };
     match &proven.value {
         Some(v) => println!("{}", hexarg::format(v)),

@@ -39,12 +39,12 @@ pub(crate) enum StateCommand {
         #[arg(long)]
         root: Option<String>,
     },
-    /// Print variable VAR of a contract's storage.
-    Slice {
+    /// Print variable INDEX of a contract's storage.
+    Variable {
         /// The contract's address, as 0x-hex.
         address: String,
         /// The variable's index in the contract's layout.
-        var: u32,
+        index: u32,
         /// Read at this committed world root instead of the head.
         #[arg(long)]
         root: Option<String>,
@@ -61,7 +61,7 @@ pub(crate) enum StateCommand {
         /// `{"contract":"0x…","sizes":[…],"page_size":4096}` deploys a
         /// code-less contract with that layout (unless already deployed),
         /// `{"account":"0x…","balance":"0x…"}` creates an account (unless it exists),
-        /// `{"write":"0x…","var":N,"value":"0x…"}` sets a variable.
+        /// `{"write":"0x…","variable":N,"value":"0x…"}` sets a variable.
         file: String,
     },
 }
@@ -81,7 +81,7 @@ enum Change {
     },
     Write {
         write: String,
-        var: u32,
+        variable: u32,
         value: String,
     },
 }
@@ -141,8 +141,11 @@ fn view(db: &StateDb<RocksKv>, at: Option<&str>) -> Result<svm_state::View<Rocks
 
 /// Runs a state command.
 pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
-    let create = matches!(cmd, StateCommand::Apply { .. });
-    let db = args.open(create)?;
+    let db = if matches!(cmd, StateCommand::Apply { .. }) {
+        args.open_write()?
+    } else {
+        args.open_read()?
+    };
     match cmd {
         StateCommand::Root { seq } => {
             let head = match seq {
@@ -185,19 +188,19 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
                 "data": hexarg::format(&page),
             }))?;
         }
-        StateCommand::Slice {
+        StateCommand::Variable {
             address: a,
-            var,
+            index,
             root,
         } => {
             let a = hexarg::address(&a)?;
             let mut s = view(&db, root.as_deref())?;
             let layout = s.layout(&a)?;
-            let at = layout.slice(var as usize).ok();
-            let bytes = s.slice(&a, var)?;
+            let at = layout.placement(index as usize).ok();
+            let bytes = s.variable(&a, index)?;
             print(&serde_json::json!({
                 "address": hexarg::format(a.as_bytes()),
-                "var": var,
+                "variable": index,
                 "page": at.map(|s| s.page),
                 "offset": at.map(|s| s.offset),
                 "len": bytes.len(),
@@ -227,7 +230,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
 
 fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
     const EXPECTED: &str = "expected {\"contract\",\"sizes\"[,\"page_size\"]}, \
-        {\"account\",\"balance\"} or {\"write\",\"var\",\"value\"}";
+        {\"account\",\"balance\"} or {\"write\",\"variable\",\"value\"}";
     let changes = input::json_lines::<Change>(path, Some(EXPECTED))?;
     let mut s = db.begin()?;
     for (n, change) in changes {
@@ -260,10 +263,15 @@ fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
                     s.create_account(&a, primitive_types::U256::from_big_endian(&b))?;
                 }
             }
-            Change::Write { write, var, value } => {
+            Change::Write {
+                write,
+                variable,
+                value,
+            } => {
                 let a = hexarg::address(&write).map_err(|e| bad(e.to_string()))?;
                 let v = hexarg::parse(&value).map_err(|e| bad(format!("value: {e}")))?;
-                s.write_slice(&a, var, &v).map_err(|e| bad(e.to_string()))?;
+                s.write_variable(&a, variable, &v)
+                    .map_err(|e| bad(e.to_string()))?;
             }
         }
     }
@@ -290,7 +298,7 @@ fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
 
 /// Runs `svm block HEIGHT`.
 pub(crate) fn block(height: u64, db: &DbArg) -> Result<(), CliError> {
-    let db = db.open(false)?;
+    let db = db.open_read()?;
     let b = db
         .block(height)?
         .ok_or_else(|| CliError::Arg(format!("no block was committed at height {height}")))?;

@@ -100,7 +100,7 @@ impl VmArgs {
 }
 
 pub(crate) fn open(args: &VmArgs) -> Result<(Vm<RocksKv>, BlockContext), CliError> {
-    let db = args.db.open(true)?;
+    let db = args.db.open_write()?;
     let block = BlockContext {
         height: args.height.unwrap_or(db.head().seq + 1),
         time: args.time,

@@ -37,15 +37,17 @@ fn prove_and_verify_a_token_balance() {
     let db = db.to_str().unwrap();
     let demo: Value = serde_json::from_str(&stdout(&svm(&["demo", "--json", "--db", db]))).unwrap();
     let token = demo["token"]["address"].as_str().unwrap().to_string();
-    let slice: Value =
-        serde_json::from_str(&stdout(&svm(&["state", "slice", &token, "1", "--db", db]))).unwrap();
+    let variable: Value = serde_json::from_str(&stdout(&svm(&[
+        "state", "variable", &token, "1", "--db", db,
+    ])))
+    .unwrap();
     let bin = dir.path().join("proof.bin");
     let bin = bin.to_str().unwrap();
     let out = stdout(&svm(&[
         "prove",
         "--contract",
         &token,
-        "--var",
+        "--variable",
         "1",
         "--db",
         db,
@@ -53,8 +55,8 @@ fn prove_and_verify_a_token_balance() {
         bin,
     ]));
     let proof: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(proof["value"], slice["value"]);
-    assert_eq!(proof["slice"]["length"], 32);
+    assert_eq!(proof["value"], variable["value"]);
+    assert_eq!(proof["placement"]["length"], 32);
     assert!(!proof["accountProof"].as_array().unwrap().is_empty());
     let head: Value = serde_json::from_str(&stdout(&svm(&["state", "root", "--db", db]))).unwrap();
     let root = head["root"].as_str().unwrap().to_string();
@@ -62,7 +64,7 @@ fn prove_and_verify_a_token_balance() {
 
     // JSON and binary verify to the variable's value, against the trusted root.
     let file = write(dir.path(), "proof.json", &proof);
-    let value = slice["value"].as_str().unwrap();
+    let value = variable["value"].as_str().unwrap();
     assert_eq!(stdout(&svm(&["verify", &file, "--root", &root])), value);
     assert_eq!(stdout(&svm(&["verify", bin, "--root", &root])), value);
     assert_eq!(stdout(&svm(&["verify", &file])), value);
@@ -97,7 +99,7 @@ fn prove_and_verify_a_token_balance() {
         "prove",
         "--contract",
         &token,
-        "--var",
+        "--variable",
         "1",
         "--db",
         db,
@@ -118,7 +120,7 @@ fn prove_and_verify_a_token_balance() {
         "prove",
         "--contract",
         &nobody,
-        "--var",
+        "--variable",
         "0",
         "--db",
         db,
@@ -136,7 +138,7 @@ fn prove_and_verify_a_token_balance() {
             "prove",
             "--contract",
             &token,
-            "--var",
+            "--variable",
             "1",
             "--db",
             db,
@@ -146,7 +148,15 @@ fn prove_and_verify_a_token_balance() {
         "no committed root",
     );
     failure(
-        &svm(&["prove", "--contract", &token, "--var", "99", "--db", db]),
+        &svm(&[
+            "prove",
+            "--contract",
+            &token,
+            "--variable",
+            "99",
+            "--db",
+            db,
+        ]),
         "outside the layout",
     );
 }

@@ -62,11 +62,11 @@ fn apply_then_read_back_and_check() {
     let account = json(&svm(&db, &["account", COUNTER]));
     assert_eq!(account["layout"]["variables"], 4);
     assert_eq!(account["layout"]["pages"], 3);
-    let slice = json(&svm(&db, &["slice", COUNTER, "0", "--root", &root]));
-    assert_eq!(slice["value"], "0x000000000000002a");
-    let slice = json(&svm(&db, &["slice", TOKEN, "3"]));
+    let variable = json(&svm(&db, &["variable", COUNTER, "0", "--root", &root]));
+    assert_eq!(variable["value"], "0x000000000000002a");
+    let variable = json(&svm(&db, &["variable", TOKEN, "3"]));
     assert_eq!(
-        (slice["page"].as_u64(), slice["offset"].as_u64()),
+        (variable["page"].as_u64(), variable["offset"].as_u64()),
         (Some(1), Some(32))
     );
     let page = json(&svm(&db, &["page", TOKEN, "1"]));
@@ -80,7 +80,7 @@ fn apply_then_read_back_and_check() {
     );
     assert_eq!(check["pages"], 2, "counter page 0, token page 1");
 
-    fails(&svm(&db, &["slice", TOKEN, "4"]), "outside the layout");
+    fails(&svm(&db, &["variable", TOKEN, "4"]), "outside the layout");
     fails(&svm(&db, &["page", TOKEN, "2"]), "outside its 2 pages");
     fails(&svm(&db, &["account", "0x01"]), "20 bytes");
     fails(
@@ -97,7 +97,7 @@ fn apply_then_read_back_and_check() {
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(
         &bad,
-        format!("{{\"write\":\"{COUNTER}\",\"var\":0,\"value\":\"0x01\"}}\n{{\"write\":\"{COUNTER}\",\"var\":0,\"value\":\"0x0102\"}}\n"),
+        format!("{{\"write\":\"{COUNTER}\",\"variable\":0,\"value\":\"0x01\"}}\n{{\"write\":\"{COUNTER}\",\"variable\":0,\"value\":\"0x0102\"}}\n"),
     )
     .unwrap();
     fails(&svm(&db, &["apply", bad.to_str().unwrap()]), "bad.jsonl:1:");
@@ -129,7 +129,57 @@ fn check_reports_a_corrupt_node() {
         &svm(&db, &["check", "--root", &root]),
         "storage trie of account key",
     );
-    fails(&svm(&db, &["slice", TOKEN, "3"]), "corrupt");
+    fails(&svm(&db, &["variable", TOKEN, "3"]), "corrupt");
     // The other contract is intact.
-    json(&svm(&db, &["slice", COUNTER, "0"]));
+    json(&svm(&db, &["variable", COUNTER, "0"]));
+}
+
+/// The error lines of a failed command.
+fn stderr_of_failure(o: &Output) -> String {
+    assert!(!o.status.success());
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn reading_commands_run_beside_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svm-data");
+    let root = json(&svm(&db, &["apply", &example()]))["root"].clone();
+    // A node holds the database open for writing (and its lock).
+    let node = StateDb::open_rocks(&db, &StateConfig::default()).unwrap();
+    assert_eq!(json(&svm(&db, &["root"]))["root"], root);
+    assert_eq!(json(&svm(&db, &["check"]))["ok"], true);
+    json(&svm(&db, &["variable", COUNTER, "0"]));
+    // A writing command cannot run beside it, and says what can.
+    let err = stderr_of_failure(&svm(&db, &["apply", &example()]));
+    assert!(err.contains("lock") && err.contains("read-only"), "{err}");
+    drop(node);
+}
+
+#[test]
+fn damaged_files_are_reported_as_corruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svm-data");
+    json(&svm(&db, &["apply", &example()]));
+    // Reopening for writing moves the write-ahead log into table files.
+    drop(StateDb::open_rocks(&db, &StateConfig::default()).unwrap());
+    let mut spoiled = 0;
+    for entry in std::fs::read_dir(&db).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "sst") {
+            let mut bytes = std::fs::read(&path).unwrap();
+            for b in bytes.iter_mut().step_by(64) {
+                *b ^= 0x10;
+            }
+            std::fs::write(&path, bytes).unwrap();
+            spoiled += 1;
+        }
+    }
+    assert!(spoiled > 0, "no table files to spoil");
+    let err = stderr_of_failure(&svm(&db, &["root"]));
+    assert!(err.contains("is corrupt"), "{err}");
+    assert!(
+        err.contains("hint:") && err.contains("svm state check"),
+        "{err}"
+    );
 }

@@ -50,7 +50,7 @@ fn deploy_call_and_demo() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected i32:N"));
     // The state commands see the contract's variable.
-    let o = svm(&db, &["state", "slice", &counter, "0"]);
+    let o = svm(&db, &["state", "variable", &counter, "0"]);
     assert_eq!(json(&o)["value"], "0x2a00000000000000");
     let o = svm(&db, &["demo", "--json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -62,7 +62,7 @@ pub enum LayoutError {
 /// Where a variable lives: its first page, its offset in that page and its
 /// length (a variable longer than a page continues on the following pages).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Slice {
+pub struct Placement {
     /// Index of the first page.
     pub page: u32,
     /// Offset in the first page.
@@ -71,7 +71,7 @@ pub struct Slice {
     pub len: u32,
 }
 
-impl Slice {
+impl Placement {
     /// The pages the variable spans, first to last: its own page when it is
     /// at most `page_size` bytes (the packing rule never lets it straddle
     /// two), else ⌈len ÷ page_size⌉ pages from its first. Within a valid
@@ -87,7 +87,7 @@ impl Slice {
 
     /// The variable's part on each page it spans, in order: (page, offset in
     /// that page, the part's byte range within the variable). The pages are
-    /// exactly [`Slice::pages`].
+    /// exactly [`Placement::pages`].
     pub fn pieces(
         &self,
         page_size: u32,
@@ -114,7 +114,7 @@ impl Slice {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     page_size: u32,
-    slices: Vec<Slice>,
+    placements: Vec<Placement>,
     pages: u64,
 }
 
@@ -133,7 +133,7 @@ impl Layout {
         }
         let ps = u64::from(page_size);
         let (mut page, mut offset) = (0u64, 0u64);
-        let mut slices = Vec::with_capacity(sizes.len());
+        let mut placements = Vec::with_capacity(sizes.len());
         for (i, &size) in sizes.iter().enumerate() {
             if size > MAX_VARIABLE_BYTES {
                 return Err(LayoutError::VariableTooLarge { index: i, size });
@@ -147,13 +147,13 @@ impl Layout {
                     page += 1;
                     offset = 0;
                 }
-                slices.push((page, offset, size));
+                placements.push((page, offset, size));
                 offset += size;
             } else {
                 if offset > 0 {
                     page += 1;
                 }
-                slices.push((page, 0, size));
+                placements.push((page, 0, size));
                 page += size.div_ceil(ps);
                 offset = 0;
             }
@@ -164,9 +164,9 @@ impl Layout {
             }
         }
         let pages = if offset > 0 { page + 1 } else { page };
-        let slices = slices
+        let placements = placements
             .into_iter()
-            .map(|(page, offset, len)| Slice {
+            .map(|(page, offset, len)| Placement {
                 page: page as u32,
                 offset: offset as u32,
                 len: len as u32,
@@ -174,7 +174,7 @@ impl Layout {
             .collect();
         Ok(Layout {
             page_size,
-            slices,
+            placements,
             pages,
         })
     }
@@ -186,12 +186,12 @@ impl Layout {
 
     /// Number of variables.
     pub fn len(&self) -> usize {
-        self.slices.len()
+        self.placements.len()
     }
 
     /// Whether the layout declares no variable.
     pub fn is_empty(&self) -> bool {
-        self.slices.is_empty()
+        self.placements.is_empty()
     }
 
     /// Number of pages the variables span.
@@ -200,13 +200,13 @@ impl Layout {
     }
 
     /// Where variable `index` lives.
-    pub fn slice(&self, index: usize) -> Result<Slice, LayoutError> {
-        self.slices
+    pub fn placement(&self, index: usize) -> Result<Placement, LayoutError> {
+        self.placements
             .get(index)
             .copied()
             .ok_or(LayoutError::NoSuchVariable {
                 index,
-                count: self.slices.len(),
+                count: self.placements.len(),
             })
     }
 
@@ -215,8 +215,8 @@ impl Layout {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         leb128(&mut out, self.page_size);
-        leb128(&mut out, self.slices.len() as u32);
-        for s in &self.slices {
+        leb128(&mut out, self.placements.len() as u32);
+        for s in &self.placements {
             leb128(&mut out, s.len);
         }
         out
@@ -282,7 +282,7 @@ mod tests {
     fn packing_rule() {
         let l = Layout::new(32, &[8, 20, 8, 40, 4, 32]).unwrap();
         let at = |i| {
-            let s = l.slice(i).unwrap();
+            let s = l.placement(i).unwrap();
             (s.page, s.offset, s.len)
         };
         assert_eq!(at(0), (0, 0, 8));
@@ -293,7 +293,7 @@ mod tests {
         assert_eq!(at(5), (5, 0, 32));
         assert_eq!(l.pages(), 6);
         assert_eq!(
-            l.slice(6),
+            l.placement(6),
             Err(LayoutError::NoSuchVariable { index: 6, count: 6 })
         );
     }
@@ -330,7 +330,7 @@ mod tests {
         // 65,536 large variables of 16 pages of 64 KiB: exactly 2^20 pages.
         let l = Layout::new(65_536, &vec![big; MAX_VARIABLES]).unwrap();
         assert_eq!(l.pages(), MAX_PAGES);
-        let last = l.slice(MAX_VARIABLES - 1).unwrap();
+        let last = l.placement(MAX_VARIABLES - 1).unwrap();
         assert_eq!(u64::from(last.pages(65_536).end), MAX_PAGES);
         // 32-byte pages: 32 large variables of 32,768 pages fill them all.
         let l = Layout::new(32, &[big; 32]).unwrap();
@@ -344,7 +344,7 @@ mod tests {
         sizes.extend([1, 31]);
         let l = Layout::new(32, &sizes).unwrap();
         assert_eq!(l.pages(), MAX_PAGES);
-        assert_eq!(u64::from(l.slice(33).unwrap().page), MAX_PAGES - 1);
+        assert_eq!(u64::from(l.placement(33).unwrap().page), MAX_PAGES - 1);
         sizes.push(1);
         assert_eq!(Layout::new(32, &sizes), Err(LayoutError::TooManyPages));
     }
@@ -357,7 +357,7 @@ mod tests {
             let l = Layout::new(page, &sizes).unwrap();
             let mut end = 0u64;
             for i in 0..l.len() {
-                let s = l.slice(i).unwrap();
+                let s = l.placement(i).unwrap();
                 let start = u64::from(s.page) * u64::from(page) + u64::from(s.offset);
                 assert!(start >= end, "variables overlap");
                 if s.len <= page {
@@ -370,7 +370,7 @@ mod tests {
             assert!(end <= l.pages() * u64::from(page));
             // The pieces of every variable cover it once, on its pages.
             for i in 0..l.len() {
-                let s = l.slice(i).unwrap();
+                let s = l.placement(i).unwrap();
                 let pieces: Vec<_> = s.pieces(page).collect();
                 assert!(pieces.iter().map(|(p, ..)| *p).eq(s.pages(page)));
                 let mut at = 0;

@@ -1,20 +1,20 @@
 //! Proofs as JSON, shaped like an `eth_getProof` answer (`accountProof`,
 //! `balance`, `codeHash`, `nonce`, `storageHash`, `storageProof` with `key`,
 //! `value` and `proof`), extended with the world `root`, the `variable`, its
-//! `slice` (page, offset, length), the contract's `code` when carried, and
+//! `placement` (page, offset, length), the contract's `code` when carried, and
 //! the proven `value`. Byte strings are `0x` hex, quantities `0x` hex
 //! without leading zeros, indices JSON numbers.
 //!
-//! [`slice_to_json`] needs what the proof proves (its claims); reading back
-//! ([`slice_from_json`]) keeps only the proof, and [`verify_slice_json`]
+//! [`variable_to_json`] needs what the proof proves (its claims); reading back
+//! ([`variable_from_json`]) keeps only the proof, and [`verify_variable_json`]
 //! verifies it and refuses a document whose claims differ from what the
 //! nodes prove.
 
 use serde_json::{Map, Value, json};
 use svm_verify::layout::Layout;
 use svm_verify::{
-    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, MultiProof, PageProof, ProvenSlice,
-    ReceiptProof, ReceiptRecord, Request, SliceProof, VerifyError, page_key,
+    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, MultiProof, PageProof, ProvenVariable,
+    ReceiptProof, ReceiptRecord, Request, VariableProof, VerifyError, page_key,
 };
 
 /// Why a JSON proof is refused.
@@ -50,8 +50,8 @@ fn nodes(list: &[Vec<u8>]) -> Value {
     Value::Array(list.iter().map(|n| Value::String(hex(n))).collect())
 }
 
-/// The JSON form of a slice proof and what it proves.
-pub fn slice_to_json(p: &SliceProof, proven: &ProvenSlice) -> Value {
+/// The JSON form of a variable proof and what it proves.
+pub fn variable_to_json(p: &VariableProof, proven: &ProvenVariable) -> Value {
     let mut o = Map::new();
     o.insert("root".into(), hex(&p.root).into());
     o.insert("address".into(), hex(&p.address).into());
@@ -75,9 +75,9 @@ pub fn slice_to_json(p: &SliceProof, proven: &ProvenSlice) -> Value {
         o.insert("code".into(), hex(code).into());
     }
     o.insert("variable".into(), p.variable.into());
-    if let Some(s) = proven.slice {
+    if let Some(s) = proven.placement {
         o.insert(
-            "slice".into(),
+            "placement".into(),
             json!({"page": s.page, "offset": s.offset, "length": s.len}),
         );
     }
@@ -146,9 +146,9 @@ fn page_index(key: &[u8], name: &str) -> Result<u32, JsonError> {
     Ok(u32::from_be_bytes(key))
 }
 
-/// Reads the proof out of a JSON slice proof (its claims are ignored; see
-/// [`verify_slice_json`]).
-pub fn slice_from_json(v: &Value) -> Result<SliceProof, JsonError> {
+/// Reads the proof out of a JSON variable proof (its claims are ignored; see
+/// [`verify_variable_json`]).
+pub fn variable_from_json(v: &Value) -> Result<VariableProof, JsonError> {
     let code = match v.get("code") {
         None | Some(Value::Null) => None,
         Some(c) => Some(bytes_of(c, "code")?),
@@ -165,7 +165,7 @@ pub fn slice_from_json(v: &Value) -> Result<SliceProof, JsonError> {
             })
         })
         .collect::<Result<_, JsonError>>()?;
-    Ok(SliceProof {
+    Ok(VariableProof {
         root: fixed(field(v, "root")?, "root")?,
         address: fixed(field(v, "address")?, "address")?,
         variable: u32_of(field(v, "variable")?, "variable")?,
@@ -175,17 +175,17 @@ pub fn slice_from_json(v: &Value) -> Result<SliceProof, JsonError> {
     })
 }
 
-/// Verifies a JSON slice proof against `root` (the document's own `root`
+/// Verifies a JSON variable proof against `root` (the document's own `root`
 /// when `None`), with `layout` if the proof carries no code. Every claim in
 /// the document must be what the nodes prove.
-pub fn verify_slice_json(
+pub fn verify_variable_json(
     v: &Value,
     root: Option<&Hash>,
     layout: Option<&Layout>,
-) -> Result<ProvenSlice, JsonError> {
-    let p = slice_from_json(v)?;
+) -> Result<ProvenVariable, JsonError> {
+    let p = variable_from_json(v)?;
     let proven = p.verify(root.unwrap_or(&p.root), layout)?;
-    let expected = slice_to_json(&p, &proven);
+    let expected = variable_to_json(&p, &proven);
     if let (Value::Object(want), Value::Object(got)) = (&expected, v) {
         for key in want.keys().chain(got.keys()) {
             if want.get(key) != got.get(key) {

@@ -3,13 +3,13 @@
 //! [`svm_verify`]'s (re-exported as [`verify`]), which needs nothing but
 //! keccak and runs `no_std` and in wasm32.
 //!
-//! - [`prove_slice`]: one variable of one contract (or the account's
+//! - [`prove_variable`]: one variable of one contract (or the account's
 //!   absence) under a committed world root.
 //! - [`prove_many`]: many variables across many contracts, every node once.
 //! - [`prove_receipt`]: one receipt of a committed block, against the
 //!   block's receipts root.
 //! - [`json`]: proofs shaped like an `eth_getProof` answer, extended with the
-//!   page and the slice; [`verify::binary`]: the compact encoding.
+//!   page and the placement; [`verify::binary`]: the compact encoding.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
@@ -18,5 +18,5 @@ pub mod json;
 mod prove;
 
 pub use error::ProveError;
-pub use prove::{prove_many, prove_receipt, prove_slice};
+pub use prove::{prove_many, prove_receipt, prove_variable};
 pub use svm_verify as verify;

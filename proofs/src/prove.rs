@@ -8,8 +8,8 @@ use svm_state::{Address, BlockMeta, StateDb};
 use svm_trie::proof;
 use svm_verify::layout::Layout;
 use svm_verify::{
-    Account, ContractNodes, EMPTY_CODE_HASH, MultiProof, PageProof, ProvenSlice, ReceiptProof,
-    ReceiptRecord, Request, SliceProof, page_key, wasm, world_key,
+    Account, ContractNodes, EMPTY_CODE_HASH, MultiProof, PageProof, ProvenVariable, ReceiptProof,
+    ReceiptRecord, Request, VariableProof, page_key, wasm, world_key,
 };
 
 use crate::ProveError;
@@ -43,13 +43,14 @@ fn code_and_layout<K: KvStore>(
 
 /// The pages variable `variable` spans, in order.
 fn pages_of(layout: &Layout, address: &Address, variable: u32) -> Result<Vec<u32>, ProveError> {
-    let slice = layout
-        .slice(variable as usize)
-        .map_err(|source| ProveError::NoSuchVariable {
-            address: *address,
-            source,
-        })?;
-    Ok(slice.pages(layout.page_size()).collect())
+    let placement =
+        layout
+            .placement(variable as usize)
+            .map_err(|source| ProveError::NoSuchVariable {
+                address: *address,
+                source,
+            })?;
+    Ok(placement.pages(layout.page_size()).collect())
 }
 
 /// Proves variable `variable` of the contract at `address` under the
@@ -58,16 +59,16 @@ fn pages_of(layout: &Layout, address: &Address, variable: u32) -> Result<Vec<u32
 /// nothing else; without, the verifier must be given the layout. Returns
 /// the proof and what it proves (the proof is verified before it is
 /// returned).
-pub fn prove_slice<K: KvStore>(
+pub fn prove_variable<K: KvStore>(
     db: &StateDb<K>,
     root: H256,
     address: &Address,
     variable: u32,
     with_code: bool,
-) -> Result<(SliceProof, ProvenSlice), ProveError> {
+) -> Result<(VariableProof, ProvenVariable), ProveError> {
     known_root(db, root)?;
     let world = proof::prove(db.store(), root, &world_key(&address.0))?;
-    let mut p = SliceProof {
+    let mut p = VariableProof {
         root: root.0,
         address: address.0,
         variable,
@@ -111,7 +112,7 @@ pub fn prove_many<K: KvStore>(
     root: H256,
     requests: &[Request],
     with_code: bool,
-) -> Result<(MultiProof, Vec<ProvenSlice>), ProveError> {
+) -> Result<(MultiProof, Vec<ProvenVariable>), ProveError> {
     known_root(db, root)?;
     let mut seen = std::collections::BTreeSet::new();
     let requests: Vec<Request> = requests

@@ -1,4 +1,4 @@
-//! Over random states: every slice proof, exclusion proof and multiproof
+//! Over random states: every variable proof, exclusion proof and multiproof
 //! verifies to the model's value; any single-byte change, dropped or
 //! reordered node, wrong root, address or variable fails with an error,
 //! never a wrong value and never a panic. Account proofs also pass
@@ -13,10 +13,10 @@ use primitive_types::H256;
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use svm_proofs::verify::binary;
 use svm_proofs::verify::layout::Layout;
-use svm_proofs::{ProveError, json, prove_many, prove_slice};
+use svm_proofs::{ProveError, json, prove_many, prove_variable};
 use svm_state::kv::MemoryKv;
 use svm_state::{Address, StateConfig, StateDb};
-use svm_verify::{Request, SliceProof, VerifyError, world_key};
+use svm_verify::{Request, VariableProof, VerifyError, world_key};
 
 /// A random state: contracts with random layouts and random writes, plain
 /// accounts, all committed at once.
@@ -80,10 +80,10 @@ fn build(s: &State) -> (StateDb<MemoryKv>, H256, Vec<(Address, Layout)>, Model) 
     for &(c, v, byte) in &s.writes {
         let (a, layout) = &contracts[c % contracts.len()];
         let v = (v % layout.len()) as u32;
-        let value: Vec<u8> = (0..layout.slice(v as usize).unwrap().len)
+        let value: Vec<u8> = (0..layout.placement(v as usize).unwrap().len)
             .map(|i| byte.wrapping_add(i as u8) & 0xf3)
             .collect();
-        session.write_slice(a, v, &value).unwrap();
+        session.write_variable(a, v, &value).unwrap();
         model.insert((*a, v), value);
     }
     for i in 0..s.plain {
@@ -96,14 +96,14 @@ fn build(s: &State) -> (StateDb<MemoryKv>, H256, Vec<(Address, Layout)>, Model) 
 }
 
 /// The account's RLP (as the world trie holds it) from a proof.
-fn account_rlp(root: &H256, p: &SliceProof) -> Option<Vec<u8>> {
+fn account_rlp(root: &H256, p: &VariableProof) -> Option<Vec<u8>> {
     svm_verify::mpt::verify(&root.0, &world_key(&p.address), &p.account).unwrap()
 }
 
 static ALLOY_CHECKED: AtomicUsize = AtomicUsize::new(0);
 static SPOILED_DECODED: AtomicUsize = AtomicUsize::new(0);
 
-fn alloy_accepts(root: &H256, p: &SliceProof) {
+fn alloy_accepts(root: &H256, p: &VariableProof) {
     ALLOY_CHECKED.fetch_add(1, Ordering::Relaxed);
     let nodes: Vec<Bytes> = p.account.iter().map(|n| Bytes::from(n.clone())).collect();
     alloy_trie::proof::verify_proof(
@@ -129,7 +129,7 @@ fn every_changed_byte_fails(
         for flip in [0x01, 0x80] {
             let mut spoiled = bytes.to_vec();
             spoiled[at] ^= flip;
-            if let Ok(p) = binary::decode_slice(&spoiled) {
+            if let Ok(p) = binary::decode_variable(&spoiled) {
                 SPOILED_DECODED.fetch_add(1, Ordering::Relaxed);
                 let r = p.verify_for(&root.0, &question.0.0, question.1, layout);
                 assert!(r.is_err(), "byte {at} ^ {flip:#x} still verified: {r:?}");
@@ -139,23 +139,23 @@ fn every_changed_byte_fails(
 }
 
 #[test]
-fn slice_proofs_verify_and_spoiled_ones_fail() {
+fn variable_proofs_verify_and_spoiled_ones_fail() {
     fn prop(s: State, with_code: bool) -> bool {
         let (db, root, contracts, model) = build(&s);
         for ((a, v), value) in &model {
             let layout = &contracts.iter().find(|(c, _)| c == a).unwrap().1;
-            let (p, proven) = prove_slice(&db, root, a, *v, with_code).unwrap();
+            let (p, proven) = prove_variable(&db, root, a, *v, with_code).unwrap();
             let given = (!with_code).then_some(layout);
             assert_eq!(proven.value.as_ref(), Some(value));
             let again = p.verify_for(&root.0, &a.0, *v, given).unwrap();
             assert_eq!(again, proven);
             // Both encodings round-trip.
-            let bytes = binary::encode_slice(&p);
-            assert_eq!(binary::decode_slice(&bytes).unwrap(), p);
-            let j = json::slice_to_json(&p, &proven);
-            assert_eq!(json::slice_from_json(&j).unwrap(), p);
+            let bytes = binary::encode_variable(&p);
+            assert_eq!(binary::decode_variable(&bytes).unwrap(), p);
+            let j = json::variable_to_json(&p, &proven);
+            assert_eq!(json::variable_from_json(&j).unwrap(), p);
             assert_eq!(
-                json::verify_slice_json(&j, Some(&root.0), given).unwrap(),
+                json::verify_variable_json(&j, Some(&root.0), given).unwrap(),
                 proven
             );
             if p.account.first().is_some_and(|n| n.len() >= 32) {
@@ -197,21 +197,21 @@ fn slice_proofs_verify_and_spoiled_ones_fail() {
             // A wrong claim in the JSON is refused.
             let mut j = j.clone();
             j["variable"] = (v + 1).into();
-            assert!(json::verify_slice_json(&j, Some(&root.0), given).is_err());
+            assert!(json::verify_variable_json(&j, Some(&root.0), given).is_err());
         }
         // Accounts that do not exist are proven absent.
         for i in [1u64, 2, 3] {
             let absent = Address::from_low_u64_be(0xdead_0000 + i);
-            let (p, proven) = prove_slice(&db, root, &absent, 0, with_code).unwrap();
+            let (p, proven) = prove_variable(&db, root, &absent, 0, with_code).unwrap();
             assert_eq!((proven.account, proven.value), (None, None));
             assert!(p.pages.is_empty() && p.code.is_none());
-            let j = json::slice_to_json(&p, &p.verify(&root.0, None).unwrap());
+            let j = json::variable_to_json(&p, &p.verify(&root.0, None).unwrap());
             assert_eq!(j["exists"], false);
             if p.account.first().is_some_and(|n| n.len() >= 32) {
                 alloy_accepts(&root, &p);
             }
             // Carrying pages for an absent account is refused.
-            let (contract_proof, _) = prove_slice(&db, root, &contracts[0].0, 0, true).unwrap();
+            let (contract_proof, _) = prove_variable(&db, root, &contracts[0].0, 0, true).unwrap();
             let mut q = p.clone();
             q.pages = contract_proof.pages;
             assert_eq!(q.verify(&root.0, None), Err(VerifyError::UnexpectedData));
@@ -220,13 +220,13 @@ fn slice_proofs_verify_and_spoiled_ones_fail() {
         if s.plain > 0 {
             let plain = Address::from_low_u64_be(0xa000);
             assert!(matches!(
-                prove_slice(&db, root, &plain, 0, true),
+                prove_variable(&db, root, &plain, 0, true),
                 Err(ProveError::NotAContract(_))
             ));
         }
         // The layout given must agree with the code.
         let (a, layout) = &contracts[0];
-        let (p, _) = prove_slice(&db, root, a, 0, true).unwrap();
+        let (p, _) = prove_variable(&db, root, a, 0, true).unwrap();
         // A layout that differs from the contract's (its page size with one
         // 7-byte variable, or, if that is the contract's, two).
         let mut other = Layout::new(layout.page_size(), &[7]).unwrap();
@@ -237,7 +237,7 @@ fn slice_proofs_verify_and_spoiled_ones_fail() {
             p.verify(&root.0, Some(&other)),
             Err(VerifyError::LayoutMismatch)
         );
-        let (mut p, _) = prove_slice(&db, root, a, 0, false).unwrap();
+        let (mut p, _) = prove_variable(&db, root, a, 0, false).unwrap();
         assert_eq!(p.verify(&root.0, None), Err(VerifyError::NoLayout));
         // Code other than the contract's does not hash to its code hash.
         p.code = Some(svm_state::code::module_declaring(&other));
@@ -307,9 +307,9 @@ fn multiproofs_verify_send_each_node_once_and_spoiled_ones_fail() {
             .iter()
             .map(|r| {
                 let (q, _) =
-                    prove_slice(&db, root, &Address::from(r.address), r.variable, with_code)
+                    prove_variable(&db, root, &Address::from(r.address), r.variable, with_code)
                         .unwrap();
-                binary::encode_slice(&q).len()
+                binary::encode_variable(&q).len()
             })
             .sum();
         assert!(bytes.len() <= singles, "{} > {singles}", bytes.len());
@@ -351,7 +351,7 @@ fn a_root_the_database_never_committed_is_an_error() {
         writes: vec![],
         plain: 0,
     });
-    let r = prove_slice(&db, H256::repeat_byte(7), &contracts[0].0, 0, true);
+    let r = prove_variable(&db, H256::repeat_byte(7), &contracts[0].0, 0, true);
     assert!(matches!(r, Err(ProveError::UnknownRoot(_))), "{r:?}");
 }
 
@@ -360,7 +360,7 @@ fn arbitrary_bytes_never_panic_the_decoders() {
     fn prop(bytes: Vec<u8>) -> bool {
         let mut framed = b"svmP\x01\x01".to_vec();
         framed.extend_from_slice(&bytes);
-        let _ = binary::decode_slice(&framed).map(|p| p.verify(&p.root, None));
+        let _ = binary::decode_variable(&framed).map(|p| p.verify(&p.root, None));
         framed[5] = 2;
         let _ = binary::decode_multi(&framed).map(|p| p.verify(&p.root, &BTreeMap::new()));
         true

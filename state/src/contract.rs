@@ -1,6 +1,6 @@
 //! One contract's storage during a session: the page cache (pages as loaded
-//! from its storage trie, each at most once) and the slice cache (variables
-//! read or written, the written ones marked dirty). Dirty slices reach the
+//! from its storage trie, each at most once) and the variable cache (variables
+//! read or written, the written ones marked dirty). Dirty variables reach the
 //! pages, and the pages the trie, only when the session commits.
 
 use std::collections::HashMap;
@@ -9,11 +9,11 @@ use std::sync::Arc;
 use primitive_types::H256;
 use svm_trie::{Commit, NodeStore, TrieMut};
 
-use crate::layout::{Layout, Slice};
+use crate::layout::{Layout, Placement};
 use crate::page::{expand, page_key, trimmed};
 use crate::{Address, StateError};
 
-/// A variable's bytes in the slice cache.
+/// A variable's bytes in the variable cache.
 #[derive(Clone, Debug)]
 pub(crate) struct Cached {
     bytes: Box<[u8]>,
@@ -28,7 +28,7 @@ pub(crate) struct Contract<S> {
     root: H256,
     trie: Option<TrieMut<S>>,
     pages: HashMap<u32, Box<[u8]>>,
-    slices: HashMap<u32, Cached>,
+    variables: HashMap<u32, Cached>,
     dirty: usize,
     page_loads: u64,
 }
@@ -42,7 +42,7 @@ impl<S: NodeStore + Clone> Contract<S> {
             root,
             trie: None,
             pages: HashMap::new(),
-            slices: HashMap::new(),
+            variables: HashMap::new(),
             dirty: 0,
             page_loads: 0,
         }
@@ -63,9 +63,9 @@ impl<S: NodeStore + Clone> Contract<S> {
         self.page_loads
     }
 
-    fn where_is(&self, index: u32) -> Result<Slice, StateError> {
+    fn where_is(&self, index: u32) -> Result<Placement, StateError> {
         self.layout
-            .slice(index as usize)
+            .placement(index as usize)
             .map_err(|source| StateError::NoSuchVariable {
                 address: self.address,
                 source,
@@ -96,8 +96,8 @@ impl<S: NodeStore + Clone> Contract<S> {
     }
 
     /// The current bytes of variable `index`.
-    pub(crate) fn slice(&mut self, store: &S, index: u32) -> Result<&[u8], StateError> {
-        if !self.slices.contains_key(&index) {
+    pub(crate) fn variable(&mut self, store: &S, index: u32) -> Result<&[u8], StateError> {
+        if !self.variables.contains_key(&index) {
             let s = self.where_is(index)?;
             let mut bytes = vec![0u8; s.len as usize];
             for (page, at, range) in s.pieces(self.layout.page_size()) {
@@ -109,17 +109,17 @@ impl<S: NodeStore + Clone> Contract<S> {
                 bytes: bytes.into_boxed_slice(),
                 dirty: false,
             };
-            self.slices.insert(index, cached);
+            self.variables.insert(index, cached);
         }
-        Ok(&self.slices[&index].bytes)
+        Ok(&self.variables[&index].bytes)
     }
 
     /// Sets variable `index` to `bytes` (exactly its length) and returns the
-    /// slice cache's previous entry, for undo.
+    /// variable cache's previous entry, for undo.
     pub(crate) fn write(&mut self, index: u32, bytes: &[u8]) -> Result<Option<Cached>, StateError> {
         let s = self.where_is(index)?;
         if bytes.len() != s.len as usize {
-            return Err(StateError::SliceLength {
+            return Err(StateError::VariableLength {
                 address: self.address,
                 index,
                 expected: s.len,
@@ -131,19 +131,19 @@ impl<S: NodeStore + Clone> Contract<S> {
             dirty: true,
         };
         self.dirty += 1;
-        let prev = self.slices.insert(index, new);
+        let prev = self.variables.insert(index, new);
         if prev.as_ref().is_some_and(|c| c.dirty) {
             self.dirty -= 1;
         }
         Ok(prev)
     }
 
-    /// Puts back a slice cache entry that [`Contract::write`] replaced.
+    /// Puts back a variable cache entry that [`Contract::write`] replaced.
     pub(crate) fn restore(&mut self, index: u32, prev: Option<Cached>) {
         let now_dirty = prev.as_ref().is_some_and(|c| c.dirty);
         let replaced = match prev {
-            Some(c) => self.slices.insert(index, c),
-            None => self.slices.remove(&index),
+            Some(c) => self.variables.insert(index, c),
+            None => self.variables.remove(&index),
         };
         if replaced.is_some_and(|c| c.dirty) {
             self.dirty -= 1;
@@ -153,7 +153,7 @@ impl<S: NodeStore + Clone> Contract<S> {
         }
     }
 
-    /// Page `index` as it stands, with the dirty slices written into it.
+    /// Page `index` as it stands, with the dirty variables written into it.
     pub(crate) fn page(&mut self, store: &S, index: u32) -> Result<Vec<u8>, StateError> {
         if u64::from(index) >= self.layout.pages() {
             return Err(StateError::NoSuchPage {
@@ -164,7 +164,7 @@ impl<S: NodeStore + Clone> Contract<S> {
         }
         self.load_page(store, index)?;
         let mut page = self.pages[&index].to_vec();
-        for (&var, c) in self.slices.iter().filter(|(_, c)| c.dirty) {
+        for (&var, c) in self.variables.iter().filter(|(_, c)| c.dirty) {
             let s = self.where_is(var)?;
             for (p, at, range) in s.pieces(self.layout.page_size()) {
                 if p == index {
@@ -175,13 +175,13 @@ impl<S: NodeStore + Clone> Contract<S> {
         Ok(page)
     }
 
-    /// Writes the dirty slices into their pages and the changed pages into the
+    /// Writes the dirty variables into their pages and the changed pages into the
     /// storage trie, and commits it: the new storage root and nodes.
     pub(crate) fn flush(&mut self, store: &S) -> Result<Commit, StateError> {
         let page_size = self.layout.page_size();
         let mut dirty = Vec::new();
         let mut touched = Vec::new();
-        for (&var, c) in &self.slices {
+        for (&var, c) in &self.variables {
             if c.dirty {
                 let s = self.where_is(var)?;
                 touched.extend(s.pieces(page_size).map(|(p, ..)| p));
@@ -194,7 +194,7 @@ impl<S: NodeStore + Clone> Contract<S> {
             self.load_page(store, p)?;
         }
         for (var, s) in dirty {
-            let bytes = &self.slices[&var].bytes;
+            let bytes = &self.variables[&var].bytes;
             for (p, at, range) in s.pieces(page_size) {
                 if let Some(page) = self.pages.get_mut(&p) {
                     page[at..at + range.len()].copy_from_slice(&bytes[range]);
@@ -211,7 +211,7 @@ impl<S: NodeStore + Clone> Contract<S> {
         };
         trie.apply(updates)?;
         let commit = trie.commit()?;
-        for c in self.slices.values_mut() {
+        for c in self.variables.values_mut() {
             c.dirty = false;
         }
         self.dirty = 0;

@@ -34,7 +34,7 @@ pub enum StateError {
     },
     /// A write's length is not the variable's length.
     #[error("contract {address:#x}: variable {index} is {expected} bytes, not {got}")]
-    SliceLength {
+    VariableLength {
         /// The contract.
         address: Address,
         /// The variable.

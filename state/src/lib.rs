@@ -3,7 +3,7 @@
 //!
 //! - [`StateDb`]: the database — head, committed roots, sessions.
 //! - [`Session`]: the state at one root with pending changes: accounts,
-//!   contract variables (slices) over a page cache, nested checkpoints, and
+//!   contract variables over a page cache, nested checkpoints, and
 //!   the commit that writes everything in one atomic batch.
 //! - [`check`]: walks a committed state and verifies every node.
 //! - [`kv`]: columns, atomic write batches and ordered prefix iteration, over
@@ -30,10 +30,10 @@
 //! let contract = svm_state::Address::repeat_byte(0xc0);
 //! let mut s = db.begin()?;
 //! s.create_contract(&contract, &code, 0u64.into())?;
-//! s.write_slice(&contract, 1, &[7; 32])?;
+//! s.write_variable(&contract, 1, &[7; 32])?;
 //! let out = s.commit()?;
 //! assert_eq!(db.head(), out.head);
-//! assert_eq!(db.at(out.head.root)?.slice(&contract, 1)?, &[7; 32]);
+//! assert_eq!(db.at(out.head.root)?.variable(&contract, 1)?, &[7; 32]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

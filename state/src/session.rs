@@ -29,7 +29,7 @@ struct Loaded {
 /// How to undo one change.
 #[derive(Debug)]
 enum Undo {
-    Slice {
+    Variable {
         address: Address,
         index: u32,
         prev: Option<Cached>,
@@ -89,9 +89,9 @@ pub struct SessionStats {
 /// [`crate::StateDb::begin`]. (Past roots are read through a
 /// [`crate::View`], which wraps a session that refuses writes.)
 ///
-/// Contracts see their storage only through slices (variables of their
+/// Contracts see their storage only through variables (of their
 /// layout). Pages are read from the store at most once per session; writes
-/// stay in the slice cache until [`Session::commit`], and dropping the session
+/// stay in the variable cache until [`Session::commit`], and dropping the session
 /// discards them. Checkpoints nest: [`Session::revert_checkpoint`] undoes only
 /// what happened since the matching [`Session::checkpoint`].
 pub struct Session<K> {
@@ -184,7 +184,7 @@ impl<K: KvStore> Session<K> {
     }
 
     /// The account at `address`, if it exists. Its `storage_root` is the one
-    /// of the session's base: slice writes change it only at commit.
+    /// of the session's base: variable writes change it only at commit.
     pub fn account(&mut self, address: &Address) -> Result<Option<Account>, StateError> {
         Ok(self.loaded(address)?.current)
     }
@@ -358,14 +358,14 @@ impl<K: KvStore> Session<K> {
     }
 
     /// The current bytes of variable `index` of the contract at `address`.
-    pub fn slice(&mut self, address: &Address, index: u32) -> Result<&[u8], StateError> {
+    pub fn variable(&mut self, address: &Address, index: u32) -> Result<&[u8], StateError> {
         let store = self.shared.clone();
-        self.contract(address)?.slice(&store, index)
+        self.contract(address)?.variable(&store, index)
     }
 
     /// Sets variable `index` of the contract at `address` to `bytes`, which
     /// must be exactly the variable's length.
-    pub fn write_slice(
+    pub fn write_variable(
         &mut self,
         address: &Address,
         index: u32,
@@ -373,7 +373,7 @@ impl<K: KvStore> Session<K> {
     ) -> Result<(), StateError> {
         self.writable()?;
         let prev = self.contract(address)?.write(index, bytes)?;
-        self.record(Undo::Slice {
+        self.record(Undo::Variable {
             address: *address,
             index,
             prev,
@@ -409,7 +409,7 @@ impl<K: KvStore> Session<K> {
         let mark = self.checkpoints.pop().ok_or(StateError::NoCheckpoint)?;
         for undo in self.journal.drain(mark..).rev() {
             match undo {
-                Undo::Slice {
+                Undo::Variable {
                     address,
                     index,
                     prev,
@@ -445,7 +445,7 @@ impl<K: KvStore> Session<K> {
             || self.accounts.values().any(|a| a.current != a.original)
     }
 
-    /// Persists the session: dirty slices into their pages, pages into each
+    /// Persists the session: dirty variables into their pages, pages into each
     /// contract's storage trie, storage roots into accounts, accounts into the
     /// world trie; then one atomic write of the new nodes, the new code and
     /// the new head. Open checkpoints are committed with it. On error nothing

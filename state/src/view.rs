@@ -55,8 +55,8 @@ impl<K: KvStore> View<K> {
     }
 
     /// The bytes of variable `index` of the contract at `address`.
-    pub fn slice(&mut self, address: &Address, index: u32) -> Result<&[u8], StateError> {
-        self.session.slice(address, index)
+    pub fn variable(&mut self, address: &Address, index: u32) -> Result<&[u8], StateError> {
+        self.session.variable(address, index)
     }
 
     /// Page `index` of the contract at `address` (all zeros if never

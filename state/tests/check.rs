@@ -33,7 +33,7 @@ fn build(path: &Path) -> H256 {
         let mut s = db.begin().unwrap();
         for i in 0..20 {
             for var in [0, 9, (i as u32 * 7) % 40] {
-                s.write_slice(&contract(i), var, &[round; 32]).unwrap();
+                s.write_variable(&contract(i), var, &[round; 32]).unwrap();
             }
         }
         s.commit().unwrap();
@@ -111,11 +111,11 @@ fn a_flipped_byte_in_a_storage_node_is_found_and_reads_fail() {
     }
     let mut s = db.at(root).unwrap();
     assert!(matches!(
-        s.slice(&victim, 0),
+        s.variable(&victim, 0),
         Err(StateError::Trie(TrieError::HashMismatch(h))) if h == storage_root
     ));
     // Other contracts still read.
-    assert_eq!(s.slice(&contract(4), 0).unwrap(), &[2; 32]);
+    assert_eq!(s.variable(&contract(4), 0).unwrap(), &[2; 32]);
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Crash safety: a child process commits random slice writes to a RocksDB
+//! Crash safety: a child process commits random variable writes to a RocksDB
 //! database in a loop and is killed with SIGKILL at random moments, many
 //! times. After every kill the database must reopen at the last commit the
 //! child reported, or at the one it was reporting when it died; every node
@@ -75,10 +75,10 @@ fn commit<K: KvStore>(db: &StateDb<K>, seq: u64, layout: &Layout) -> H256 {
         for _ in 0..1 + rng.next() % 40 {
             let c = contract(rng.next() % CONTRACTS);
             let var = (rng.next() % u64::from(VARIABLES)) as u32;
-            let len = layout.slice(var as usize).expect("in layout").len as usize;
+            let len = layout.placement(var as usize).expect("in layout").len as usize;
             let fill = rng.next() as u8;
             let bytes: Vec<u8> = (0..len).map(|i| fill.wrapping_add(i as u8)).collect();
-            s.write_slice(&c, var, &bytes).expect("write");
+            s.write_variable(&c, var, &bytes).expect("write");
         }
     }
     s.commit().expect("commit").head.root

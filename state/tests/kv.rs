@@ -14,6 +14,7 @@ fn rocks(dir: &tempfile::TempDir) -> RocksKv {
             memory_budget_mib: 8,
             // Every other batch syncs the write-ahead log: both paths run.
             sync_every: 2,
+            read_only: false,
         },
     )
     .expect("open rocksdb")

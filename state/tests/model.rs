@@ -1,4 +1,4 @@
-//! Random sequences of slice writes, reads, checkpoints, commits, discards and
+//! Random sequences of variable writes, reads, checkpoints, commits, discards and
 //! reopenings over random layouts and page sizes, against a model (each
 //! contract's variables as byte strings), on the in-memory and the RocksDB
 //! backends. Committed roots must equal roots computed from scratch from the
@@ -130,7 +130,7 @@ fn model_pages(spec: &Spec, values: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let ps = spec.page_size as usize;
     let mut flat = vec![0u8; layout.pages() as usize * ps];
     for (i, v) in values.iter().enumerate() {
-        let s = layout.slice(i).unwrap();
+        let s = layout.placement(i).unwrap();
         let at = s.page as usize * ps + s.offset as usize;
         flat[at..at + v.len()].copy_from_slice(v);
     }
@@ -188,10 +188,10 @@ fn run<K: KvStore>(case: &Case, open: &dyn Fn() -> StateDb<K>) -> Result<(), Str
                 let c = c as usize % specs.len();
                 let var = var as usize % specs[c].sizes.len();
                 let v = bytes(specs[c].sizes[var], fill, step);
-                s.write_slice(&address(c), var as u32, &v)
+                s.write_variable(&address(c), var as u32, &v)
                     .map_err(|e| e.to_string())?;
                 pending[c][var] = v;
-                if s.slice(&address(c), var as u32)
+                if s.variable(&address(c), var as u32)
                     .map_err(|e| e.to_string())?
                     != pending[c][var]
                 {
@@ -202,7 +202,7 @@ fn run<K: KvStore>(case: &Case, open: &dyn Fn() -> StateDb<K>) -> Result<(), Str
                 let c = c as usize % specs.len();
                 let var = var as usize % specs[c].sizes.len();
                 let got = s
-                    .slice(&address(c), var as u32)
+                    .variable(&address(c), var as u32)
                     .map_err(|e| e.to_string())?;
                 if got != pending[c][var] {
                     return Err(format!(
@@ -271,7 +271,7 @@ fn run<K: KvStore>(case: &Case, open: &dyn Fn() -> StateDb<K>) -> Result<(), Str
         for (c, values) in model.iter().enumerate() {
             for (var, want) in values.iter().enumerate() {
                 let got = view
-                    .slice(&address(c), var as u32)
+                    .variable(&address(c), var as u32)
                     .map_err(|e| e.to_string())?;
                 if got != want.as_slice() {
                     return Err(format!("historical read {c}/{var} at {root:#x}"));
@@ -292,7 +292,7 @@ fn result(r: Result<(), String>) -> TestResult {
 }
 
 #[test]
-fn slices_match_the_model_in_memory() {
+fn variables_match_the_model_in_memory() {
     fn prop(case: Case) -> TestResult {
         let kv = Arc::new(MemoryKv::new());
         result(run(&case, &|| {
@@ -313,7 +313,7 @@ fn on_rocksdb(case: &Case, config: StateConfig) -> TestResult {
 }
 
 #[test]
-fn slices_match_the_model_on_rocksdb() {
+fn variables_match_the_model_on_rocksdb() {
     fn prop(case: Case) -> TestResult {
         let config = StateConfig {
             node_cache_bytes: 1 << 16,
@@ -329,7 +329,7 @@ fn slices_match_the_model_on_rocksdb() {
 /// Write-behind: reads during a background write see it, and a node cache
 /// of size zero forces them through the pending batch.
 #[test]
-fn slices_match_the_model_on_rocksdb_with_write_behind() {
+fn variables_match_the_model_on_rocksdb_with_write_behind() {
     fn prop(case: Case) -> TestResult {
         let config = StateConfig {
             node_cache_bytes: 0,

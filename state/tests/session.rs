@@ -35,19 +35,19 @@ fn bad_requests_are_typed_errors_and_change_nothing() {
     let (db, head) = setup();
     let mut s = db.begin().unwrap();
     assert!(matches!(
-        s.slice(&C, 3),
+        s.variable(&C, 3),
         Err(StateError::NoSuchVariable {
             source: LayoutError::NoSuchVariable { index: 3, count: 3 },
             ..
         })
     ));
     assert!(matches!(
-        s.write_slice(&C, 3, &[1]),
+        s.write_variable(&C, 3, &[1]),
         Err(StateError::NoSuchVariable { .. })
     ));
     assert!(matches!(
-        s.write_slice(&C, 0, &[1; 9]),
-        Err(StateError::SliceLength {
+        s.write_variable(&C, 0, &[1; 9]),
+        Err(StateError::VariableLength {
             index: 0,
             expected: 8,
             got: 9,
@@ -55,11 +55,11 @@ fn bad_requests_are_typed_errors_and_change_nothing() {
         })
     ));
     assert!(matches!(
-        s.write_slice(&C, 0, &[]),
-        Err(StateError::SliceLength { .. })
+        s.write_variable(&C, 0, &[]),
+        Err(StateError::VariableLength { .. })
     ));
-    assert!(matches!(s.slice(&BOB, 0), Err(StateError::NoAccount(a)) if a == BOB));
-    assert!(matches!(s.slice(&ALICE, 0), Err(StateError::NotAContract(a)) if a == ALICE));
+    assert!(matches!(s.variable(&BOB, 0), Err(StateError::NoAccount(a)) if a == BOB));
+    assert!(matches!(s.variable(&ALICE, 0), Err(StateError::NotAContract(a)) if a == ALICE));
     assert!(matches!(
         s.page(&C, 3),
         Err(StateError::NoSuchPage {
@@ -107,24 +107,24 @@ fn bad_requests_are_typed_errors_and_change_nothing() {
 fn a_page_is_loaded_once_per_session() {
     let (db, _) = setup();
     let mut s = db.begin().unwrap();
-    s.write_slice(&C, 0, &[1; 8]).unwrap();
+    s.write_variable(&C, 0, &[1; 8]).unwrap();
     s.commit().unwrap();
     let mut s = db.begin().unwrap();
-    assert_eq!(s.slice(&C, 0).unwrap(), &[1; 8]);
-    assert_eq!(s.slice(&C, 1).unwrap(), &[0; 32]);
-    s.write_slice(&C, 1, &[2; 32]).unwrap();
+    assert_eq!(s.variable(&C, 0).unwrap(), &[1; 8]);
+    assert_eq!(s.variable(&C, 1).unwrap(), &[0; 32]);
+    s.write_variable(&C, 1, &[2; 32]).unwrap();
     assert_eq!(
         s.page(&C, 0).unwrap()[..40],
         [[1u8; 8].as_slice(), &[2; 32]].concat()
     );
     assert_eq!(s.stats().page_loads, 1, "variables 0 and 1 share page 0");
     // Variable 2 (5,000 bytes) spans pages 1 and 2.
-    assert_eq!(s.slice(&C, 2).unwrap(), vec![0; 5000].as_slice());
+    assert_eq!(s.variable(&C, 2).unwrap(), vec![0; 5000].as_slice());
     assert_eq!(s.stats().page_loads, 3);
-    s.slice(&C, 2).unwrap();
+    s.variable(&C, 2).unwrap();
     s.commit().unwrap();
     assert_eq!(
-        db.at(db.head().root).unwrap().slice(&C, 1).unwrap(),
+        db.at(db.head().root).unwrap().variable(&C, 1).unwrap(),
         &[2; 32]
     );
 }
@@ -133,33 +133,33 @@ fn a_page_is_loaded_once_per_session() {
 fn a_failed_run_discards_its_writes() {
     let (db, head) = setup();
     let mut s = db.begin().unwrap();
-    s.write_slice(&C, 1, &[9; 32]).unwrap();
+    s.write_variable(&C, 1, &[9; 32]).unwrap();
     s.transfer(&ALICE, &BOB, 5u64.into()).unwrap();
     drop(s); // the run failed
     assert_eq!(db.head(), head);
     let mut s = db.begin().unwrap();
-    assert_eq!(s.slice(&C, 1).unwrap(), &[0; 32]);
+    assert_eq!(s.variable(&C, 1).unwrap(), &[0; 32]);
     assert_eq!(s.account(&BOB).unwrap(), None);
 }
 
 #[test]
-fn checkpoints_undo_accounts_contracts_and_slices() {
+fn checkpoints_undo_accounts_contracts_and_variables() {
     let (db, _) = setup();
     let mut s = db.begin().unwrap();
-    s.write_slice(&C, 0, &[1; 8]).unwrap();
+    s.write_variable(&C, 0, &[1; 8]).unwrap();
     s.checkpoint();
     s.transfer(&ALICE, &BOB, 30u64.into()).unwrap();
-    s.write_slice(&C, 0, &[2; 8]).unwrap();
+    s.write_variable(&C, 0, &[2; 8]).unwrap();
     assert_eq!(s.checkpoint(), 2);
     let d = Address::repeat_byte(0xd0);
     s.create_contract(&d, &code(&[4]), 0u64.into()).unwrap();
-    s.write_slice(&d, 0, &[4; 4]).unwrap();
-    s.write_slice(&C, 0, &[3; 8]).unwrap();
+    s.write_variable(&d, 0, &[4; 4]).unwrap();
+    s.write_variable(&C, 0, &[3; 8]).unwrap();
     s.increment_nonce(&ALICE).unwrap();
     s.revert_checkpoint().unwrap(); // the inner call failed
     assert_eq!(s.account(&d).unwrap(), None);
-    assert!(matches!(s.slice(&d, 0), Err(StateError::NoAccount(_))));
-    assert_eq!(s.slice(&C, 0).unwrap(), &[2; 8]);
+    assert!(matches!(s.variable(&d, 0), Err(StateError::NoAccount(_))));
+    assert_eq!(s.variable(&C, 0).unwrap(), &[2; 8]);
     assert_eq!(s.account(&ALICE).unwrap().unwrap().nonce, 0);
     assert_eq!(s.account(&BOB).unwrap().unwrap().balance, 30u64.into());
     s.commit_checkpoint().unwrap();
@@ -168,7 +168,7 @@ fn checkpoints_undo_accounts_contracts_and_slices() {
     s.revert_checkpoint().unwrap();
     let out = s.commit().unwrap();
     let mut view = db.at(out.head.root).unwrap();
-    assert_eq!(view.slice(&C, 0).unwrap(), &[2; 8]);
+    assert_eq!(view.variable(&C, 0).unwrap(), &[2; 8]);
     assert_eq!(view.account(&ALICE).unwrap().unwrap().balance, 70u64.into());
     assert_eq!(view.account(&BOB).unwrap().unwrap().balance, 30u64.into());
     assert_eq!(view.account(&d).unwrap(), None);
@@ -202,9 +202,9 @@ fn a_stale_session_cannot_commit() {
     let (db, start) = setup();
     let mut first = db.begin().unwrap();
     let mut second = db.begin().unwrap();
-    first.write_slice(&C, 0, &[1; 8]).unwrap();
+    first.write_variable(&C, 0, &[1; 8]).unwrap();
     let new = first.commit().unwrap().head;
-    second.write_slice(&C, 0, &[2; 8]).unwrap();
+    second.write_variable(&C, 0, &[2; 8]).unwrap();
     assert!(matches!(
         second.commit(),
         Err(StateError::StaleBase { base, head }) if base == start.root && head == new.root
@@ -224,7 +224,7 @@ fn committed_roots_are_listed_and_reopen_resumes_the_head() {
         roots.push(s.commit().unwrap().head.root);
         for i in 1..=5u8 {
             let mut s = db.begin().unwrap();
-            s.write_slice(&C, 0, &[i; 8]).unwrap();
+            s.write_variable(&C, 0, &[i; 8]).unwrap();
             roots.push(s.commit().unwrap().head.root);
         }
         // An empty commit is still a commit: same root, next sequence number.
@@ -252,10 +252,10 @@ fn committed_roots_are_listed_and_reopen_resumes_the_head() {
     );
     for i in 1..=5u8 {
         let mut view = db.at(roots[i as usize + 1]).unwrap();
-        assert_eq!(view.slice(&C, 0).unwrap(), &[i; 8]);
+        assert_eq!(view.variable(&C, 0).unwrap(), &[i; 8]);
     }
     let mut s = db.begin().unwrap();
-    s.write_slice(&C, 0, &[9; 8]).unwrap();
+    s.write_variable(&C, 0, &[9; 8]).unwrap();
     assert_eq!(s.commit().unwrap().head.seq, 8);
 }
 
@@ -305,18 +305,21 @@ fn write_behind_serves_reads_and_reports_a_failed_write() {
     let first = s.commit().unwrap().head;
     // The next session reads what may still be being written.
     let mut s = db.begin().unwrap();
-    assert_eq!(s.slice(&C, 0).unwrap(), &[0; 8]);
-    s.write_slice(&C, 0, &[1; 8]).unwrap();
+    assert_eq!(s.variable(&C, 0).unwrap(), &[0; 8]);
+    s.write_variable(&C, 0, &[1; 8]).unwrap();
     let second = s.commit().unwrap().head;
     db.flush().unwrap();
-    assert_eq!(db.at(second.root).unwrap().slice(&C, 0).unwrap(), &[1; 8]);
+    assert_eq!(
+        db.at(second.root).unwrap().variable(&C, 0).unwrap(),
+        &[1; 8]
+    );
 
     kv.fail.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut s = db.begin().unwrap();
-    s.write_slice(&C, 0, &[2; 8]).unwrap();
+    s.write_variable(&C, 0, &[2; 8]).unwrap();
     s.commit().unwrap(); // handed to the writer, which fails
     let mut s = db.begin().unwrap();
-    s.write_slice(&C, 0, &[3; 8]).unwrap();
+    s.write_variable(&C, 0, &[3; 8]).unwrap();
     assert!(matches!(
         s.commit(),
         Err(StateError::Kv(svm_state::kv::KvError::WriteBehind(_)))
@@ -356,7 +359,7 @@ fn readers_on_other_threads_never_miss_a_node_being_written() {
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 let head = db.head();
                 let mut view = db.at(head.root).expect("a committed root opens");
-                let v = view.slice(&C, 1).expect("reads never miss").to_vec();
+                let v = view.variable(&C, 1).expect("reads never miss").to_vec();
                 // Writer sets variable 1 to the commit's number.
                 assert_eq!(
                     u64::from_be_bytes(v.try_into().unwrap()),
@@ -368,7 +371,7 @@ fn readers_on_other_threads_never_miss_a_node_being_written() {
         });
         for i in 1..=300u64 {
             let mut s = db.begin().unwrap();
-            s.write_slice(&C, 1, &i.to_be_bytes()).unwrap();
+            s.write_variable(&C, 1, &i.to_be_bytes()).unwrap();
             s.commit().unwrap();
         }
         done.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -386,7 +389,7 @@ fn a_failed_write_leaves_no_node_in_the_cache() {
     let cached = db.cache_stats().bytes;
     kv.fail.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut s = db.begin().unwrap();
-    s.write_slice(&C, 0, &[7; 8]).unwrap();
+    s.write_variable(&C, 0, &[7; 8]).unwrap();
     assert!(s.commit().is_err());
     assert_eq!(db.head(), head);
     assert_eq!(
@@ -396,7 +399,7 @@ fn a_failed_write_leaves_no_node_in_the_cache() {
     );
     kv.fail.store(false, std::sync::atomic::Ordering::SeqCst);
     let mut s = db.begin().unwrap();
-    s.write_slice(&C, 0, &[7; 8]).unwrap();
+    s.write_variable(&C, 0, &[7; 8]).unwrap();
     let out = s.commit().unwrap();
     assert!(db.cache_stats().bytes > cached);
     assert!(db.check(out.head.root).is_ok());
@@ -473,9 +476,9 @@ fn flushes_racing_commits_never_lose_a_batch() {
         let _done = Done(&done);
         for i in 1..=300u64 {
             let mut s = db.begin().unwrap();
-            let prev = u64::from_be_bytes(s.slice(&C, 0).unwrap().try_into().unwrap());
+            let prev = u64::from_be_bytes(s.variable(&C, 0).unwrap().try_into().unwrap());
             assert_eq!(prev, i - 1, "the previous commit is readable");
-            s.write_slice(&C, 0, &i.to_be_bytes()).unwrap();
+            s.write_variable(&C, 0, &i.to_be_bytes()).unwrap();
             s.commit().unwrap();
         }
     });
@@ -525,7 +528,7 @@ fn a_failed_commit_reports_the_same_error_every_time() {
     let mut s = db.begin().unwrap();
     for (i, c) in contracts.iter().enumerate() {
         s.create_contract(c, &code(&[8]), 0u64.into()).unwrap();
-        s.write_slice(c, 0, &[i as u8 + 1; 8]).unwrap();
+        s.write_variable(c, 0, &[i as u8 + 1; 8]).unwrap();
     }
     let head = s.commit().unwrap().head;
     let mut view = db.at(head.root).unwrap();
@@ -544,7 +547,7 @@ fn a_failed_commit_reports_the_same_error_every_time() {
         let db = StateDb::open(kv.clone(), &StateConfig::default()).unwrap();
         let mut s = db.begin().unwrap();
         for c in contracts.iter().rev() {
-            s.write_slice(c, 0, &[2; 8]).unwrap();
+            s.write_variable(c, 0, &[2; 8]).unwrap();
         }
         let e = s.commit().unwrap_err().to_string();
         assert!(e.contains(&format!("{:x}", roots[0])), "{e}");

@@ -189,7 +189,7 @@ impl<K: KvStore> Env<K> {
     /// The bytes of the contract's variable `var` (of checked width).
     fn read_var(&mut self, var: u32) -> Result<Vec<u8>, HostTrap> {
         let contract = self.contract;
-        match self.session()?.slice(&contract, var) {
+        match self.session()?.variable(&contract, var) {
             Ok(b) => Ok(b.to_vec()),
             Err(e) => Err(self.state(e)),
         }
@@ -198,7 +198,7 @@ impl<K: KvStore> Env<K> {
     /// Sets the contract's variable `var` (of checked width).
     fn write_var(&mut self, var: u32, bytes: &[u8]) -> Result<(), HostTrap> {
         let contract = self.contract;
-        match self.session()?.write_slice(&contract, var, bytes) {
+        match self.session()?.write_variable(&contract, var, bytes) {
             Ok(()) => Ok(()),
             Err(e) => Err(self.state(e)),
         }
@@ -280,16 +280,16 @@ fn var_index(var: i32) -> Result<u32, HostTrap> {
 }
 
 /// Where variable `var` lives, or a trap.
-fn var_slice<K: KvStore>(
+fn placement_of<K: KvStore>(
     env: &mut Env<K>,
     var: i32,
-) -> Result<(svm_state::layout::Slice, u32), HostTrap> {
+) -> Result<(svm_state::layout::Placement, u32), HostTrap> {
     let layout = env.layout()?;
     let index = var_index(var)?;
-    let slice = layout
-        .slice(index as usize)
+    let placement = layout
+        .placement(index as usize)
         .map_err(|e| bad(e.to_string()))?;
-    Ok((slice, layout.page_size()))
+    Ok((placement, layout.page_size()))
 }
 
 /// Checks that variable `var` is exactly `n` bytes long, and charges the
@@ -302,14 +302,14 @@ fn touch_var<K: KvStore, S: AsStoreMut>(
     n: u64,
     write: bool,
 ) -> Result<u32, HostTrap> {
-    let (slice, page_size) = var_slice(env, var)?;
-    if u64::from(slice.len) != n {
+    let (placement, page_size) = placement_of(env, var)?;
+    if u64::from(placement.len) != n {
         return Err(bad(format!(
             "variable {var} is {} bytes, not {n}",
-            slice.len
+            placement.len
         )));
     }
-    for page in slice.pages(page_size) {
+    for page in placement.pages(page_size) {
         if !env.touched.pages_loaded.contains(&page) {
             charge(env, store, gas::page_load_cost(page_size))?;
             env.touched.pages_loaded.insert(page);
@@ -355,9 +355,9 @@ fn storage_write<K: KvStore>(
 fn storage_len<K: KvStore>(mut ctx: Ctx<'_, K>, var: i32) -> Result<i32, HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (slice, _) = var_slice(env, var)?;
+    let (placement, _) = placement_of(env, var)?;
     // Layouts bound a variable to svm_verify's MAX_VARIABLE_BYTES.
-    i32::try_from(slice.len).map_err(|_| bad(format!("variable {var} is too long")))
+    i32::try_from(placement.len).map_err(|_| bad(format!("variable {var} is too long")))
 }
 
 fn address<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32) -> Result<(), HostTrap> {

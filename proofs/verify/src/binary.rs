@@ -1,6 +1,6 @@
 //! The compact binary encoding of proofs (`docs/FORMATS.md`, "Proof
 //! encodings"): a 4-byte magic `svmP`, a version byte (1), a kind byte (1: a
-//! [`SliceProof`], 2: a [`MultiProof`], 3: a [`ReceiptProof`]), then the
+//! [`VariableProof`], 2: a [`MultiProof`], 3: a [`ReceiptProof`]), then the
 //! fields in order; hashes
 //! and addresses as their bytes, numbers and lengths as shortest unsigned
 //! LEB128, byte strings length-prefixed, lists count-prefixed, an optional
@@ -10,11 +10,13 @@
 use alloc::vec::Vec;
 
 use crate::layout::leb128;
-use crate::{ContractNodes, MultiProof, PageProof, ReceiptProof, Request, SliceProof, VerifyError};
+use crate::{
+    ContractNodes, MultiProof, PageProof, ReceiptProof, Request, VariableProof, VerifyError,
+};
 
 const MAGIC: &[u8; 4] = b"svmP";
 const VERSION: u8 = 1;
-const SLICE: u8 = 1;
+const VARIABLE: u8 = 1;
 const MULTI: u8 = 2;
 const RECEIPT: u8 = 3;
 
@@ -56,9 +58,9 @@ fn header(kind: u8) -> Vec<u8> {
     out
 }
 
-/// Encodes a slice proof.
-pub fn encode_slice(p: &SliceProof) -> Vec<u8> {
-    let mut out = header(SLICE);
+/// Encodes a variable proof.
+pub fn encode_variable(p: &VariableProof) -> Vec<u8> {
+    let mut out = header(VARIABLE);
     out.extend_from_slice(&p.root);
     out.extend_from_slice(&p.address);
     leb128(&mut out, p.variable);
@@ -204,10 +206,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Decodes a slice proof.
-pub fn decode_slice(input: &[u8]) -> Result<SliceProof, VerifyError> {
+/// Decodes a variable proof.
+pub fn decode_variable(input: &[u8]) -> Result<VariableProof, VerifyError> {
     let mut r = Reader { rest: input };
-    r.header(SLICE)?;
+    r.header(VARIABLE)?;
     let root = r.fixed()?;
     let address = r.fixed()?;
     let variable = r.u32()?;
@@ -222,7 +224,7 @@ pub fn decode_slice(input: &[u8]) -> Result<SliceProof, VerifyError> {
             })
         })
         .collect::<Result<_, VerifyError>>()?;
-    r.end(SliceProof {
+    r.end(VariableProof {
         root,
         address,
         variable,
@@ -282,7 +284,7 @@ pub fn decode_receipt(input: &[u8]) -> Result<ReceiptProof, VerifyError> {
 /// The kind of binary proof `input` holds, if it starts like one.
 pub fn kind(input: &[u8]) -> Option<Kind> {
     match input.strip_prefix(MAGIC)? {
-        [VERSION, SLICE, ..] => Some(Kind::Slice),
+        [VERSION, VARIABLE, ..] => Some(Kind::Variable),
         [VERSION, MULTI, ..] => Some(Kind::Multi),
         [VERSION, RECEIPT, ..] => Some(Kind::Receipt),
         _ => None,
@@ -292,8 +294,8 @@ pub fn kind(input: &[u8]) -> Option<Kind> {
 /// The kinds of binary proof.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// A [`SliceProof`].
-    Slice,
+    /// A [`VariableProof`].
+    Variable,
     /// A [`MultiProof`].
     Multi,
     /// A [`ReceiptProof`].

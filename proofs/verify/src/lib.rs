@@ -3,7 +3,7 @@
 //! derive), so it builds for `wasm32-unknown-unknown` and embeds in light
 //! clients.
 //!
-//! - [`SliceProof`]: one contract variable (or the account's absence) under
+//! - [`VariableProof`]: one contract variable (or the account's absence) under
 //!   a world root: the account's path in the world trie (EIP-1186
 //!   `accountProof`), optionally the contract's code (carrying its layout),
 //!   and the path of every page the variable spans in the storage trie.
@@ -26,13 +26,12 @@ mod error;
 pub mod mpt;
 mod multi;
 mod receipt;
-mod slice;
+mod variable;
 
 pub use error::VerifyError;
 pub use multi::{ContractNodes, MultiProof, Request};
 pub use page::page_key;
 pub use receipt::ReceiptProof;
-pub use slice::{PageProof, ProvenSlice, SliceProof};
 /// How code carries its layout (svm-format).
 pub use svm_format::code as wasm;
 /// Receipts as consensus records them (svm-format).
@@ -42,3 +41,4 @@ pub use svm_format::receipt::{FailureCode, ReceiptRecord, receipt_key};
 pub use svm_format::{
     Account, Address, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, keccak256, layout, page, rlp, world_key,
 };
+pub use variable::{PageProof, ProvenVariable, VariableProof};

@@ -6,8 +6,8 @@ use alloc::vec::Vec;
 
 use crate::layout::Layout;
 use crate::mpt::Pool;
-use crate::slice::{cut, layout_for, walk_page};
-use crate::{Account, Address, Hash, ProvenSlice, VerifyError, world_key};
+use crate::variable::{cut, layout_for, walk_page};
+use crate::{Account, Address, Hash, ProvenVariable, VerifyError, world_key};
 
 /// One variable asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,7 +53,7 @@ impl MultiProof {
         &self,
         root: &Hash,
         layouts: &BTreeMap<Address, Layout>,
-    ) -> Result<Vec<ProvenSlice>, VerifyError> {
+    ) -> Result<Vec<ProvenVariable>, VerifyError> {
         if self.root != *root {
             return Err(VerifyError::WrongQuestion("another root"));
         }
@@ -85,7 +85,7 @@ impl MultiProof {
                 "other contracts than the requested accounts",
             ));
         }
-        let mut proven: BTreeMap<Request, ProvenSlice> = BTreeMap::new();
+        let mut proven: BTreeMap<Request, ProvenVariable> = BTreeMap::new();
         for c in &self.contracts {
             let account = accounts
                 .get(&c.address)
@@ -95,21 +95,21 @@ impl MultiProof {
             let layout = layout_for(&account, c.code.as_deref(), layouts.get(&c.address))?;
             let mut pool = Pool::new(&c.nodes)?;
             for r in self.requests.iter().filter(|r| r.address == c.address) {
-                let slice = layout.slice(r.variable as usize)?;
+                let placement = layout.placement(r.variable as usize)?;
                 let mut stored = Vec::new();
-                for index in slice.pages(layout.page_size()) {
+                for index in placement.pages(layout.page_size()) {
                     stored.push(walk_page(&account.storage_root, index, &mut |h| {
                         Ok(pool.take(h)?)
                     })?);
                 }
-                let value = cut(slice, layout.page_size(), &stored)?;
+                let value = cut(placement, layout.page_size(), &stored)?;
                 proven.insert(
                     *r,
-                    ProvenSlice {
+                    ProvenVariable {
                         address: r.address,
                         variable: r.variable,
                         account: Some(account),
-                        slice: Some(slice),
+                        placement: Some(placement),
                         pages: stored.iter().map(|p| p.to_vec()).collect(),
                         value: Some(value),
                     },
@@ -121,11 +121,11 @@ impl MultiProof {
             .iter()
             .map(|r| match proven.get(r) {
                 Some(p) => Ok(p.clone()),
-                None => Ok(ProvenSlice {
+                None => Ok(ProvenVariable {
                     address: r.address,
                     variable: r.variable,
                     account: None,
-                    slice: None,
+                    placement: None,
                     pages: Vec::new(),
                     value: None,
                 }),

@@ -46,6 +46,18 @@ pub enum KvError {
         /// Why.
         source: std::io::Error,
     },
+    /// The database's files are damaged (RocksDB found a checksum
+    /// mismatch or a malformed file).
+    #[error("the database at {path} is corrupt: {detail}")]
+    Corrupt {
+        /// Where.
+        path: String,
+        /// RocksDB's account of the damage.
+        detail: String,
+    },
+    /// A write to a database opened read-only.
+    #[error("the database is open read-only")]
+    ReadOnly,
     /// A read or write failed.
     #[error("database i/o failed: {0}")]
     Io(#[from] std::io::Error),

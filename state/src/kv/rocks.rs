@@ -27,6 +27,11 @@ pub struct RocksConfig {
     /// is ever lost, at the price of one fsync per commit), N every Nth
     /// commit (at most N − 1 acknowledged commits lost to a power loss).
     pub sync_every: u64,
+    /// Open read-only: no lock is taken, so another process (a running
+    /// node) may hold the database open for writing; this one sees it as it
+    /// was when opened, and every write fails with [`KvError::ReadOnly`].
+    /// A missing database is an error instead of a new, empty one.
+    pub read_only: bool,
 }
 
 impl Default for RocksConfig {
@@ -34,6 +39,7 @@ impl Default for RocksConfig {
         RocksConfig {
             memory_budget_mib: 128,
             sync_every: 0,
+            read_only: false,
         }
     }
 }
@@ -43,6 +49,7 @@ pub struct RocksKv {
     db: DB,
     read: ReadOptions,
     sync_every: u64,
+    read_only: bool,
     writes: AtomicU64,
 }
 
@@ -62,13 +69,31 @@ fn io(e: rocksdb::Error) -> KvError {
     KvError::Io(std::io::Error::other(e.into_string()))
 }
 
+/// An error opening the database at `path`: RocksDB's corruption errors
+/// (a damaged file, a checksum mismatch) say so, whatever their wording.
+fn open_error(path: &Path, e: rocksdb::Error) -> KvError {
+    let path = path.display().to_string();
+    if e.kind() == rocksdb::ErrorKind::Corruption {
+        KvError::Corrupt {
+            path,
+            detail: e.into_string(),
+        }
+    } else {
+        KvError::Open {
+            path,
+            source: std::io::Error::other(e.into_string()),
+        }
+    }
+}
+
 impl RocksKv {
-    /// Opens (creating if needed) the database in directory `path`.
+    /// Opens (creating if needed, unless read-only) the database in
+    /// directory `path`.
     pub fn open(path: &Path, config: &RocksConfig) -> Result<Self, KvError> {
         let budget = config.memory_budget_mib * MIB;
         let mut opts = Options::default();
-        opts.create_if_missing(true);
-        opts.create_missing_column_families(true);
+        opts.create_if_missing(!config.read_only);
+        opts.create_missing_column_families(!config.read_only);
         opts.set_max_open_files(512);
         opts.set_bytes_per_sync(MIB as u64);
         opts.set_keep_log_file_num(1);
@@ -99,16 +124,19 @@ impl RocksKv {
             o.set_compression_per_level(&[]);
             ColumnFamilyDescriptor::new(name(*c), o)
         });
-        let db = DB::open_cf_descriptors(&opts, path, columns).map_err(|e| KvError::Open {
-            path: path.display().to_string(),
-            source: std::io::Error::other(e.into_string()),
-        })?;
+        let db = if config.read_only {
+            DB::open_cf_descriptors_read_only(&opts, path, columns, false)
+        } else {
+            DB::open_cf_descriptors(&opts, path, columns)
+        }
+        .map_err(|e| open_error(path, e))?;
         let mut read = ReadOptions::default();
         read.set_verify_checksums(false);
         Ok(RocksKv {
             db,
             read,
             sync_every: config.sync_every,
+            read_only: config.read_only,
             writes: AtomicU64::new(0),
         })
     }
@@ -122,6 +150,9 @@ impl RocksKv {
     /// Syncs the write-ahead log to the device: every write before it
     /// survives a power loss.
     pub fn sync(&self) -> Result<(), KvError> {
+        if self.read_only {
+            return Ok(());
+        }
         self.db.flush_wal(true).map_err(io)
     }
 }
@@ -134,6 +165,9 @@ impl KvStore for RocksKv {
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
+        if self.read_only {
+            return Err(KvError::ReadOnly);
+        }
         let mut b = rocksdb::WriteBatch::default();
         for change in batch.changes {
             match change {

@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use crate::layout::{Layout, Slice};
+use crate::layout::{Layout, Placement};
 use crate::page::{expand, page_key};
 use crate::{Account, Address, EMPTY_CODE_HASH, Hash, VerifyError, keccak256, wasm, world_key};
 
@@ -18,7 +18,7 @@ pub struct PageProof {
 /// A proof of one variable of one contract (or of the account's absence)
 /// under a world root.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SliceProof {
+pub struct VariableProof {
     /// The world root the proof was made against.
     pub root: Hash,
     /// The contract's address.
@@ -35,9 +35,9 @@ pub struct SliceProof {
     pub pages: Vec<PageProof>,
 }
 
-/// What a verified [`SliceProof`] proves.
+/// What a verified [`VariableProof`] proves.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProvenSlice {
+pub struct ProvenVariable {
     /// The contract's address.
     pub address: Address,
     /// The variable asked for.
@@ -45,7 +45,7 @@ pub struct ProvenSlice {
     /// The account, or `None`: no account at the address.
     pub account: Option<Account>,
     /// Where the variable lives (when the account exists).
-    pub slice: Option<Slice>,
+    pub placement: Option<Placement>,
     /// Each spanned page as stored (trailing zeros trimmed; empty for a
     /// page never written).
     pub pages: Vec<Vec<u8>>,
@@ -82,13 +82,17 @@ pub(crate) fn layout_for(
 
 /// The variable's bytes, cut from its proven pages (stored form, one per
 /// page the variable spans, in order).
-pub(crate) fn cut(slice: Slice, page_size: u32, stored: &[&[u8]]) -> Result<Vec<u8>, VerifyError> {
+pub(crate) fn cut(
+    placement: Placement,
+    page_size: u32,
+    stored: &[&[u8]],
+) -> Result<Vec<u8>, VerifyError> {
     // Layouts bound a variable to MAX_VARIABLE_BYTES: `len` is at most 1 MiB
     // on any verifier, 32-bit ones included.
     let outside = VerifyError::Malformed("variable outside its pages");
-    let mut bytes = alloc::vec![0u8; slice.len as usize];
+    let mut bytes = alloc::vec![0u8; placement.len as usize];
     let mut pages = stored.iter();
-    for (_, at, range) in slice.pieces(page_size) {
+    for (_, at, range) in placement.pieces(page_size) {
         let page = expand(
             Some(pages.next().ok_or(outside.clone())?),
             page_size as usize,
@@ -102,13 +106,17 @@ pub(crate) fn cut(slice: Slice, page_size: u32, stored: &[&[u8]]) -> Result<Vec<
     Ok(bytes)
 }
 
-impl SliceProof {
+impl VariableProof {
     /// Verifies the proof against the trusted world root `root` (which must
     /// be the root the proof names), cutting the
     /// variable with the code's layout or `layout` (both, if both are there:
     /// they must agree). Returns what it proves, about the address and
     /// variable the proof names.
-    pub fn verify(&self, root: &Hash, layout: Option<&Layout>) -> Result<ProvenSlice, VerifyError> {
+    pub fn verify(
+        &self,
+        root: &Hash,
+        layout: Option<&Layout>,
+    ) -> Result<ProvenVariable, VerifyError> {
         if self.root != *root {
             return Err(VerifyError::WrongQuestion("another root"));
         }
@@ -117,19 +125,19 @@ impl SliceProof {
             if self.code.is_some() || !self.pages.is_empty() {
                 return Err(VerifyError::UnexpectedData);
             }
-            return Ok(ProvenSlice {
+            return Ok(ProvenVariable {
                 address: self.address,
                 variable: self.variable,
                 account: None,
-                slice: None,
+                placement: None,
                 pages: Vec::new(),
                 value: None,
             });
         };
         let account = Account::decode(&account)?;
         let layout = layout_for(&account, self.code.as_deref(), layout)?;
-        let slice = layout.slice(self.variable as usize)?;
-        let spanned = slice.pages(layout.page_size());
+        let placement = layout.placement(self.variable as usize)?;
+        let spanned = placement.pages(layout.page_size());
         if !self.pages.iter().map(|p| p.index).eq(spanned.clone()) {
             return Err(VerifyError::WrongPages {
                 first: spanned.start,
@@ -143,18 +151,18 @@ impl SliceProof {
             pages.push(stored.unwrap_or_default());
         }
         let stored: Vec<&[u8]> = pages.iter().map(Vec::as_slice).collect();
-        let value = cut(slice, layout.page_size(), &stored)?;
-        Ok(ProvenSlice {
+        let value = cut(placement, layout.page_size(), &stored)?;
+        Ok(ProvenVariable {
             address: self.address,
             variable: self.variable,
             account: Some(account),
-            slice: Some(slice),
+            placement: Some(placement),
             pages,
             value: Some(value),
         })
     }
 
-    /// [`SliceProof::verify`], and the proof must be about `address` and
+    /// [`VariableProof::verify`], and the proof must be about `address` and
     /// `variable` (a proof of another variable, even a true one, fails).
     pub fn verify_for(
         &self,
@@ -162,7 +170,7 @@ impl SliceProof {
         address: &Address,
         variable: u32,
         layout: Option<&Layout>,
-    ) -> Result<ProvenSlice, VerifyError> {
+    ) -> Result<ProvenVariable, VerifyError> {
         if self.address != *address {
             return Err(VerifyError::WrongQuestion("another address"));
         }
