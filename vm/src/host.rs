@@ -11,9 +11,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use primitive_types::U256;
-use svm_state::kv::KvStore;
 use svm_state::layout::Layout;
-use svm_state::{Address, Session, StateError};
+use svm_state::{Address, StateError};
+
+use crate::state::ContractState;
 use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Imports, Instance, Memory, Store,
 };
@@ -60,8 +61,9 @@ pub(crate) struct Touched {
 }
 
 /// One call's environment.
-pub(crate) struct Env<K> {
-    pub(crate) session: Option<Session<K>>,
+pub(crate) struct Env<S> {
+    /// The state the call runs against (taken back when it returns).
+    pub(crate) state: Option<S>,
     pub(crate) contract: Address,
     pub(crate) caller: Address,
     pub(crate) value: U256,
@@ -77,10 +79,10 @@ pub(crate) struct Env<K> {
     pub(crate) node_error: Option<VmError>,
 }
 
-impl<K> Env<K> {
+impl<S> Env<S> {
     /// A fresh environment for a call of `contract` by `caller`.
     pub(crate) fn new(
-        session: Session<K>,
+        state: S,
         contract: Address,
         caller: Address,
         value: U256,
@@ -89,7 +91,7 @@ impl<K> Env<K> {
         let mut touched = Touched::default();
         touched.accounts.extend([contract, caller]);
         Env {
-            session: Some(session),
+            state: Some(state),
             contract,
             caller,
             value,
@@ -143,9 +145,9 @@ impl Registers {
     }
 }
 
-type Ctx<'a, K> = FunctionEnvMut<'a, Env<K>>;
+type Ctx<'a, S> = FunctionEnvMut<'a, Env<S>>;
 
-impl<K: KvStore> Env<K> {
+impl<S: ContractState> Env<S> {
     /// Records a node failure and stops the call.
     fn node(&mut self, e: impl Into<VmError>) -> HostTrap {
         self.node_error.get_or_insert(e.into());
@@ -154,19 +156,19 @@ impl<K: KvStore> Env<K> {
 
     /// A state error: the contract's fault for the few the contract causes,
     /// else the node's.
-    fn state(&mut self, e: StateError) -> HostTrap {
+    fn state_error(&mut self, e: StateError) -> HostTrap {
         match e {
             StateError::BalanceOverflow(a) => bad(format!("the balance of {a:#x} would overflow")),
             e => self.node(e),
         }
     }
 
-    fn session(&mut self) -> Result<&mut Session<K>, HostTrap> {
-        match self.session.as_mut() {
+    fn state(&mut self) -> Result<&mut S, HostTrap> {
+        match self.state.as_mut() {
             Some(s) => Ok(s),
             None => {
                 self.node_error
-                    .get_or_insert(VmError::Engine("no session".into()));
+                    .get_or_insert(VmError::Engine("no state".into()));
                 Err(HostTrap::Node)
             }
         }
@@ -178,9 +180,9 @@ impl<K: KvStore> Env<K> {
             return Ok(l.clone());
         }
         let contract = self.contract;
-        let layout = match self.session()?.layout(&contract) {
+        let layout = match self.state()?.layout(&contract) {
             Ok(l) => l,
-            Err(e) => return Err(self.state(e)),
+            Err(e) => return Err(self.state_error(e)),
         };
         self.layout = Some(layout.clone());
         Ok(layout)
@@ -189,41 +191,41 @@ impl<K: KvStore> Env<K> {
     /// The bytes of the contract's variable `var` (of checked width).
     fn read_var(&mut self, var: u32) -> Result<Vec<u8>, HostTrap> {
         let contract = self.contract;
-        match self.session()?.variable(&contract, var) {
+        match self.state()?.variable(&contract, var) {
             Ok(b) => Ok(b.to_vec()),
-            Err(e) => Err(self.state(e)),
+            Err(e) => Err(self.state_error(e)),
         }
     }
 
     /// Sets the contract's variable `var` (of checked width).
     fn write_var(&mut self, var: u32, bytes: &[u8]) -> Result<(), HostTrap> {
         let contract = self.contract;
-        match self.session()?.write_variable(&contract, var, bytes) {
+        match self.state()?.write_variable(&contract, var, bytes) {
             Ok(()) => Ok(()),
-            Err(e) => Err(self.state(e)),
+            Err(e) => Err(self.state_error(e)),
         }
     }
 
     /// The account at `address`, charging its first touch in the
     /// transaction.
-    fn account<S: AsStoreMut>(
+    fn account<St: AsStoreMut>(
         &mut self,
-        store: &mut S,
+        store: &mut St,
         address: &Address,
     ) -> Result<Option<svm_state::Account>, HostTrap> {
         if !self.touched.accounts.contains(address) {
             charge(self, store, gas::ACCOUNT_LOAD)?;
             self.touched.accounts.insert(*address);
         }
-        match self.session()?.account(address) {
+        match self.state()?.account(address) {
             Ok(a) => Ok(a),
-            Err(e) => Err(self.state(e)),
+            Err(e) => Err(self.state_error(e)),
         }
     }
 }
 
 /// Charges `cost` gas from the instance's meter.
-fn charge<K>(env: &Env<K>, store: &mut impl AsStoreMut, cost: u64) -> Result<(), HostTrap> {
+fn charge<S>(env: &Env<S>, store: &mut impl AsStoreMut, cost: u64) -> Result<(), HostTrap> {
     let instance = env.instance.as_ref().ok_or(HostTrap::Node)?;
     match get_remaining_points(store, instance) {
         MeteringPoints::Remaining(left) if left >= cost => {
@@ -238,8 +240,8 @@ fn charge<K>(env: &Env<K>, store: &mut impl AsStoreMut, cost: u64) -> Result<(),
 }
 
 /// The range [ptr, ptr + len) of memory, checked.
-fn span<K>(
-    env: &Env<K>,
+fn span<S>(
+    env: &Env<S>,
     store: &impl AsStoreRef,
     ptr: i32,
     len: i32,
@@ -255,7 +257,7 @@ fn span<K>(
     Ok((start, n as usize))
 }
 
-fn read<K>(env: &Env<K>, store: &impl AsStoreRef, ptr: i32, len: i32) -> Result<Vec<u8>, HostTrap> {
+fn read<S>(env: &Env<S>, store: &impl AsStoreRef, ptr: i32, len: i32) -> Result<Vec<u8>, HostTrap> {
     let (start, n) = span(env, store, ptr, len)?;
     let mut buf = vec![0u8; n];
     let memory = env.memory.as_ref().ok_or_else(|| bad("no memory"))?;
@@ -266,7 +268,7 @@ fn read<K>(env: &Env<K>, store: &impl AsStoreRef, ptr: i32, len: i32) -> Result<
     Ok(buf)
 }
 
-fn write<K>(env: &Env<K>, store: &impl AsStoreRef, ptr: i32, bytes: &[u8]) -> Result<(), HostTrap> {
+fn write<S>(env: &Env<S>, store: &impl AsStoreRef, ptr: i32, bytes: &[u8]) -> Result<(), HostTrap> {
     let (start, _) = span(env, store, ptr, bytes.len() as i32)?;
     let memory = env.memory.as_ref().ok_or_else(|| bad("no memory"))?;
     memory
@@ -280,8 +282,8 @@ fn var_index(var: i32) -> Result<u32, HostTrap> {
 }
 
 /// Where variable `var` lives, or a trap.
-fn placement_of<K: KvStore>(
-    env: &mut Env<K>,
+fn placement_of<S: ContractState>(
+    env: &mut Env<S>,
     var: i32,
 ) -> Result<(svm_state::layout::Placement, u32), HostTrap> {
     let layout = env.layout()?;
@@ -295,9 +297,9 @@ fn placement_of<K: KvStore>(
 /// Checks that variable `var` is exactly `n` bytes long, and charges the
 /// pages it spans that the transaction has not touched yet (and, for a
 /// write, not written yet). Returns the variable's index.
-fn touch_var<K: KvStore, S: AsStoreMut>(
-    env: &mut Env<K>,
-    store: &mut S,
+fn touch_var<S: ContractState, St: AsStoreMut>(
+    env: &mut Env<S>,
+    store: &mut St,
     var: i32,
     n: u64,
     write: bool,
@@ -322,8 +324,8 @@ fn touch_var<K: KvStore, S: AsStoreMut>(
     Ok(var as u32)
 }
 
-fn storage_read<K: KvStore>(
-    mut ctx: Ctx<'_, K>,
+fn storage_read<S: ContractState>(
+    mut ctx: Ctx<'_, S>,
     var: i32,
     ptr: i32,
     len: i32,
@@ -337,8 +339,8 @@ fn storage_read<K: KvStore>(
     write(env, &store, ptr, &bytes)
 }
 
-fn storage_write<K: KvStore>(
-    mut ctx: Ctx<'_, K>,
+fn storage_write<S: ContractState>(
+    mut ctx: Ctx<'_, S>,
     var: i32,
     ptr: i32,
     len: i32,
@@ -352,7 +354,7 @@ fn storage_write<K: KvStore>(
     env.write_var(var, &bytes)
 }
 
-fn storage_len<K: KvStore>(mut ctx: Ctx<'_, K>, var: i32) -> Result<i32, HostTrap> {
+fn storage_len<S: ContractState>(mut ctx: Ctx<'_, S>, var: i32) -> Result<i32, HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
     let (placement, _) = placement_of(env, var)?;
@@ -360,32 +362,32 @@ fn storage_len<K: KvStore>(mut ctx: Ctx<'_, K>, var: i32) -> Result<i32, HostTra
     i32::try_from(placement.len).map_err(|_| bad(format!("variable {var} is too long")))
 }
 
-fn address<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32) -> Result<(), HostTrap> {
+fn address<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
     let a = env.contract;
     write(env, &store, ptr, a.as_bytes())
 }
 
-fn caller<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32) -> Result<(), HostTrap> {
+fn caller<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
     let a = env.caller;
     write(env, &store, ptr, a.as_bytes())
 }
 
-fn value<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32) -> Result<(), HostTrap> {
+fn value<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
     let v = env.value.to_big_endian();
     write(env, &store, ptr, &v)
 }
 
-fn read_address<K>(env: &Env<K>, store: &impl AsStoreRef, ptr: i32) -> Result<Address, HostTrap> {
+fn read_address<S>(env: &Env<S>, store: &impl AsStoreRef, ptr: i32) -> Result<Address, HostTrap> {
     Ok(Address::from_slice(&read(env, store, ptr, 20)?))
 }
 
-fn balance<K: KvStore>(mut ctx: Ctx<'_, K>, addr: i32, out: i32) -> Result<(), HostTrap> {
+fn balance<S: ContractState>(mut ctx: Ctx<'_, S>, addr: i32, out: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
     let who = read_address(env, &store, addr)?;
@@ -397,7 +399,7 @@ fn balance<K: KvStore>(mut ctx: Ctx<'_, K>, addr: i32, out: i32) -> Result<(), H
     write(env, &store, out, &b.to_big_endian())
 }
 
-fn transfer<K: KvStore>(mut ctx: Ctx<'_, K>, to: i32, amount: i32) -> Result<i32, HostTrap> {
+fn transfer<S: ContractState>(mut ctx: Ctx<'_, S>, to: i32, amount: i32) -> Result<i32, HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL + gas::TRANSFER)?;
     let to = read_address(env, &store, to)?;
@@ -407,20 +409,20 @@ fn transfer<K: KvStore>(mut ctx: Ctx<'_, K>, to: i32, amount: i32) -> Result<i32
         charge(env, &mut store, gas::NEW_ACCOUNT)?;
     }
     let from = env.contract;
-    match env.session()?.transfer(&from, &to, amount) {
+    match env.state()?.transfer(&from, &to, amount) {
         Ok(()) => Ok(0),
         Err(StateError::InsufficientBalance { .. }) => Ok(1),
-        Err(e) => Err(env.state(e)),
+        Err(e) => Err(env.state_error(e)),
     }
 }
 
-fn block_height<K: KvStore>(mut ctx: Ctx<'_, K>) -> Result<i64, HostTrap> {
+fn block_height<S: ContractState>(mut ctx: Ctx<'_, S>) -> Result<i64, HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
     Ok(env.block.height as i64)
 }
 
-fn block_time<K: KvStore>(mut ctx: Ctx<'_, K>) -> Result<i64, HostTrap> {
+fn block_time<S: ContractState>(mut ctx: Ctx<'_, S>) -> Result<i64, HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
     Ok(env.block.time as i64)
@@ -428,8 +430,8 @@ fn block_time<K: KvStore>(mut ctx: Ctx<'_, K>) -> Result<i64, HostTrap> {
 
 /// Charges a vmcall that copies [ptr, ptr + len) out of memory into the
 /// receipt (return data, logs), and copies it.
-fn copy_out<K>(
-    env: &Env<K>,
+fn copy_out<S>(
+    env: &Env<S>,
     store: &mut impl AsStoreMut,
     ptr: i32,
     len: i32,
@@ -440,13 +442,13 @@ fn copy_out<K>(
     read(env, store, ptr, len)
 }
 
-fn set_return<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32, len: i32) -> Result<(), HostTrap> {
+fn set_return<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32, len: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     env.return_data = copy_out(env, &mut store, ptr, len)?;
     Ok(())
 }
 
-fn log<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32, len: i32) -> Result<(), HostTrap> {
+fn log<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32, len: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     let entry = copy_out(env, &mut store, ptr, len)?;
     env.logs.push(entry);
@@ -454,12 +456,12 @@ fn log<K: KvStore>(mut ctx: Ctx<'_, K>, ptr: i32, len: i32) -> Result<(), HostTr
 }
 
 /// A register's width in bytes, or a trap.
-fn reg_bytes<K>(env: &mut Env<K>, bits: i32, index: i32) -> Result<usize, HostTrap> {
+fn reg_bytes<S>(env: &mut Env<S>, bits: i32, index: i32) -> Result<usize, HostTrap> {
     Ok(env.registers.get(bits, index)?.len())
 }
 
-fn reg_from_mem<K: KvStore>(
-    mut ctx: Ctx<'_, K>,
+fn reg_from_mem<S: ContractState>(
+    mut ctx: Ctx<'_, S>,
     bits: i32,
     index: i32,
     ptr: i32,
@@ -472,8 +474,8 @@ fn reg_from_mem<K: KvStore>(
     Ok(())
 }
 
-fn reg_to_mem<K: KvStore>(
-    mut ctx: Ctx<'_, K>,
+fn reg_to_mem<S: ContractState>(
+    mut ctx: Ctx<'_, S>,
     bits: i32,
     index: i32,
     ptr: i32,
@@ -485,8 +487,8 @@ fn reg_to_mem<K: KvStore>(
     write(env, &store, ptr, &bytes)
 }
 
-fn reg_from_storage<K: KvStore>(
-    mut ctx: Ctx<'_, K>,
+fn reg_from_storage<S: ContractState>(
+    mut ctx: Ctx<'_, S>,
     bits: i32,
     index: i32,
     var: i32,
@@ -504,8 +506,8 @@ fn reg_from_storage<K: KvStore>(
     Ok(())
 }
 
-fn reg_to_storage<K: KvStore>(
-    mut ctx: Ctx<'_, K>,
+fn reg_to_storage<S: ContractState>(
+    mut ctx: Ctx<'_, S>,
     bits: i32,
     index: i32,
     var: i32,
@@ -522,8 +524,8 @@ fn reg_to_storage<K: KvStore>(
     env.write_var(var, &bytes)
 }
 
-fn reg_copy<K: KvStore>(
-    mut ctx: Ctx<'_, K>,
+fn reg_copy<S: ContractState>(
+    mut ctx: Ctx<'_, S>,
     bits: i32,
     dst: i32,
     src: i32,
@@ -538,73 +540,73 @@ fn reg_copy<K: KvStore>(
 }
 
 /// The import object: every vmcall under module `svm`.
-pub(crate) fn imports<K: KvStore>(store: &mut Store, env: &FunctionEnv<Env<K>>) -> Imports {
+pub(crate) fn imports<S: ContractState>(store: &mut Store, env: &FunctionEnv<Env<S>>) -> Imports {
     let mut imports = Imports::new();
     let mut add = |name: &str, f: Function| imports.define(crate::vmcalls::MODULE, name, f);
     add(
         "storage_read",
-        Function::new_typed_with_env(store, env, storage_read::<K>),
+        Function::new_typed_with_env(store, env, storage_read::<S>),
     );
     add(
         "storage_write",
-        Function::new_typed_with_env(store, env, storage_write::<K>),
+        Function::new_typed_with_env(store, env, storage_write::<S>),
     );
     add(
         "storage_len",
-        Function::new_typed_with_env(store, env, storage_len::<K>),
+        Function::new_typed_with_env(store, env, storage_len::<S>),
     );
     add(
         "address",
-        Function::new_typed_with_env(store, env, address::<K>),
+        Function::new_typed_with_env(store, env, address::<S>),
     );
     add(
         "caller",
-        Function::new_typed_with_env(store, env, caller::<K>),
+        Function::new_typed_with_env(store, env, caller::<S>),
     );
     add(
         "value",
-        Function::new_typed_with_env(store, env, value::<K>),
+        Function::new_typed_with_env(store, env, value::<S>),
     );
     add(
         "balance",
-        Function::new_typed_with_env(store, env, balance::<K>),
+        Function::new_typed_with_env(store, env, balance::<S>),
     );
     add(
         "transfer",
-        Function::new_typed_with_env(store, env, transfer::<K>),
+        Function::new_typed_with_env(store, env, transfer::<S>),
     );
     add(
         "block_height",
-        Function::new_typed_with_env(store, env, block_height::<K>),
+        Function::new_typed_with_env(store, env, block_height::<S>),
     );
     add(
         "block_time",
-        Function::new_typed_with_env(store, env, block_time::<K>),
+        Function::new_typed_with_env(store, env, block_time::<S>),
     );
     add(
         "set_return",
-        Function::new_typed_with_env(store, env, set_return::<K>),
+        Function::new_typed_with_env(store, env, set_return::<S>),
     );
-    add("log", Function::new_typed_with_env(store, env, log::<K>));
+    add("log", Function::new_typed_with_env(store, env, log::<S>));
     add(
         "reg_from_mem",
-        Function::new_typed_with_env(store, env, reg_from_mem::<K>),
+        Function::new_typed_with_env(store, env, reg_from_mem::<S>),
     );
     add(
         "reg_to_mem",
-        Function::new_typed_with_env(store, env, reg_to_mem::<K>),
+        Function::new_typed_with_env(store, env, reg_to_mem::<S>),
     );
     add(
         "reg_from_storage",
-        Function::new_typed_with_env(store, env, reg_from_storage::<K>),
+        Function::new_typed_with_env(store, env, reg_from_storage::<S>),
     );
     add(
         "reg_to_storage",
-        Function::new_typed_with_env(store, env, reg_to_storage::<K>),
+        Function::new_typed_with_env(store, env, reg_to_storage::<S>),
     );
     add(
         "reg_copy",
-        Function::new_typed_with_env(store, env, reg_copy::<K>),
+        Function::new_typed_with_env(store, env, reg_copy::<S>),
     );
     imports
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use primitive_types::{H256, U256};
 use svm_state::kv::KvStore;
-use svm_state::{Account, Address, BlockRecord, EMPTY_CODE_HASH, Session, StateDb, StateError};
+use svm_state::{Account, Address, BlockRecord, EMPTY_CODE_HASH, StateDb, StateError};
 use wasmer::{FunctionEnv, Instance, Module, RuntimeError, Store, Type, Value};
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 use wasmer_types::TrapCode;
@@ -15,6 +15,7 @@ use crate::grow::GROW_FAILED_EXPORT;
 use crate::host::{Env, HostTrap, imports};
 use crate::phases::{PhaseTimes, Phases};
 use crate::receipt::{BlockResult, Receipt, TxError, receipts_trie};
+use crate::state::ContractState;
 use crate::{BlockContext, VmConfig, VmError, contract_address, gas, validate};
 
 /// The stack contracts run on (wasmer's default is 1 MiB). The largest
@@ -163,9 +164,9 @@ impl Outcome {
     }
 }
 
-/// What applying a transaction gives: the session back with an outcome
+/// What applying a transaction gives: the state back with an outcome
 /// (failed or not: the caller reverts a failure), or a node error.
-type Applied<K> = Result<(Session<K>, Outcome), VmError>;
+type Applied<S> = Result<(S, Outcome), VmError>;
 
 /// What the contract's run gives: gas used, or a failure with gas used; a
 /// node error stops everything.
@@ -276,15 +277,9 @@ impl<K: KvStore> Vm<K> {
         let mut session = self.db.begin()?;
         let mut receipts = Vec::with_capacity(txs.len());
         for tx in txs {
-            session.checkpoint();
-            let (s, outcome) = self.apply(session, tx, block)?;
+            let (s, r) = self.apply_tx(session, tx, block)?;
             session = s;
-            if outcome.error.is_none() {
-                session.commit_checkpoint()?;
-            } else {
-                session.revert_checkpoint()?;
-            }
-            receipts.push(receipt(outcome, None, None));
+            receipts.push(r);
         }
         // The receipts trie's nodes are stored with the block's state, so
         // every receipt stays provable against the receipts root.
@@ -303,6 +298,30 @@ impl<K: KvStore> Vm<K> {
             receipts_root,
             receipts,
         })
+    }
+
+    /// Applies one transaction to `state` in a checkpoint of its own: kept
+    /// if it succeeds, undone if it fails. Returns the state and the
+    /// receipt (which claims no roots: the caller commits when it chooses).
+    /// A transaction no block may hold ([`Vm::check_tx`]) is an error and
+    /// changes nothing. This is how blocks run, and the seam for running
+    /// transactions against any [`ContractState`].
+    pub fn apply_tx<S: ContractState>(
+        &self,
+        mut state: S,
+        tx: &Tx,
+        block: BlockContext,
+    ) -> Result<(S, Receipt), VmError> {
+        self.check_tx(tx)
+            .map_err(|reason| VmError::InvalidTx { index: 0, reason })?;
+        state.checkpoint();
+        let (mut state, outcome) = self.apply(state, tx, block)?;
+        if outcome.error.is_none() {
+            state.commit_checkpoint()?;
+        } else {
+            state.revert_checkpoint()?;
+        }
+        Ok((state, receipt(outcome, None, None)))
     }
 
     /// One transaction in its own session. The receipt's roots come from the
@@ -336,41 +355,41 @@ impl<K: KvStore> Vm<K> {
         Ok(receipt(outcome, Some(out.head.root), Some(root)))
     }
 
-    /// Applies `tx` to `session`; on failure the caller discards what it did.
-    fn apply(&self, session: Session<K>, tx: &Tx, block: BlockContext) -> Applied<K> {
+    /// Applies `tx` to `state`; on failure the caller discards what it did.
+    fn apply<S: ContractState>(&self, state: S, tx: &Tx, block: BlockContext) -> Applied<S> {
         match tx {
-            Tx::Deploy(d) => self.apply_deploy(session, d, tx.intrinsic_gas(), block),
-            Tx::Call(c) => self.apply_call(session, c, tx.intrinsic_gas(), block),
+            Tx::Deploy(d) => self.apply_deploy(state, d, tx.intrinsic_gas(), block),
+            Tx::Call(c) => self.apply_call(state, c, tx.intrinsic_gas(), block),
         }
     }
 
-    fn apply_deploy(
+    fn apply_deploy<S: ContractState>(
         &self,
-        mut session: Session<K>,
+        mut state: S,
         tx: &Deploy,
         intrinsic: u64,
         block: BlockContext,
-    ) -> Applied<K> {
+    ) -> Applied<S> {
         let code = &tx.code;
         let hash = svm_state::code::code_hash(code);
         let address = contract_address(&tx.author, tx.nonce, &hash);
         let fail = |e| Outcome::failed(address, e, intrinsic);
         if let Err(e) = validate(code, &self.config) {
-            return Ok((session, fail(TxError::ValidationFailed(e.to_string()))));
+            return Ok((state, fail(TxError::ValidationFailed(e.to_string()))));
         }
         let mut used = intrinsic;
         // The author's nonce (an author without an account gets one).
-        let author = match session.account(&tx.author)? {
+        let author = match state.account(&tx.author)? {
             Some(a) => a,
             None => {
                 used += gas::NEW_ACCOUNT;
                 if used > tx.gas_limit {
                     return Ok((
-                        session,
+                        state,
                         Outcome::failed(address, TxError::OutOfGas, tx.gas_limit),
                     ));
                 }
-                session.create_account(&tx.author, U256::zero())?;
+                state.create_account(&tx.author, U256::zero())?;
                 Account::default()
             }
         };
@@ -380,47 +399,47 @@ impl<K: KvStore> Vm<K> {
                 "author {:#x} is at nonce {}, the deploy carries {}",
                 tx.author, author.nonce, tx.nonce
             ));
-            return Ok((session, fail(e)));
+            return Ok((state, fail(e)));
         }
         if author.balance < tx.balance {
             let e = TxError::InsufficientBalance(format!(
                 "author {:#x} holds {}, less than the deploy's balance {}",
                 tx.author, author.balance, tx.balance
             ));
-            return Ok((session, fail(e)));
+            return Ok((state, fail(e)));
         }
-        match session.increment_nonce(&tx.author) {
+        match state.increment_nonce(&tx.author) {
             Ok(_) => {}
             Err(StateError::NonceOverflow(_)) => {
                 let e = TxError::InvalidNonce(format!(
                     "the nonce of {:#x} is at its maximum",
                     tx.author
                 ));
-                return Ok((session, fail(e)));
+                return Ok((state, fail(e)));
             }
             Err(e) => return Err(e.into()),
         }
         // A deploy may land on an account that only ever received value
         // (no code, nonce 0): it keeps the balance (Ethereum's rule), so
         // nobody can block an address by sending to it first.
-        match session.account(&address)? {
+        match state.account(&address)? {
             Some(a)
                 if a.code_hash != EMPTY_CODE_HASH
                     || a.nonce != 0
                     || a.storage_root != svm_trie::EMPTY_ROOT =>
             {
                 let e = TxError::AccountExists(format!("{address:#x}"));
-                return Ok((session, fail(e)));
+                return Ok((state, fail(e)));
             }
             _ => {}
         }
-        session.create_contract(&address, code, U256::zero())?;
+        state.create_contract(&address, code, U256::zero())?;
         if !tx.balance.is_zero() {
-            match session.transfer(&tx.author, &address, tx.balance) {
+            match state.transfer(&tx.author, &address, tx.balance) {
                 Ok(()) => {}
                 Err(StateError::BalanceOverflow(a)) => {
                     let e = TxError::BalanceOverflow(format!("{a:#x}"));
-                    return Ok((session, fail(e)));
+                    return Ok((state, fail(e)));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -433,44 +452,44 @@ impl<K: KvStore> Vm<K> {
             .module(&hash, code)
             .map_err(|e| VmError::Engine(e.to_string()))?;
         match &tx.constructor {
-            None => Ok((session, Outcome::succeeded(address, used))),
+            None => Ok((state, Outcome::succeeded(address, used))),
             Some((function, args)) => {
-                let (session, mut outcome) = self.run(
-                    session,
+                let (state, mut outcome) = self.run(
+                    state,
                     (&compiled.module, start),
                     Frame {
                         contract: address,
                         caller: tx.author,
                         value: tx.balance,
+                        function,
+                        args,
+                        gas: tx.gas_limit - used,
+                        block,
                     },
-                    function,
-                    args,
-                    tx.gas_limit - used,
-                    block,
                 )?;
                 outcome.gas_used = if outcome.error == Some(TxError::OutOfGas) {
                     tx.gas_limit
                 } else {
                     outcome.gas_used + used
                 };
-                Ok((session, outcome))
+                Ok((state, outcome))
             }
         }
     }
 
-    fn apply_call(
+    fn apply_call<S: ContractState>(
         &self,
-        mut session: Session<K>,
+        mut state: S,
         tx: &Call,
         intrinsic: u64,
         block: BlockContext,
-    ) -> Applied<K> {
+    ) -> Applied<S> {
         let mut used = intrinsic;
-        let account = match session.account(&tx.contract)? {
+        let account = match state.account(&tx.contract)? {
             Some(a) if a.code_hash != EMPTY_CODE_HASH => a,
             _ => {
                 let e = TxError::ContractNotFound(format!("{:#x}", tx.contract));
-                return Ok((session, Outcome::failed(tx.contract, e, used)));
+                return Ok((state, Outcome::failed(tx.contract, e, used)));
             }
         };
         // The code is read (and its hash checked) only when the module is in
@@ -480,7 +499,7 @@ impl<K: KvStore> Vm<K> {
         let (compiled, code) = match self.compiler.cached(&hash) {
             Some(m) => (Some(m), None),
             None => {
-                let code = session.code(&hash)?.ok_or(StateError::MissingCode(hash))?;
+                let code = state.code(&hash)?.ok_or(StateError::MissingCode(hash))?;
                 (None, Some(code))
             }
         };
@@ -492,7 +511,7 @@ impl<K: KvStore> Vm<K> {
         used = used.saturating_add(gas::CODE_LOAD_BYTE.saturating_mul(code_len as u64));
         if used > tx.gas_limit {
             return Ok((
-                session,
+                state,
                 Outcome::failed(tx.contract, TxError::OutOfGas, tx.gas_limit),
             ));
         }
@@ -508,7 +527,7 @@ impl<K: KvStore> Vm<K> {
                     let e = TxError::ValidationFailed(format!(
                         "the contract's code does not pass validation: {e}"
                     ));
-                    return Ok((session, fail(e)));
+                    return Ok((state, fail(e)));
                 }
                 self.compiler
                     .compile_new(&hash, &code)
@@ -516,73 +535,66 @@ impl<K: KvStore> Vm<K> {
             }
         };
         if !tx.value.is_zero() {
-            match session.transfer(&tx.sender, &tx.contract, tx.value) {
+            match state.transfer(&tx.sender, &tx.contract, tx.value) {
                 Ok(()) => {}
                 Err(e @ (StateError::InsufficientBalance { .. } | StateError::NoAccount(_))) => {
-                    return Ok((session, fail(TxError::InsufficientBalance(e.to_string()))));
+                    return Ok((state, fail(TxError::InsufficientBalance(e.to_string()))));
                 }
                 Err(StateError::BalanceOverflow(a)) => {
-                    return Ok((session, fail(TxError::BalanceOverflow(format!("{a:#x}")))));
+                    return Ok((state, fail(TxError::BalanceOverflow(format!("{a:#x}")))));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
-        let (session, mut outcome) = self.run(
-            session,
+        let (state, mut outcome) = self.run(
+            state,
             (&compiled.module, start),
             Frame {
                 contract: tx.contract,
                 caller: tx.sender,
                 value: tx.value,
+                function: &tx.function,
+                args: &tx.args,
+                gas: tx.gas_limit - used,
+                block,
             },
-            &tx.function,
-            &tx.args,
-            tx.gas_limit - used,
-            block,
         )?;
         outcome.gas_used = if outcome.error == Some(TxError::OutOfGas) {
             tx.gas_limit
         } else {
             outcome.gas_used + used
         };
-        Ok((session, outcome))
+        Ok((state, outcome))
     }
 
-    /// Instantiates the contract's module (found at `start`) and runs
-    /// `function` with `gas` (what is left after the intrinsic charges).
-    #[allow(clippy::too_many_arguments)]
-    fn run(
+    /// Instantiates the contract's module (found at `start`) and runs the
+    /// frame against `state`, which it gives back with the outcome.
+    fn run<S: ContractState>(
         &self,
-        session: Session<K>,
+        state: S,
         (module, start): (&Module, Instant),
-        frame: Frame,
-        function: &str,
-        args: &[Arg],
-        gas: u64,
-        block: BlockContext,
-    ) -> Applied<K> {
+        frame: Frame<'_>,
+    ) -> Applied<S> {
         let mut store = Store::new(self.compiler.engine().clone());
         let env = FunctionEnv::new(
             &mut store,
-            Env::new(session, frame.contract, frame.caller, frame.value, block),
+            Env::new(
+                state,
+                frame.contract,
+                frame.caller,
+                frame.value,
+                frame.block,
+            ),
         );
         let mut instantiated = start;
-        let result = self.invoke(
-            &mut store,
-            &env,
-            module,
-            function,
-            args,
-            gas,
-            &mut instantiated,
-        );
+        let result = self.invoke(&mut store, &env, module, &frame, &mut instantiated);
         self.phases
             .run(instantiated - start, instantiated.elapsed());
         let env = env.as_mut(&mut store);
-        let session = env
-            .session
+        let state = env
+            .state
             .take()
-            .ok_or_else(|| VmError::Engine("the call lost its session".into()))?;
+            .ok_or_else(|| VmError::Engine("the call lost its state".into()))?;
         let (error, gas_used) = match result? {
             Ok(gas_used) => (None, gas_used),
             Err((e, gas_used)) => (Some(e), gas_used),
@@ -594,22 +606,20 @@ impl<K: KvStore> Vm<K> {
             return_data: std::mem::take(&mut env.return_data),
             logs: std::mem::take(&mut env.logs),
         };
-        Ok((session, outcome))
+        Ok((state, outcome))
     }
 
     /// Runs the call; returns gas used, or the error and gas used. Sets
     /// `instantiated` to when the instance was ready.
-    #[allow(clippy::too_many_arguments)]
-    fn invoke(
+    fn invoke<S: ContractState>(
         &self,
         store: &mut Store,
-        env: &FunctionEnv<Env<K>>,
+        env: &FunctionEnv<Env<S>>,
         module: &Module,
-        function: &str,
-        args: &[Arg],
-        gas_limit: u64,
+        frame: &Frame<'_>,
         instantiated: &mut Instant,
     ) -> RunResult {
+        let (function, args, gas_limit) = (frame.function, frame.args, frame.gas);
         let imports = imports(store, env);
         // Validation leaves instantiation nothing to refuse (segments are in
         // bounds, imports are vmcalls): a failure is the node's.
@@ -675,10 +685,10 @@ impl<K: KvStore> Vm<K> {
 
     /// What stopped a contract: its own fault (a receipt's error), or the
     /// node's (an error that no receipt records).
-    fn classify(
+    fn classify<S: ContractState>(
         &self,
         store: &mut Store,
-        env: &FunctionEnv<Env<K>>,
+        env: &FunctionEnv<Env<S>>,
         instance: &Instance,
         trap: RuntimeError,
     ) -> Result<TxError, VmError> {
@@ -720,10 +730,10 @@ impl<K: KvStore> Vm<K> {
     }
 
     /// Copies `bytes` into the contract's memory through its `svm_alloc`.
-    fn copy_in(
+    fn copy_in<S: ContractState>(
         &self,
         store: &mut Store,
-        env: &FunctionEnv<Env<K>>,
+        env: &FunctionEnv<Env<S>>,
         instance: &Instance,
         bytes: &[u8],
     ) -> Result<Result<i32, TxError>, VmError> {
@@ -764,12 +774,17 @@ impl<K: KvStore> Vm<K> {
     }
 }
 
-/// Who runs and for whom.
+/// One call: who runs, for whom, with what value, which function with
+/// which arguments, the gas it may use and the block it runs in.
 #[derive(Clone, Copy)]
-struct Frame {
+struct Frame<'a> {
     contract: Address,
     caller: Address,
     value: U256,
+    function: &'a str,
+    args: &'a [Arg],
+    gas: u64,
+    block: BlockContext,
 }
 
 /// svm's own text for a WebAssembly trap (receipts never carry a library's
@@ -808,8 +823,8 @@ fn receipt(o: Outcome, world: Option<H256>, state_root: Option<H256>) -> Receipt
 
 /// The storage root of `contract` in `session` (the empty root if it has
 /// none).
-fn storage_root_in<K: KvStore>(
-    session: &mut Session<K>,
+fn storage_root_in(
+    session: &mut impl ContractState,
     contract: &Address,
 ) -> Result<H256, StateError> {
     Ok(session
