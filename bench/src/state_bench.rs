@@ -70,20 +70,60 @@ fn raw_key(c: usize, page: usize) -> [u8; 24] {
 /// Runs the state measurements and returns the result tables.
 pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let root = tempfile::tempdir().expect("a temporary directory");
-    let (svm_dir, raw_dir) = (root.path().join("svm"), root.path().join("raw"));
-    let behind_dir = root.path().join("svm-write-behind");
+    let dirs = Dirs {
+        svm: root.path().join("svm"),
+        behind: root.path().join("svm-write-behind"),
+        raw: root.path().join("raw"),
+    };
+    let setup = setup(cfg, &dirs);
+    let mut rng = Rng::new(42);
+    let (commits, run) = commits(cfg, setup, &mut rng);
+    let (latency, stats) = latency(cfg, &dirs, &run, &mut rng);
+    let bytes = bytes(cfg, &dirs, &run);
+    let notes = notes(&run, stats);
+    vec![commits, latency, bytes, notes]
+}
+
+/// Where the three databases live.
+struct Dirs {
+    svm: std::path::PathBuf,
+    behind: std::path::PathBuf,
+    raw: std::path::PathBuf,
+}
+
+/// The databases with their contracts created.
+struct Setup {
+    db: StateDb<RocksKv>,
+    behind: StateDb<RocksKv>,
+    raw: RocksKv,
+    /// Seconds to create every contract in one commit.
+    create: f64,
+    /// The svm database's bytes on disk after the setup.
+    setup_disk: u64,
+}
+
+/// What the block runs left for the later tables.
+struct BlockRun {
+    head: svm_state::Head,
+    create: f64,
+    setup_disk: u64,
+    variables: u64,
+    node_bytes: u64,
+    raw_bytes: u64,
+}
+
+/// Opens the databases and creates the contracts in each.
+fn setup(cfg: &Config, dirs: &Dirs) -> Setup {
     let state_config = StateConfig::default();
-    let rocks = RocksConfig::default();
     let layout = Layout::new(PAGE as u32, &[VAR_LEN as u32; VARIABLES as usize]).expect("layout");
     let code = module_declaring(&layout);
-
     let behind_config = StateConfig {
         write_behind: true,
         ..state_config.clone()
     };
-    let db = StateDb::open_rocks(&svm_dir, &state_config).expect("svm database");
-    let behind = StateDb::open_rocks(&behind_dir, &behind_config).expect("svm database");
-    let raw = RocksKv::open(&raw_dir, &rocks).expect("raw database");
+    let db = StateDb::open_rocks(&dirs.svm, &state_config).expect("svm database");
+    let behind = StateDb::open_rocks(&dirs.behind, &behind_config).expect("svm database");
+    let raw = RocksKv::open(&dirs.raw, &RocksConfig::default()).expect("raw database");
     let t = Instant::now();
     let create_all = |db: &StateDb<RocksKv>| {
         let mut s = db.begin().expect("session");
@@ -96,12 +136,27 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     create_all(&db);
     let create = t.elapsed().as_secs_f64();
     create_all(&behind);
-    let setup_disk = dir_bytes(&svm_dir);
+    let setup_disk = dir_bytes(&dirs.svm);
+    Setup {
+        db,
+        behind,
+        raw,
+        create,
+        setup_disk,
+    }
+}
 
-    // Commit throughput: the same blocks through svm (synchronous writes,
-    // then write-behind) and raw RocksDB, each in its own pass.
-    let mut rng = Rng::new(42);
-    let blocks: Vec<Vec<Tx>> = (0..cfg.blocks).map(|_| block(&mut rng, cfg)).collect();
+/// The commit throughput table: the same blocks through svm (synchronous
+/// writes, then write-behind) and raw RocksDB, each in its own pass.
+fn commits(cfg: &Config, setup: Setup, rng: &mut Rng) -> (Table, BlockRun) {
+    let Setup {
+        db,
+        behind,
+        raw,
+        create,
+        setup_disk,
+    } = setup;
+    let blocks: Vec<Vec<Tx>> = (0..cfg.blocks).map(|_| block(rng, cfg)).collect();
     let variables: u64 = blocks.iter().flatten().map(|t| t.len() as u64).sum();
     let run_blocks = |db: &StateDb<RocksKv>, times: &mut Vec<f64>| -> u64 {
         let mut node_bytes = 0;
@@ -213,10 +268,25 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         tps(raw_block + floor),
         ratio((raw_block + floor) / raw_block),
     ]);
+    let run = BlockRun {
+        head,
+        create,
+        setup_disk,
+        variables,
+        node_bytes,
+        raw_bytes,
+    };
+    (commits, run)
+}
 
-    // Read latency of one variable.
-    drop(db);
-    drop(raw);
+/// The read latency table (after reopening), and the node cache's counters.
+fn latency(
+    cfg: &Config,
+    dirs: &Dirs,
+    run: &BlockRun,
+    rng: &mut Rng,
+) -> (Table, svm_state::CacheStats) {
+    let head = run.head;
     let reads = 2_000.min(cfg.contracts);
     let targets: Vec<(usize, u32)> = (0..reads)
         .map(|i| {
@@ -226,8 +296,8 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             )
         })
         .collect();
-    let db = StateDb::open_rocks(&svm_dir, &state_config).expect("reopen");
-    let raw = RocksKv::open(&raw_dir, &rocks).expect("reopen raw");
+    let db = StateDb::open_rocks(&dirs.svm, &StateConfig::default()).expect("reopen");
+    let raw = RocksKv::open(&dirs.raw, &RocksConfig::default()).expect("reopen raw");
     let per_read = |f: &mut dyn FnMut(usize, u32)| {
         let t = Instant::now();
         for &(c, var) in &targets {
@@ -279,17 +349,18 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         "–".into(),
     ]);
     let stats = db.cache_stats();
-    drop(session);
-    drop(db);
-    drop(raw);
+    (latency, stats)
+}
 
-    // Bytes.
-    let (svm_disk, raw_disk) = (dir_bytes(&svm_dir), dir_bytes(&raw_dir));
+/// The bytes table: what svm and raw RocksDB wrote and hold on disk.
+fn bytes(cfg: &Config, dirs: &Dirs, run: &BlockRun) -> Table {
+    let (raw_bytes, node_bytes, setup_disk) = (run.raw_bytes, run.node_bytes, run.setup_disk);
+    let (svm_disk, raw_disk) = (dir_bytes(&dirs.svm), dir_bytes(&dirs.raw));
     let mut bytes = Table::new(
         &format!(
             "Bytes after {} blocks ({} variable writes)",
             cfg.blocks,
-            count(variables as f64)
+            count(run.variables as f64)
         ),
         &["", "bytes", "÷ raw page bytes written"],
     );
@@ -317,6 +388,12 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         mib(raw_disk as usize),
         per(raw_disk),
     ]);
+    bytes
+}
+
+/// The run's own figures.
+fn notes(run: &BlockRun, stats: svm_state::CacheStats) -> Table {
+    let (create, head) = (run.create, run.head);
     let mut notes = Table::new("State run", &["", "value"]);
     notes.row(vec![
         "creating the contracts (one commit)".into(),
@@ -330,5 +407,5 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         "node cache after the reads (hits / misses)".into(),
         format!("{} / {}", stats.hits, stats.misses),
     ]);
-    vec![commits, latency, bytes, notes]
+    notes
 }

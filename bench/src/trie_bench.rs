@@ -46,7 +46,7 @@ fn keccak_floor(nodes: &NodeSet) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-fn svm_build(data: &Entries) -> (TrieMut<MemoryStore>, Commit) {
+fn svm_build(data: &[([u8; 32], [u8; 32])]) -> (TrieMut<MemoryStore>, Commit) {
     let mut trie = TrieMut::new(MemoryStore::new());
     trie.apply(data.iter().map(|(k, v)| (k, v)))
         .expect("fresh trie");
@@ -54,7 +54,7 @@ fn svm_build(data: &Entries) -> (TrieMut<MemoryStore>, Commit) {
     (trie, commit)
 }
 
-fn peer_build(data: &Entries) -> (PeerDb, [u8; 32], f64, f64) {
+fn peer_build(data: &[([u8; 32], [u8; 32])]) -> (PeerDb, [u8; 32], f64, f64) {
     let mut db = PeerDb::default();
     let mut root = Default::default();
     let (insert, commit) = {
@@ -126,21 +126,44 @@ pub(crate) fn profile(cfg: &Config, workload: &str) {
 /// Runs every trie measurement and returns the result tables.
 pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let data = entries(cfg.keys, 1);
-    let mut sorted = data.clone();
+    let (bulk, mem) = bulk(cfg, &data);
+    let mut rng = Rng::new(7);
+    let (inc, updated) = incremental(cfg, &data, &mut rng);
+    let n_proofs = 10_000.min(cfg.keys);
+    let keys: Vec<[u8; 32]> = (0..n_proofs)
+        .map(|_| data[rng.below(data.len())].0)
+        .collect();
+    let (pr, proofs) = proofs(cfg, &updated, &keys);
+    let multi = multiproof(&updated, &keys[..1_000.min(n_proofs)], &proofs);
+    vec![bulk, inc, pr, multi, memory(cfg, mem)]
+}
+
+/// One line of the memory table: what, peak while building, held after.
+type MemRow = (&'static str, usize, usize);
+
+/// The tries after the incremental rounds, for the proof tables.
+struct Updated {
+    store: MemoryStore,
+    root: svm_trie::H256,
+    peer_db: PeerDb,
+    peer_root: [u8; 32],
+}
+
+/// The bulk root table (and the memory each build took).
+fn bulk(cfg: &Config, data: &Entries) -> (Table, Vec<MemRow>) {
+    let mut sorted = data.to_vec();
     sorted.sort_unstable_by_key(|a| a.0);
     let one_thread = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .expect("a thread pool");
-
-    // 1. Bulk root.
     let (mut svm1, mut svm1_sorted, mut svm2, mut alloy, mut peer_ins, mut peer_com, mut floor) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     let mut hashed_bytes = 0usize;
     let mut hashed_nodes = 0usize;
     let mut mem = Vec::new();
     for rep in 0..cfg.reps {
-        let (t, (trie, commit)) = one_thread.install(|| time(|| svm_build(&data)));
+        let (t, (trie, commit)) = one_thread.install(|| time(|| svm_build(data)));
         svm1.push(t);
         drop((trie, commit));
         let (t, (trie, commit)) = one_thread.install(|| time(|| svm_build(&sorted)));
@@ -149,7 +172,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
 
         let base = alloc::current();
         alloc::reset_peak();
-        let (t, (trie, commit)) = time(|| svm_build(&data));
+        let (t, (trie, commit)) = time(|| svm_build(data));
         svm2.push(t);
         floor.push(keccak_floor(&commit.nodes));
         if rep == 0 {
@@ -199,7 +222,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
 
         let base = alloc::current();
         alloc::reset_peak();
-        let (db, _, ins, com) = peer_build(&data);
+        let (db, _, ins, com) = peer_build(data);
         peer_ins.push(ins);
         peer_com.push(com);
         if rep == 0 {
@@ -262,10 +285,12 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             ratio(floor / t),
         ]);
     }
+    (bulk, mem)
+}
 
-    // 2. Incremental updates on the big trie: the same rounds for each
-    // implementation, each implementation's rounds run back to back.
-    let mut rng = Rng::new(7);
+/// The incremental table: the same rounds for each implementation, each
+/// implementation's rounds run back to back.
+fn incremental(cfg: &Config, data: &Entries, rng: &mut Rng) -> (Table, Updated) {
     let rounds: Vec<Vec<([u8; 32], [u8; 32])>> = (0..cfg.rounds)
         .map(|_| {
             (0..cfg.batch)
@@ -273,7 +298,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
                 .collect()
         })
         .collect();
-    let (mut trie, commit) = svm_build(&data);
+    let (mut trie, commit) = svm_build(data);
     let mut base = MemoryStore::new();
     base.insert_all(&commit.nodes);
     let base_root = commit.root;
@@ -312,7 +337,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         cold.push(t / cfg.batch as f64);
         assert_eq!(root, *want, "warm and cold tries agree");
     }
-    let (mut peer_db, mut peer_root, _, _) = peer_build(&data);
+    let (mut peer_db, mut peer_root, _, _) = peer_build(data);
     let mut peer_t = vec![];
     for updates in &rounds {
         let (t, ()) = time(|| {
@@ -359,15 +384,22 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             ratio(t / floor_t),
         ]);
     }
+    let updated = Updated {
+        store,
+        root,
+        peer_db,
+        peer_root,
+    };
+    (inc, updated)
+}
 
-    // 3. Proofs.
-    let n_proofs = 10_000.min(cfg.keys);
-    let keys: Vec<[u8; 32]> = (0..n_proofs)
-        .map(|_| data[rng.below(data.len())].0)
-        .collect();
+/// The single-key proof table (and svm's proofs, for the multiproof table).
+fn proofs(cfg: &Config, u: &Updated, keys: &[[u8; 32]]) -> (Table, Vec<proof::KeyProof>) {
+    let (store, root, peer_db, peer_root) = (&u.store, u.root, &u.peer_db, &u.peer_root);
+    let n_proofs = keys.len();
     let (t_gen, proofs) = time(|| {
         keys.iter()
-            .map(|k| proof::prove(&store, root, k).expect("stored"))
+            .map(|k| proof::prove(store, root, k).expect("stored"))
             .collect::<Vec<_>>()
     });
     let (t_ver, ok) = time(|| {
@@ -386,20 +418,16 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let (t_pgen, peer_proofs) = time(|| {
         keys.iter()
             .map(|k| {
-                trie_db::proof::generate_proof::<_, ExtensionLayout, _, _>(
-                    &peer_db,
-                    &peer_root,
-                    [k],
-                )
-                .expect("stored")
+                trie_db::proof::generate_proof::<_, ExtensionLayout, _, _>(peer_db, peer_root, [k])
+                    .expect("stored")
             })
             .collect::<Vec<_>>()
     });
     let mut peer_values = Vec::with_capacity(n_proofs);
     {
         use trie_db::Trie as _;
-        let t = trie_db::TrieDBBuilder::<ExtensionLayout>::new(&peer_db, &peer_root).build();
-        for k in &keys {
+        let t = trie_db::TrieDBBuilder::<ExtensionLayout>::new(peer_db, peer_root).build();
+        for k in keys {
             peer_values.push(t.get(k).expect("stored"));
         }
     }
@@ -409,7 +437,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
             .zip(&peer_values)
             .filter(|((k, p), v)| {
                 trie_db::proof::verify_proof::<ExtensionLayout, _, _, _>(
-                    &peer_root,
+                    peer_root,
                     p,
                     &[(k, (*v).clone())],
                 )
@@ -451,8 +479,13 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         format!("{peer_size:.0} B"),
         "–".into(),
     ]);
-    let multi_keys = &keys[..1_000.min(n_proofs)];
-    let mp = proof::prove_many(&store, root, multi_keys).expect("stored");
+    (pr, proofs)
+}
+
+/// The multiproof table: `keys` in one multiproof against their single proofs.
+fn multiproof(u: &Updated, multi_keys: &[[u8; 32]], proofs: &[proof::KeyProof]) -> Table {
+    let (store, root) = (&u.store, u.root);
+    let mp = proof::prove_many(store, root, multi_keys).expect("stored");
     let multi_size: usize = mp.nodes.iter().map(Vec::len).sum();
     let singles: usize = proofs[..multi_keys.len()]
         .iter()
@@ -476,8 +509,11 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         ratio(singles as f64 / multi_size as f64),
         "–".into(),
     ]);
+    multi
+}
 
-    // 4. Memory.
+/// The memory table.
+fn memory(cfg: &Config, mem: Vec<MemRow>) -> Table {
     let mut memory = Table::new(
         &format!(
             "Memory of the {}-key trie (heap bytes, counted by the allocator)",
@@ -488,5 +524,5 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     for (name, peak, held) in mem {
         memory.row(vec![name.to_string(), mib(peak), mib(held)]);
     }
-    vec![bulk, inc, pr, multi, memory]
+    memory
 }
