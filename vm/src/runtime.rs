@@ -453,27 +453,20 @@ impl<K: KvStore> Vm<K> {
             .map_err(|e| VmError::Engine(e.to_string()))?;
         match &tx.constructor {
             None => Ok((state, Outcome::succeeded(address, used))),
-            Some((function, args)) => {
-                let (state, mut outcome) = self.run(
-                    state,
-                    (&compiled.module, start),
-                    Frame {
-                        contract: address,
-                        caller: tx.author,
-                        value: tx.balance,
-                        function,
-                        args,
-                        gas: tx.gas_limit - used,
-                        block,
-                    },
-                )?;
-                outcome.gas_used = if outcome.error == Some(TxError::OutOfGas) {
-                    tx.gas_limit
-                } else {
-                    outcome.gas_used + used
-                };
-                Ok((state, outcome))
-            }
+            Some((function, args)) => self.run(
+                state,
+                (&compiled.module, start),
+                Frame {
+                    contract: address,
+                    caller: tx.author,
+                    value: tx.balance,
+                    function,
+                    args,
+                    gas_limit: tx.gas_limit,
+                    charged: used,
+                    block,
+                },
+            ),
         }
     }
 
@@ -546,7 +539,7 @@ impl<K: KvStore> Vm<K> {
                 Err(e) => return Err(e.into()),
             }
         }
-        let (state, mut outcome) = self.run(
+        self.run(
             state,
             (&compiled.module, start),
             Frame {
@@ -555,16 +548,11 @@ impl<K: KvStore> Vm<K> {
                 value: tx.value,
                 function: &tx.function,
                 args: &tx.args,
-                gas: tx.gas_limit - used,
+                gas_limit: tx.gas_limit,
+                charged: used,
                 block,
             },
-        )?;
-        outcome.gas_used = if outcome.error == Some(TxError::OutOfGas) {
-            tx.gas_limit
-        } else {
-            outcome.gas_used + used
-        };
-        Ok((state, outcome))
+        )
     }
 
     /// Instantiates the contract's module (found at `start`) and runs the
@@ -596,8 +584,10 @@ impl<K: KvStore> Vm<K> {
             .take()
             .ok_or_else(|| VmError::Engine("the call lost its state".into()))?;
         let (error, gas_used) = match result? {
-            Ok(gas_used) => (None, gas_used),
-            Err((e, gas_used)) => (Some(e), gas_used),
+            Ok(gas_used) => (None, gas_used + frame.charged),
+            // Out of gas uses the whole limit, whatever was charged where.
+            Err((TxError::OutOfGas, _)) => (Some(TxError::OutOfGas), frame.gas_limit),
+            Err((e, gas_used)) => (Some(e), gas_used + frame.charged),
         };
         let outcome = Outcome {
             error,
@@ -619,7 +609,8 @@ impl<K: KvStore> Vm<K> {
         frame: &Frame<'_>,
         instantiated: &mut Instant,
     ) -> RunResult {
-        let (function, args, gas_limit) = (frame.function, frame.args, frame.gas);
+        let (function, args) = (frame.function, frame.args);
+        let gas_limit = frame.gas_limit - frame.charged;
         let imports = imports(store, env);
         // Validation leaves instantiation nothing to refuse (segments are in
         // bounds, imports are vmcalls): a failure is the node's.
@@ -775,7 +766,8 @@ impl<K: KvStore> Vm<K> {
 }
 
 /// One call: who runs, for whom, with what value, which function with
-/// which arguments, the gas it may use and the block it runs in.
+/// which arguments, its gas (the limit and what is already charged) and
+/// the block it runs in.
 #[derive(Clone, Copy)]
 struct Frame<'a> {
     contract: Address,
@@ -783,7 +775,10 @@ struct Frame<'a> {
     value: U256,
     function: &'a str,
     args: &'a [Arg],
-    gas: u64,
+    /// The transaction's gas limit.
+    gas_limit: u64,
+    /// Gas already charged before the code runs (at most `gas_limit`).
+    charged: u64,
     block: BlockContext,
 }
 
