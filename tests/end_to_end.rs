@@ -109,7 +109,7 @@ fn deploy_call_reopen_prove_verify_check() {
         // The failing transfer (holder 1 holds 300) changed nothing.
         assert!(!blocks[2].receipts[1].success);
         for (i, b) in blocks.iter().enumerate() {
-            let mut view = vm.db().at(b.world_root).unwrap();
+            let view = vm.db().at(b.world_root).unwrap();
             seen.push(Seen {
                 height: i as u64 + 1,
                 world_root: b.world_root,

@@ -83,7 +83,7 @@ fn build(cfg: &Config, dir: &std::path::Path) -> (StateDb<RocksKv>, H256, World)
     let mut world: World = (0..cfg.accounts)
         .map(|i| (world_key(&plain(i).0), plain_account(i).encode()))
         .collect();
-    let mut view = db.at(root).expect("root");
+    let view = db.at(root).expect("root");
     for i in 0..cfg.contracts {
         let a = contract(i);
         let account = view.account(&a).expect("read").expect("exists");

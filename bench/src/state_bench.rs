@@ -306,12 +306,12 @@ fn latency(
         t.elapsed().as_secs_f64() / targets.len() as f64
     };
     let mut svm_read = |c: usize, var: u32| {
-        let mut s = db.at(head.root).expect("head");
+        let s = db.at(head.root).expect("head");
         std::hint::black_box(s.variable(&contract(c), var).expect("read").len());
     };
     let svm_cold = per_read(&mut svm_read);
     let svm_warm = per_read(&mut svm_read);
-    let mut session = db.at(head.root).expect("head");
+    let session = db.at(head.root).expect("head");
     for &(c, var) in &targets {
         session.variable(&contract(c), var).expect("read");
     }

@@ -120,7 +120,7 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
         steps.push(Step { what, receipt });
     }
     let root = vm.db().head().root;
-    let mut view = vm.db().at(root)?;
+    let view = vm.db().at(root)?;
     // Variable 1 holds the balances of holders 0 to 3, eight bytes each.
     let balances: Vec<u64> = view
         .variable(&token, 1)?

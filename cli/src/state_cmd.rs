@@ -164,7 +164,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
         }
         StateCommand::Account { address: a, root } => {
             let a = hexarg::address(&a)?;
-            let mut s = view(&db, root.as_deref())?;
+            let s = view(&db, root.as_deref())?;
             let account = s.account(&a)?.ok_or(svm_state::StateError::NoAccount(a))?;
             let layout = if account.code_hash == svm_state::EMPTY_CODE_HASH {
                 None
@@ -179,7 +179,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
             root,
         } => {
             let a = hexarg::address(&a)?;
-            let mut s = view(&db, root.as_deref())?;
+            let s = view(&db, root.as_deref())?;
             let page = s.page(&a, index)?;
             print(&serde_json::json!({
                 "address": hexarg::format(a.as_bytes()),
@@ -194,7 +194,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
             root,
         } => {
             let a = hexarg::address(&a)?;
-            let mut s = view(&db, root.as_deref())?;
+            let s = view(&db, root.as_deref())?;
             let layout = s.layout(&a)?;
             let at = layout.placement(index as usize).ok();
             let bytes = s.variable(&a, index)?;
@@ -204,7 +204,7 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
                 "page": at.map(|s| s.page),
                 "offset": at.map(|s| s.offset),
                 "len": bytes.len(),
-                "value": hexarg::format(bytes),
+                "value": hexarg::format(&bytes),
             }))?;
         }
         StateCommand::Check { root: r } => {

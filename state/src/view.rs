@@ -2,7 +2,7 @@
 //! [`crate::StateDb::at`] returns. It has no method that writes, so writing
 //! to a past root does not compile.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use primitive_types::H256;
 
@@ -12,56 +12,65 @@ use crate::meta::Head;
 use crate::{Account, Address, Session, SessionStats, StateError};
 
 /// The world and contract storage as of one committed root, read-only.
-/// Reads take `&mut self` because the view caches what it loaded (each page
-/// is read from the store at most once).
+/// Reads take `&self` and the view may be shared between threads; it
+/// caches what it loaded (each page is read from the store at most once),
+/// one reader at a time.
 pub struct View<K> {
-    session: Session<K>,
+    session: Mutex<Session<K>>,
 }
 
 impl<K: KvStore> std::fmt::Debug for View<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("View").field(&self.session.base()).finish()
+        f.debug_tuple("View").field(&self.base()).finish()
     }
 }
 
 impl<K: KvStore> View<K> {
     pub(crate) fn new(session: Session<K>) -> Self {
-        View { session }
+        View {
+            session: Mutex::new(session),
+        }
+    }
+
+    /// The session behind the view. A reader that panicked left nothing
+    /// half-done (reads only fill caches), so a poisoned lock is taken as is.
+    fn session(&self) -> MutexGuard<'_, Session<K>> {
+        self.session.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The committed state the view shows.
     pub fn base(&self) -> Head {
-        self.session.base()
+        self.session().base()
     }
 
     /// Cache counters.
     pub fn stats(&self) -> SessionStats {
-        self.session.stats()
+        self.session().stats()
     }
 
     /// The account at `address`, if it exists.
-    pub fn account(&mut self, address: &Address) -> Result<Option<Account>, StateError> {
-        self.session.account(address)
+    pub fn account(&self, address: &Address) -> Result<Option<Account>, StateError> {
+        self.session().account(address)
     }
 
     /// The code stored under `hash`.
     pub fn code(&self, hash: &H256) -> Result<Option<Vec<u8>>, StateError> {
-        self.session.code(hash)
+        self.session().code(hash)
     }
 
     /// The storage layout of the contract at `address`.
-    pub fn layout(&mut self, address: &Address) -> Result<Arc<Layout>, StateError> {
-        self.session.layout(address)
+    pub fn layout(&self, address: &Address) -> Result<Arc<Layout>, StateError> {
+        self.session().layout(address)
     }
 
     /// The bytes of variable `index` of the contract at `address`.
-    pub fn variable(&mut self, address: &Address, index: u32) -> Result<&[u8], StateError> {
-        self.session.variable(address, index)
+    pub fn variable(&self, address: &Address, index: u32) -> Result<Vec<u8>, StateError> {
+        Ok(self.session().variable(address, index)?.to_vec())
     }
 
     /// Page `index` of the contract at `address` (all zeros if never
     /// written).
-    pub fn page(&mut self, address: &Address, index: u32) -> Result<Vec<u8>, StateError> {
-        self.session.page(address, index)
+    pub fn page(&self, address: &Address, index: u32) -> Result<Vec<u8>, StateError> {
+        self.session().page(address, index)
     }
 }

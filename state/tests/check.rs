@@ -109,7 +109,7 @@ fn a_flipped_byte_in_a_storage_node_is_found_and_reads_fail() {
         }
         other => panic!("check missed the corrupt node: {other:?}"),
     }
-    let mut s = db.at(root).unwrap();
+    let s = db.at(root).unwrap();
     assert!(matches!(
         s.variable(&victim, 0),
         Err(StateError::Trie(TrieError::HashMismatch(h))) if h == storage_root
@@ -155,7 +155,7 @@ fn a_missing_world_node_is_found_with_its_path() {
         other => panic!("check missed the missing node: {other:?}"),
     }
     // Reading an account under that child fails with the missing node.
-    let mut s = db.at(root).unwrap();
+    let s = db.at(root).unwrap();
     let under = (0..20)
         .map(contract)
         .chain([Address::repeat_byte(1)])

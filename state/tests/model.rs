@@ -267,7 +267,7 @@ fn run<K: KvStore>(case: &Case, open: &dyn Fn() -> StateDb<K>) -> Result<(), Str
     drop(s);
     // Every committed state is still readable, and passes check.
     for (root, model) in &history {
-        let mut view = db.at(*root).map_err(|e| e.to_string())?;
+        let view = db.at(*root).map_err(|e| e.to_string())?;
         for (c, values) in model.iter().enumerate() {
             for (var, want) in values.iter().enumerate() {
                 let got = view

@@ -167,7 +167,7 @@ fn checkpoints_undo_accounts_contracts_and_variables() {
     s.set_balance(&BOB, 1u64.into()).unwrap();
     s.revert_checkpoint().unwrap();
     let out = s.commit().unwrap();
-    let mut view = db.at(out.head.root).unwrap();
+    let view = db.at(out.head.root).unwrap();
     assert_eq!(view.variable(&C, 0).unwrap(), &[2; 8]);
     assert_eq!(view.account(&ALICE).unwrap().unwrap().balance, 70u64.into());
     assert_eq!(view.account(&BOB).unwrap().unwrap().balance, 30u64.into());
@@ -251,7 +251,7 @@ fn committed_roots_are_listed_and_reopen_resumes_the_head() {
         "first commit of the root"
     );
     for i in 1..=5u8 {
-        let mut view = db.at(roots[i as usize + 1]).unwrap();
+        let view = db.at(roots[i as usize + 1]).unwrap();
         assert_eq!(view.variable(&C, 0).unwrap(), &[i; 8]);
     }
     let mut s = db.begin().unwrap();
@@ -358,7 +358,7 @@ fn readers_on_other_threads_never_miss_a_node_being_written() {
             let mut reads = 0u64;
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
                 let head = db.head();
-                let mut view = db.at(head.root).expect("a committed root opens");
+                let view = db.at(head.root).expect("a committed root opens");
                 let v = view.variable(&C, 1).expect("reads never miss").to_vec();
                 // Writer sets variable 1 to the commit's number.
                 assert_eq!(
@@ -531,7 +531,7 @@ fn a_failed_commit_reports_the_same_error_every_time() {
         s.write_variable(c, 0, &[i as u8 + 1; 8]).unwrap();
     }
     let head = s.commit().unwrap().head;
-    let mut view = db.at(head.root).unwrap();
+    let view = db.at(head.root).unwrap();
     let roots: Vec<_> = contracts
         .iter()
         .map(|c| view.account(c).unwrap().unwrap().storage_root)
@@ -552,4 +552,30 @@ fn a_failed_commit_reports_the_same_error_every_time() {
         let e = s.commit().unwrap_err().to_string();
         assert!(e.contains(&format!("{:x}", roots[0])), "{e}");
     }
+}
+
+#[test]
+fn a_view_is_shared_by_readers_on_many_threads() {
+    let (db, first) = setup();
+    let mut s = db.begin().unwrap();
+    s.write_variable(&C, 0, &[9; 8]).unwrap();
+    s.commit().unwrap();
+    // The view of the first root, read by four threads at once through `&`.
+    let view = db.at(first.root).unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..100 {
+                    assert_eq!(view.variable(&C, 0).unwrap(), vec![0; 8]);
+                    assert_eq!(view.variable(&C, 2).unwrap().len(), 5000);
+                    let alice = view.account(&ALICE).unwrap().unwrap();
+                    assert_eq!(alice.balance, 100u64.into());
+                }
+            });
+        }
+    });
+    // Each page (0, and 1–2 for the 5,000-byte variable) was still read
+    // from the store once.
+    assert_eq!(view.base(), first);
+    assert_eq!(view.stats().page_loads, 3);
 }

@@ -205,7 +205,7 @@ impl<K: KvStore> Vm<K> {
     /// The nonce `author`'s next deploy must carry (its account's nonce at
     /// the head; 0 without an account).
     pub fn next_nonce(&self, author: &Address) -> Result<u64, StateError> {
-        let mut view = self.db.at(self.db.head().root)?;
+        let view = self.db.at(self.db.head().root)?;
         Ok(view.account(author)?.map_or(0, |a| a.nonce))
     }
 

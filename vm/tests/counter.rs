@@ -128,7 +128,7 @@ fn a_deploy_lands_on_an_account_that_only_received_value() {
     let r = deploy(&vm, code.clone());
     assert!(r.success, "{r:?}");
     assert_eq!(r.contract, address);
-    let mut view = vm.db().at(vm.db().head().root).unwrap();
+    let view = vm.db().at(vm.db().head().root).unwrap();
     let a = view.account(&address).unwrap().unwrap();
     assert_eq!(a.balance, 5u64.into(), "the balance is kept");
     assert_eq!(a.code_hash, svm_state::code::code_hash(&code));

@@ -302,7 +302,7 @@ const SENDER: &[u8] = br#"(module
     (call $return (i32.const 100) (i32.const 1))))"#;
 
 fn balance_of<K: KvStore>(vm: &Vm<K>, who: &Address) -> Option<U256> {
-    let mut view = vm.db().at(vm.db().head().root).unwrap();
+    let view = vm.db().at(vm.db().head().root).unwrap();
     view.account(who).unwrap().map(|a| a.balance)
 }
 
@@ -473,7 +473,7 @@ fn a_failing_database_is_the_nodes_error_and_commits_nothing() {
     assert!(call(&vm, c, "increment", vec![Arg::I64(3)], 100_000).success);
     let head = vm.db().head();
     let storage_root = {
-        let mut view = vm.db().at(head.root).unwrap();
+        let view = vm.db().at(head.root).unwrap();
         view.account(&c).unwrap().unwrap().storage_root
     };
     // The disk fails under the contract's storage_read.

@@ -54,11 +54,11 @@ fn value_moves_and_contracts_transfer() {
     assert_eq!(U256::from_big_endian(&r.return_data[..32]), 10u64.into());
     assert_eq!(U256::from_big_endian(&r.return_data[32..64]), 10u64.into());
     assert_eq!(r.return_data[64], 0, "the transfer succeeded");
-    let mut view = vm.db().at(r.world_root.unwrap()).unwrap();
-    let balance = |v: &mut svm_state::View<_>, a| v.account(&a).unwrap().unwrap().balance;
-    assert_eq!(balance(&mut view, USER), 90u64.into());
-    assert_eq!(balance(&mut view, c), 7u64.into());
-    assert_eq!(balance(&mut view, PAYEE), 3u64.into());
+    let view = vm.db().at(r.world_root.unwrap()).unwrap();
+    let balance = |a| view.account(&a).unwrap().unwrap().balance;
+    assert_eq!(balance(USER), 90u64.into());
+    assert_eq!(balance(c), 7u64.into());
+    assert_eq!(balance(PAYEE), 3u64.into());
     // More than the sender holds: refused, nothing changes.
     let r = vm.call(&pay(1_000), BLOCK).unwrap();
     assert!(
