@@ -6,6 +6,8 @@
 
 use alloc::vec::Vec;
 
+use crate::structure::{Structure, StructureError};
+
 /// The name of the wasm custom section that holds a layout.
 pub const SECTION_NAME: &str = "svm-layout";
 /// The page size when a layout does not choose one.
@@ -49,6 +51,20 @@ pub enum LayoutError {
     /// The encoded layout is malformed.
     #[error("malformed layout section: {0}")]
     Malformed(&'static str),
+    /// A structure's kind descriptor is malformed.
+    #[error("variable {index}: {source}")]
+    Structure {
+        /// The variable.
+        index: usize,
+        /// Why.
+        source: StructureError,
+    },
+    /// The variable is a structure, not fixed bytes in pages.
+    #[error("variable {0} is a structure, not fixed bytes")]
+    NotFixed(usize),
+    /// The variable holds fixed bytes, not a structure.
+    #[error("variable {0} holds fixed bytes, not a structure")]
+    NotAStructure(usize),
     /// No variable with this index.
     #[error("variable {index} is outside the layout's {count} variables")]
     NoSuchVariable {
@@ -110,31 +126,64 @@ impl Placement {
     }
 }
 
+/// What a variable holds, as its layout declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Fixed bytes of this size, packed into pages.
+    Bytes(u32),
+    /// An unbounded structure: a trie of its own, whose handle is a leaf of
+    /// the storage trie under [`crate::structure::handle_key`]; it takes no
+    /// room in pages.
+    Structure(Structure),
+}
+
+/// Where one variable is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Var {
+    Fixed(Placement),
+    Structure(Structure),
+}
+
 /// A contract's storage layout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     page_size: u32,
-    placements: Vec<Placement>,
+    vars: Vec<Var>,
     pages: u64,
 }
 
 impl Layout {
-    /// Packs variables of the given sizes into pages of `page_size` bytes:
-    /// in order, each variable that fits in a page goes at the next offset of
-    /// the current page, or at the start of the next page if it would straddle
-    /// two; a variable longer than a page starts on a fresh page and the next
-    /// variable starts on the page after its last.
+    /// Packs variables of the given sizes into pages of `page_size` bytes
+    /// (a layout of fixed variables only; see [`Layout::with_kinds`]).
     pub fn new(page_size: u32, sizes: &[u32]) -> Result<Self, LayoutError> {
+        let kinds: Vec<Kind> = sizes.iter().map(|s| Kind::Bytes(*s)).collect();
+        Self::with_kinds(page_size, &kinds)
+    }
+
+    /// Lays out variables of the given kinds. Fixed variables are packed
+    /// into pages of `page_size` bytes: in order, each variable that fits in
+    /// a page goes at the next offset of the current page, or at the start
+    /// of the next page if it would straddle two; a variable longer than a
+    /// page starts on a fresh page and the next variable starts on the page
+    /// after its last. Structures take no room in pages.
+    pub fn with_kinds(page_size: u32, kinds: &[Kind]) -> Result<Self, LayoutError> {
         if !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&page_size) {
             return Err(LayoutError::PageSize(page_size));
         }
-        if sizes.len() > MAX_VARIABLES {
-            return Err(LayoutError::TooManyVariables(sizes.len()));
+        if kinds.len() > MAX_VARIABLES {
+            return Err(LayoutError::TooManyVariables(kinds.len()));
         }
         let ps = u64::from(page_size);
         let (mut page, mut offset) = (0u64, 0u64);
-        let mut placements = Vec::with_capacity(sizes.len());
-        for (i, &size) in sizes.iter().enumerate() {
+        let mut vars = Vec::with_capacity(kinds.len());
+        for (i, kind) in kinds.iter().enumerate() {
+            let size = match kind {
+                Kind::Structure(s) => {
+                    vars.push(Var::Structure(s.clone()));
+                    continue;
+                }
+                Kind::Bytes(size) => *size,
+            };
             if size > MAX_VARIABLE_BYTES {
                 return Err(LayoutError::VariableTooLarge { index: i, size });
             }
@@ -142,39 +191,38 @@ impl Layout {
             if size == 0 {
                 return Err(LayoutError::EmptyVariable(i));
             }
-            if size <= ps {
+            let at = if size <= ps {
                 if offset + size > ps {
                     page += 1;
                     offset = 0;
                 }
-                placements.push((page, offset, size));
+                let at = (page, offset);
                 offset += size;
+                at
             } else {
                 if offset > 0 {
                     page += 1;
                 }
-                placements.push((page, 0, size));
+                let at = (page, 0);
                 page += size.div_ceil(ps);
                 offset = 0;
-            }
+                at
+            };
             // `page` is the first page not yet full: every page before it is
             // used, and the current one too when `offset > 0`.
             if page + u64::from(offset > 0) > MAX_PAGES {
                 return Err(LayoutError::TooManyPages);
             }
+            vars.push(Var::Fixed(Placement {
+                page: at.0 as u32,
+                offset: at.1 as u32,
+                len: size as u32,
+            }));
         }
         let pages = if offset > 0 { page + 1 } else { page };
-        let placements = placements
-            .into_iter()
-            .map(|(page, offset, len)| Placement {
-                page: page as u32,
-                offset: offset as u32,
-                len: len as u32,
-            })
-            .collect();
         Ok(Layout {
             page_size,
-            placements,
+            vars,
             pages,
         })
     }
@@ -184,40 +232,67 @@ impl Layout {
         self.page_size
     }
 
-    /// Number of variables.
+    /// Number of variables (fixed and structures).
     pub fn len(&self) -> usize {
-        self.placements.len()
+        self.vars.len()
     }
 
     /// Whether the layout declares no variable.
     pub fn is_empty(&self) -> bool {
-        self.placements.is_empty()
+        self.vars.is_empty()
     }
 
-    /// Number of pages the variables span.
+    /// Number of pages the fixed variables span.
     pub fn pages(&self) -> u64 {
         self.pages
     }
 
-    /// Where variable `index` lives.
-    pub fn placement(&self, index: usize) -> Result<Placement, LayoutError> {
-        self.placements
-            .get(index)
-            .copied()
-            .ok_or(LayoutError::NoSuchVariable {
-                index,
-                count: self.placements.len(),
-            })
+    fn var(&self, index: usize) -> Result<&Var, LayoutError> {
+        self.vars.get(index).ok_or(LayoutError::NoSuchVariable {
+            index,
+            count: self.vars.len(),
+        })
     }
 
-    /// The custom-section payload: LEB128 `page_size`, LEB128 count, then each
-    /// size as LEB128.
+    /// Where fixed variable `index` lives.
+    pub fn placement(&self, index: usize) -> Result<Placement, LayoutError> {
+        match self.var(index)? {
+            Var::Fixed(p) => Ok(*p),
+            Var::Structure(_) => Err(LayoutError::NotFixed(index)),
+        }
+    }
+
+    /// The kind of structure variable `index`.
+    pub fn structure(&self, index: usize) -> Result<&Structure, LayoutError> {
+        match self.var(index)? {
+            Var::Structure(s) => Ok(s),
+            Var::Fixed(_) => Err(LayoutError::NotAStructure(index)),
+        }
+    }
+
+    /// What variable `index` holds.
+    pub fn kind(&self, index: usize) -> Result<Kind, LayoutError> {
+        Ok(match self.var(index)? {
+            Var::Fixed(p) => Kind::Bytes(p.len),
+            Var::Structure(s) => Kind::Structure(s.clone()),
+        })
+    }
+
+    /// The custom-section payload: LEB128 `page_size`, LEB128 count, then
+    /// per variable its size as LEB128, or `0` and the structure's kind
+    /// descriptor ([`Structure::encode`]).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         leb128(&mut out, self.page_size);
-        leb128(&mut out, self.placements.len() as u32);
-        for s in &self.placements {
-            leb128(&mut out, s.len);
+        leb128(&mut out, self.vars.len() as u32);
+        for v in &self.vars {
+            match v {
+                Var::Fixed(p) => leb128(&mut out, p.len),
+                Var::Structure(s) => {
+                    out.push(0);
+                    s.encode(&mut out);
+                }
+            }
         }
         out
     }
@@ -230,13 +305,24 @@ impl Layout {
         if count > MAX_VARIABLES {
             return Err(LayoutError::TooManyVariables(count));
         }
-        let sizes = (0..count)
-            .map(|_| read_leb128(&mut rest))
-            .collect::<Result<Vec<u32>, _>>()?;
+        // At least a byte per variable: a forged count allocates nothing.
+        if count > rest.len() {
+            return Err(LayoutError::Malformed("more variables than bytes"));
+        }
+        let mut kinds = Vec::with_capacity(count);
+        for index in 0..count {
+            kinds.push(match read_leb128(&mut rest)? {
+                0 => Kind::Structure(
+                    Structure::decode(&mut rest)
+                        .map_err(|source| LayoutError::Structure { index, source })?,
+                ),
+                size => Kind::Bytes(size),
+            });
+        }
         if !rest.is_empty() {
             return Err(LayoutError::Malformed("trailing bytes"));
         }
-        Self::new(page_size, &sizes)
+        Self::with_kinds(page_size, &kinds)
     }
 }
 
@@ -296,6 +382,78 @@ mod tests {
             l.placement(6),
             Err(LayoutError::NoSuchVariable { index: 6, count: 6 })
         );
+    }
+
+    #[test]
+    fn structures_take_no_page_room_and_are_pinned() {
+        use crate::structure::{Element, Structure};
+        let map_of_lists = Structure::Map(Element::Structure(alloc::boxed::Box::new(
+            Structure::List(Element::Bytes),
+        )));
+        let kinds = [
+            Kind::Bytes(8),
+            Kind::Structure(map_of_lists.clone()),
+            Kind::Bytes(20),
+            Kind::Structure(Structure::SortedSet),
+        ];
+        let l = Layout::with_kinds(32, &kinds).unwrap();
+        assert_eq!(l.len(), 4);
+        // The fixed variables pack as if the structures were not there.
+        let fixed = Layout::new(32, &[8, 20]).unwrap();
+        assert_eq!(l.placement(0), fixed.placement(0));
+        assert_eq!(l.placement(2), fixed.placement(1));
+        assert_eq!(l.pages(), fixed.pages());
+        assert_eq!(l.placement(1), Err(LayoutError::NotFixed(1)));
+        assert_eq!(l.structure(1), Ok(&map_of_lists));
+        assert_eq!(l.structure(0), Err(LayoutError::NotAStructure(0)));
+        assert_eq!(l.kind(3), Ok(Kind::Structure(Structure::SortedSet)));
+        // The section: page size 32, 4 variables, 8, 0 map<list<bytes>>, 20, 0 sorted set.
+        let bytes = [32, 4, 8, 0, 2, 1, 0, 20, 0, 4];
+        assert_eq!(l.encode(), bytes);
+        assert_eq!(Layout::decode(&bytes), Ok(l));
+        // A fixed-only layout encodes as it always did.
+        assert_eq!(fixed.encode(), [32, 2, 8, 20]);
+        // A bad descriptor names its variable.
+        assert!(matches!(
+            Layout::decode(&[32, 1, 0, 9]),
+            Err(LayoutError::Structure { index: 0, .. })
+        ));
+        assert!(Layout::decode(&[32, 2, 0, 3]).is_err()); // count above the bytes left
+    }
+
+    /// Layouts mixing fixed variables and structures round-trip, and
+    /// whatever decodes re-encodes to the same bytes.
+    #[test]
+    fn mixed_layouts_have_one_encoding() {
+        use crate::structure::Structure;
+        fn prop(vars: Vec<(u16, u8)>, noise: Vec<u8>) -> bool {
+            let kinds: Vec<Kind> = vars
+                .iter()
+                .map(|&(size, tag)| {
+                    if tag % 3 == 0 {
+                        // A random descriptor: a prefix of `tag`-derived bytes.
+                        let bytes = [1 + tag % 4, (tag / 4) % 5, 3, 4, 0];
+                        Structure::decode(&mut &bytes[..]).map_or(Kind::Bytes(1), Kind::Structure)
+                    } else {
+                        Kind::Bytes(u32::from(size % 5000) + 1)
+                    }
+                })
+                .collect();
+            let l = Layout::with_kinds(4096, &kinds).unwrap();
+            let bytes = l.encode();
+            if Layout::decode(&bytes).as_ref() != Ok(&l) {
+                return false;
+            }
+            let mut spoiled = bytes;
+            spoiled.extend(noise);
+            match Layout::decode(&spoiled) {
+                Ok(d) => d.encode() == spoiled,
+                Err(_) => true,
+            }
+        }
+        QuickCheck::new()
+            .tests(1000)
+            .quickcheck(prop as fn(Vec<(u16, u8)>, Vec<u8>) -> bool);
     }
 
     #[test]

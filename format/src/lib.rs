@@ -23,6 +23,7 @@ pub mod node;
 pub mod page;
 pub mod receipt;
 pub mod rlp;
+pub mod structure;
 
 pub use account::{Account, EMPTY_CODE_HASH, world_key};
 pub use hash::keccak256;

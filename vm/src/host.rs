@@ -1,4 +1,4 @@
-//! The host side of the vmcalls: an environment per call (the state session,
+//! The host side of the vmcalls: an environment per call (the state it runs against,
 //! who calls, the block, what the transaction has touched) and one function
 //! per vmcall. Every vmcall charges gas first (before it allocates, reads
 //! the database or copies) and checks every pointer and length against the
@@ -13,13 +13,12 @@ use std::sync::Arc;
 use primitive_types::U256;
 use svm_state::layout::Layout;
 use svm_state::{Address, StateError};
-
-use crate::state::ContractState;
 use wasmer::{
     AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Imports, Instance, Memory, Store,
 };
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 
+use crate::state::ContractState;
 use crate::{VmError, gas};
 
 /// What the node tells a transaction about the block it runs in.
