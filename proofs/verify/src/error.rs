@@ -59,6 +59,9 @@ pub enum VerifyError {
     /// A variable is asked for twice in a multiproof.
     #[error("a variable is requested twice in the multiproof")]
     DuplicateRequest,
+    /// A structure's handle, key or leaf breaks its format.
+    #[error("structure: {0}")]
+    Structure(svm_format::structure::StructureError),
     /// A node on a proven path is not a trie node.
     #[error("malformed proof node: {0}")]
     Node(#[from] svm_format::node::DecodeError),

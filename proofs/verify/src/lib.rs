@@ -9,6 +9,8 @@
 //!   and the path of every page the variable spans in the storage trie.
 //! - [`MultiProof`]: many variables across many contracts, every node once.
 //! - [`ReceiptProof`]: one receipt of a block, against its receipts root.
+//! - [`ElementProof`]: one element of a structure variable, nested to any
+//!   depth (account → handle → each structure's path).
 //! - [`binary`]: the compact encoding of both.
 //! - [`layout`]: storage layouts (svm-format, shared with svm-state), [`mpt`]: Ethereum
 //!   Merkle-Patricia path proofs, [`Account`]: the account record.
@@ -22,12 +24,14 @@
 extern crate alloc;
 
 pub mod binary;
+mod element;
 mod error;
 pub mod mpt;
 mod multi;
 mod receipt;
 mod variable;
 
+pub use element::{ElementProof, ElementValue, PathKey, ProvenElement};
 pub use error::VerifyError;
 pub use multi::{ContractNodes, MultiProof, Request};
 pub use page::page_key;
@@ -39,6 +43,7 @@ pub use svm_format::receipt::{FailureCode, ReceiptRecord, receipt_key};
 /// The formats svm-state stores by (svm-format): layouts, pages, accounts,
 /// canonical RLP.
 pub use svm_format::{
-    Account, Address, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, keccak256, layout, page, rlp, world_key,
+    Account, Address, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, keccak256, layout, page, rlp, structure,
+    world_key,
 };
 pub use variable::{PageProof, ProvenVariable, VariableProof};

@@ -1,0 +1,268 @@
+//! Proofs of one element of a structure, nested to any depth, under a
+//! world root: the account's path in the world trie, the storage-trie path
+//! of the structure variable's handle, then for each key of the element's
+//! path the path in the structure at that depth. docs/FORMATS.md,
+//! "Structures" and "State proofs".
+
+use alloc::vec::Vec;
+
+use svm_format::structure::{
+    self, Element, Handle, MEMBER_MARK, Structure, Value, decode_list_leaf, decode_map_leaf,
+    decode_set_leaf, handle_key, hashed_key, list_key, member_key,
+};
+
+use crate::layout::Layout;
+use crate::variable::layout_for;
+use crate::{Account, Address, Hash, VerifyError, world_key};
+
+/// One step of an element's path: a list index, or a map key / set member.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PathKey {
+    /// An index into a list.
+    Index(u32),
+    /// A map key, a set member or a sorted-set member.
+    Key(Vec<u8>),
+}
+
+/// A proof of one element (or its absence) of a structure variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElementProof {
+    /// The world root the proof was made against.
+    pub root: Hash,
+    /// The contract's address.
+    pub address: Address,
+    /// The structure variable's index in the layout.
+    pub variable: u32,
+    /// The keys from the variable's structure down to the element (at
+    /// least one).
+    pub path: Vec<PathKey>,
+    /// The account's path in the world trie, root first.
+    pub account: Vec<Vec<u8>>,
+    /// The contract's code (carrying its layout), unless the verifier has
+    /// the layout.
+    pub code: Option<Vec<u8>>,
+    /// Trie paths, root first: the storage-trie path of the variable's
+    /// handle key, then the path of each key in the structure at its depth.
+    /// They end where the proof ends: at the element, or at the first level
+    /// that shows it absent (an empty structure has no level of its own).
+    pub levels: Vec<Vec<Vec<u8>>>,
+}
+
+/// An element as proven.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ElementValue {
+    /// A list element or map value of bytes.
+    Bytes(Vec<u8>),
+    /// A nested structure (its handle).
+    Structure(Handle),
+    /// A set or sorted-set member is present.
+    Member,
+}
+
+/// What a verified [`ElementProof`] proves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvenElement {
+    /// The contract's address.
+    pub address: Address,
+    /// The structure variable.
+    pub variable: u32,
+    /// The account, or `None`: no account at the address.
+    pub account: Option<Account>,
+    /// The element, or `None` when it is absent (no account, an empty
+    /// structure on the way, or no such key).
+    pub element: Option<ElementValue>,
+}
+
+/// The key of `key` in a structure of kind `kind`.
+fn trie_key(kind: &Structure, key: &PathKey) -> Result<Vec<u8>, VerifyError> {
+    Ok(match (kind, key) {
+        (Structure::List(_), PathKey::Index(i)) => list_key(*i).to_vec(),
+        (Structure::Map(_) | Structure::Set, PathKey::Key(k)) => hashed_key(k)?.to_vec(),
+        (Structure::SortedSet, PathKey::Key(k)) => member_key(k)?.to_vec(),
+        (Structure::List(_), PathKey::Key(_)) => {
+            return Err(VerifyError::WrongQuestion("a key into a list"));
+        }
+        (_, PathKey::Index(_)) => {
+            return Err(VerifyError::WrongQuestion("an index into a map or set"));
+        }
+    })
+}
+
+/// Reads the leaf of `key` in a structure of kind `kind` holding `len`
+/// elements.
+fn element(
+    kind: &Structure,
+    key: &PathKey,
+    leaf: &[u8],
+    len: u64,
+) -> Result<ElementValue, VerifyError> {
+    let value = |v: Value| match v {
+        Value::Bytes(b) => ElementValue::Bytes(b),
+        Value::Handle(h) => ElementValue::Structure(h),
+    };
+    match (kind, key) {
+        (Structure::List(e), PathKey::Index(i)) => {
+            if u64::from(*i) >= len {
+                return Err(VerifyError::Malformed(
+                    "a list element past the list's length",
+                ));
+            }
+            Ok(value(decode_list_leaf(leaf, e)?))
+        }
+        (Structure::Map(e), PathKey::Key(k)) => {
+            let (stored, v) = decode_map_leaf(leaf, e)?;
+            if stored != *k {
+                return Err(VerifyError::Malformed("a map entry holds another key"));
+            }
+            if matches!((e, &v), (Element::Structure(_), Value::Handle(h)) if h.is_empty()) {
+                return Err(VerifyError::Malformed("a map holds an empty structure"));
+            }
+            Ok(value(v))
+        }
+        (Structure::Set, PathKey::Key(k)) => {
+            if decode_set_leaf(leaf)? != *k {
+                return Err(VerifyError::Malformed("a set leaf holds another member"));
+            }
+            Ok(ElementValue::Member)
+        }
+        (Structure::SortedSet, PathKey::Key(_)) => {
+            if leaf != MEMBER_MARK {
+                return Err(VerifyError::Malformed(
+                    "a sorted-set leaf is not the member mark",
+                ));
+            }
+            Ok(ElementValue::Member)
+        }
+        _ => Err(VerifyError::WrongQuestion("a key of the wrong type")),
+    }
+}
+
+/// Checks that `path` fits a structure of kind `kind`: each key of the
+/// right type, and every key but the last selecting a nested structure.
+fn check_path(kind: &Structure, path: &[PathKey]) -> Result<(), VerifyError> {
+    let mut kind = kind;
+    for (depth, key) in path.iter().enumerate() {
+        trie_key(kind, key)?;
+        if depth + 1 < path.len() {
+            match kind.element() {
+                Some(Element::Structure(inner)) => kind = inner,
+                _ => {
+                    return Err(VerifyError::WrongQuestion(
+                        "a path deeper than the structures",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl ElementProof {
+    /// Verifies the proof against the trusted world root `root` (which must
+    /// be the root the proof names), with the code's layout or `layout`
+    /// (both must agree if both are there). Returns what it proves about
+    /// the element the proof names.
+    pub fn verify(
+        &self,
+        root: &Hash,
+        layout: Option<&Layout>,
+    ) -> Result<ProvenElement, VerifyError> {
+        if self.root != *root {
+            return Err(VerifyError::WrongQuestion("another root"));
+        }
+        if self.path.is_empty() {
+            return Err(VerifyError::WrongQuestion("an empty path"));
+        }
+        let proven = |account, element| ProvenElement {
+            address: self.address,
+            variable: self.variable,
+            account,
+            element,
+        };
+        let account = crate::mpt::verify(root, &world_key(&self.address), &self.account)?;
+        let Some(account) = account else {
+            if self.code.is_some() || !self.levels.is_empty() {
+                return Err(VerifyError::UnexpectedData);
+            }
+            return Ok(proven(None, None));
+        };
+        let account = Account::decode(&account)?;
+        let layout = layout_for(&account, self.code.as_deref(), layout)?;
+        let mut kind = layout.structure(self.variable as usize)?.clone();
+        check_path(&kind, &self.path)?;
+        let mut levels = self.levels.iter();
+        let mut level = || levels.next().ok_or(VerifyError::MissingNode);
+        // The variable's handle in the storage trie; absent: empty.
+        let handle =
+            crate::mpt::verify(&account.storage_root, &handle_key(self.variable), level()?)?;
+        let mut handle = match handle {
+            None => Handle::EMPTY,
+            Some(bytes) => {
+                let h = Handle::decode(&bytes)?;
+                if h.is_empty() {
+                    return Err(VerifyError::Malformed(
+                        "an empty structure's handle is stored",
+                    ));
+                }
+                h
+            }
+        };
+        let mut found = None;
+        for (depth, key) in self.path.iter().enumerate() {
+            let last = depth + 1 == self.path.len();
+            if handle.is_empty() {
+                break;
+            }
+            let leaf = crate::mpt::verify(&handle.root, &trie_key(&kind, key)?, level()?)?;
+            let Some(leaf) = leaf else {
+                break;
+            };
+            let value = element(&kind, key, &leaf, handle.len)?;
+            if last {
+                found = Some(value);
+                break;
+            }
+            let (ElementValue::Structure(h), Some(Element::Structure(inner))) =
+                (value, kind.element())
+            else {
+                return Err(VerifyError::WrongQuestion(
+                    "a path deeper than the structures",
+                ));
+            };
+            handle = h;
+            kind = (**inner).clone();
+        }
+        if levels.next().is_some() {
+            return Err(VerifyError::UnexpectedData);
+        }
+        Ok(proven(Some(account), found))
+    }
+
+    /// [`ElementProof::verify`], and the proof must be about `address`,
+    /// `variable` and `path`.
+    pub fn verify_for(
+        &self,
+        root: &Hash,
+        address: &Address,
+        variable: u32,
+        path: &[PathKey],
+        layout: Option<&Layout>,
+    ) -> Result<ProvenElement, VerifyError> {
+        if self.address != *address {
+            return Err(VerifyError::WrongQuestion("another address"));
+        }
+        if self.variable != variable {
+            return Err(VerifyError::WrongQuestion("another variable"));
+        }
+        if self.path != path {
+            return Err(VerifyError::WrongQuestion("another element"));
+        }
+        self.verify(root, layout)
+    }
+}
+
+impl From<structure::StructureError> for VerifyError {
+    fn from(e: structure::StructureError) -> Self {
+        VerifyError::Structure(e)
+    }
+}
