@@ -41,6 +41,10 @@ pub enum StructureError {
     /// A handle's root and length disagree (empty ⇔ the empty root, length 0).
     #[error("a handle of length {0} with {1} root")]
     Handle(u64, &'static str),
+    /// A path key of the wrong type for its structure (an index into a map
+    /// or set, a key into a list).
+    #[error("{0}")]
+    KeyType(&'static str),
     /// A key, member or value is longer than its limit.
     #[error("{what} of {len} bytes is longer than the {max} allowed")]
     TooLong {
@@ -242,6 +246,27 @@ fn check_len(what: &'static str, len: usize, max: usize) -> Result<(), Structure
     Ok(())
 }
 
+/// One step of an element's path: a list index, or a map key / set member.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathKey {
+    /// An index into a list.
+    Index(u32),
+    /// A map key, a set member or a sorted-set member.
+    Key(Vec<u8>),
+}
+
+/// The trie key of `key` in a structure of kind `kind`: [`list_key`],
+/// [`hashed_key`] or [`member_key`].
+pub fn element_key(kind: &Structure, key: &PathKey) -> Result<Vec<u8>, StructureError> {
+    match (kind, key) {
+        (Structure::List(_), PathKey::Index(i)) => Ok(list_key(*i).to_vec()),
+        (Structure::Map(_) | Structure::Set, PathKey::Key(k)) => Ok(hashed_key(k)?.to_vec()),
+        (Structure::SortedSet, PathKey::Key(k)) => Ok(member_key(k)?.to_vec()),
+        (Structure::List(_), PathKey::Key(_)) => Err(StructureError::KeyType("a key into a list")),
+        (_, PathKey::Index(_)) => Err(StructureError::KeyType("an index into a map or set")),
+    }
+}
+
 /// An element as a leaf holds it: the RLP string of a byte value, or a
 /// nested structure's handle.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -417,6 +442,21 @@ mod tests {
     #[test]
     fn keys_and_leaves() {
         assert_eq!(handle_key(0x0102_0304), [0x01, 1, 2, 3, 4]);
+        let list = Structure::List(Element::Bytes);
+        assert_eq!(
+            element_key(&list, &PathKey::Index(258)),
+            Ok(vec![0, 0, 1, 2])
+        );
+        assert!(element_key(&list, &PathKey::Key(vec![1])).is_err());
+        assert_eq!(
+            element_key(&Structure::Set, &PathKey::Key(b"m".to_vec())),
+            Ok(keccak256(b"m").to_vec())
+        );
+        assert_eq!(
+            element_key(&Structure::SortedSet, &PathKey::Key(b"m".to_vec())),
+            Ok(b"m".to_vec())
+        );
+        assert!(element_key(&Structure::SortedSet, &PathKey::Index(0)).is_err());
         assert_eq!(list_key(258), [0, 0, 1, 2]);
         assert_eq!(hashed_key(b"").unwrap(), keccak256(b""));
         assert!(hashed_key(&[0; MAX_KEY_BYTES]).is_ok());

@@ -6,23 +6,15 @@
 
 use alloc::vec::Vec;
 
+pub use svm_format::structure::PathKey;
 use svm_format::structure::{
     self, Element, Handle, MEMBER_MARK, Structure, Value, decode_list_leaf, decode_map_leaf,
-    decode_set_leaf, handle_key, hashed_key, list_key, member_key,
+    decode_set_leaf, element_key, handle_key,
 };
 
 use crate::layout::Layout;
 use crate::variable::layout_for;
 use crate::{Account, Address, Hash, VerifyError, world_key};
-
-/// One step of an element's path: a list index, or a map key / set member.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PathKey {
-    /// An index into a list.
-    Index(u32),
-    /// A map key, a set member or a sorted-set member.
-    Key(Vec<u8>),
-}
 
 /// A proof of one element (or its absence) of a structure variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,21 +63,6 @@ pub struct ProvenElement {
     /// The element, or `None` when it is absent (no account, an empty
     /// structure on the way, or no such key).
     pub element: Option<ElementValue>,
-}
-
-/// The key of `key` in a structure of kind `kind`.
-fn trie_key(kind: &Structure, key: &PathKey) -> Result<Vec<u8>, VerifyError> {
-    Ok(match (kind, key) {
-        (Structure::List(_), PathKey::Index(i)) => list_key(*i).to_vec(),
-        (Structure::Map(_) | Structure::Set, PathKey::Key(k)) => hashed_key(k)?.to_vec(),
-        (Structure::SortedSet, PathKey::Key(k)) => member_key(k)?.to_vec(),
-        (Structure::List(_), PathKey::Key(_)) => {
-            return Err(VerifyError::WrongQuestion("a key into a list"));
-        }
-        (_, PathKey::Index(_)) => {
-            return Err(VerifyError::WrongQuestion("an index into a map or set"));
-        }
-    })
 }
 
 /// Reads the leaf of `key` in a structure of kind `kind` holding `len`
@@ -142,7 +119,7 @@ fn element(
 fn check_path(kind: &Structure, path: &[PathKey]) -> Result<(), VerifyError> {
     let mut kind = kind;
     for (depth, key) in path.iter().enumerate() {
-        trie_key(kind, key)?;
+        element_key(kind, key)?;
         if depth + 1 < path.len() {
             match kind.element() {
                 Some(Element::Structure(inner)) => kind = inner,
@@ -213,7 +190,7 @@ impl ElementProof {
             if handle.is_empty() {
                 break;
             }
-            let leaf = crate::mpt::verify(&handle.root, &trie_key(&kind, key)?, level()?)?;
+            let leaf = crate::mpt::verify(&handle.root, &element_key(&kind, key)?, level()?)?;
             let Some(leaf) = leaf else {
                 break;
             };
@@ -263,6 +240,10 @@ impl ElementProof {
 
 impl From<structure::StructureError> for VerifyError {
     fn from(e: structure::StructureError) -> Self {
-        VerifyError::Structure(e)
+        match e {
+            // A path that does not fit the structures asks another question.
+            structure::StructureError::KeyType(why) => VerifyError::WrongQuestion(why),
+            e => VerifyError::Structure(e),
+        }
     }
 }
