@@ -1,7 +1,7 @@
 //! The compact binary encoding of proofs (`docs/FORMATS.md`, "Proof
 //! encodings"): a 4-byte magic `svmP`, a version byte (1), a kind byte (1: a
-//! [`VariableProof`], 2: a [`MultiProof`], 3: a [`ReceiptProof`]), then the
-//! fields in order; hashes
+//! [`VariableProof`], 2: a [`MultiProof`], 3: a [`ReceiptProof`], 4: an
+//! [`ElementProof`]), then the fields in order; hashes
 //! and addresses as their bytes, numbers and lengths as shortest unsigned
 //! LEB128, byte strings length-prefixed, lists count-prefixed, an optional
 //! field as 0 (absent) or 1 and the field. Decoding accepts exactly what
@@ -11,7 +11,8 @@ use alloc::vec::Vec;
 
 use crate::layout::leb128;
 use crate::{
-    ContractNodes, MultiProof, PageProof, ReceiptProof, Request, VariableProof, VerifyError,
+    ContractNodes, ElementProof, MultiProof, PageProof, PathKey, ReceiptProof, Request,
+    VariableProof, VerifyError,
 };
 
 const MAGIC: &[u8; 4] = b"svmP";
@@ -19,6 +20,7 @@ const VERSION: u8 = 1;
 const VARIABLE: u8 = 1;
 const MULTI: u8 = 2;
 const RECEIPT: u8 = 3;
+const ELEMENT: u8 = 4;
 
 fn bad(why: &'static str) -> VerifyError {
     VerifyError::Decode(why)
@@ -104,6 +106,36 @@ pub fn encode_receipt(p: &ReceiptProof) -> Vec<u8> {
     }
     out.push(n as u8);
     nodes(&mut out, &p.nodes);
+    out
+}
+
+/// Encodes an element proof: root, address, variable, the path (a count,
+/// then per key `0` and the index, or `1` and the key's bytes), the account
+/// nodes, the optional code, and the levels (a count, then each node list).
+pub fn encode_element(p: &ElementProof) -> Vec<u8> {
+    let mut out = header(ELEMENT);
+    out.extend_from_slice(&p.root);
+    out.extend_from_slice(&p.address);
+    leb128(&mut out, p.variable);
+    len(&mut out, p.path.len());
+    for key in &p.path {
+        match key {
+            PathKey::Index(i) => {
+                out.push(0);
+                leb128(&mut out, *i);
+            }
+            PathKey::Key(k) => {
+                out.push(1);
+                bytes(&mut out, k);
+            }
+        }
+    }
+    nodes(&mut out, &p.account);
+    option(&mut out, p.code.as_deref());
+    len(&mut out, p.levels.len());
+    for level in &p.levels {
+        nodes(&mut out, level);
+    }
     out
 }
 
@@ -281,12 +313,45 @@ pub fn decode_receipt(input: &[u8]) -> Result<ReceiptProof, VerifyError> {
     })
 }
 
+/// Decodes an element proof.
+pub fn decode_element(input: &[u8]) -> Result<ElementProof, VerifyError> {
+    let mut r = Reader { rest: input };
+    r.header(ELEMENT)?;
+    let root = r.fixed()?;
+    let address = r.fixed()?;
+    let variable = r.u32()?;
+    let n = r.count(2)?;
+    let path = (0..n)
+        .map(|_| match r.byte()? {
+            0 => Ok(PathKey::Index(r.u32()?)),
+            1 => Ok(PathKey::Key(r.bytes()?)),
+            _ => Err(bad("a path key is neither an index nor a key")),
+        })
+        .collect::<Result<_, VerifyError>>()?;
+    let account = r.nodes()?;
+    let code = r.option()?;
+    let n = r.count(1)?;
+    let levels = (0..n)
+        .map(|_| r.nodes())
+        .collect::<Result<_, VerifyError>>()?;
+    r.end(ElementProof {
+        root,
+        address,
+        variable,
+        path,
+        account,
+        code,
+        levels,
+    })
+}
+
 /// The kind of binary proof `input` holds, if it starts like one.
 pub fn kind(input: &[u8]) -> Option<Kind> {
     match input.strip_prefix(MAGIC)? {
         [VERSION, VARIABLE, ..] => Some(Kind::Variable),
         [VERSION, MULTI, ..] => Some(Kind::Multi),
         [VERSION, RECEIPT, ..] => Some(Kind::Receipt),
+        [VERSION, ELEMENT, ..] => Some(Kind::Element),
         _ => None,
     }
 }
@@ -300,6 +365,8 @@ pub enum Kind {
     Multi,
     /// A [`ReceiptProof`].
     Receipt,
+    /// An [`ElementProof`].
+    Element,
 }
 
 /// Whether `input` starts like a binary proof (for tools that accept both

@@ -14,8 +14,8 @@ use svm_verify::structure::{
     member_key,
 };
 use svm_verify::{
-    Account, Address, ElementProof, ElementValue, Hash, PathKey, VerifyError, keccak256, wasm,
-    world_key,
+    Account, Address, ElementProof, ElementValue, Hash, PathKey, VerifyError, binary, keccak256,
+    wasm, world_key,
 };
 
 const CONTRACT: Address = [0xc0; 20];
@@ -259,6 +259,17 @@ fn element_proofs_verify_to_the_model_and_spoiled_ones_fail() {
                     assert_eq!(h.len, w.len)
                 }
                 (got, want) => assert_eq!(got, want, "{var} {path:?}"),
+            }
+            // The binary form round-trips, and every flipped byte of it fails
+            // or proves the same element.
+            let bytes = binary::encode_element(&p);
+            assert_eq!(binary::decode_element(&bytes).unwrap(), p);
+            for at in (0..bytes.len()).step_by(7) {
+                let mut spoiled = bytes.clone();
+                spoiled[at] ^= 0x01;
+                let verified = binary::decode_element(&spoiled)
+                    .and_then(|q| q.verify_for(&root, &CONTRACT, var, &path, None));
+                assert!(verified.is_err(), "byte {at} of the binary proof");
             }
             // With the layout given instead of the code, the same answer.
             let mut no_code = p.clone();
