@@ -221,6 +221,8 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
                 "accounts": report.accounts,
                 "contracts": report.contracts,
                 "pages": report.pages,
+                "structures": report.structures,
+                "elements": report.elements,
             }))?;
         }
         StateCommand::Apply { file } => apply(&db, &file)?,

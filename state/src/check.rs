@@ -11,6 +11,10 @@ use crate::kv::{Column, KvError, KvStore};
 use crate::layout::Layout;
 use crate::page::expand;
 use crate::{Account, EMPTY_CODE_HASH, StateDb};
+use svm_format::structure::{
+    Element, HANDLE_KEY_PREFIX, Handle, MEMBER_MARK, Structure, Value, decode_list_leaf,
+    decode_map_leaf, decode_set_leaf, hashed_key, member_key,
+};
 
 /// Where a problem was found: which trie, and the nibble path in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +30,16 @@ pub enum Location {
         /// The account's key in the world trie.
         account: H256,
         /// Nibbles from the storage root, as hex digits.
+        path: String,
+    },
+    /// The trie of structure variable `variable` (or of a structure nested
+    /// in it) of the account with this world key, at this nibble path.
+    Structure {
+        /// The account's key in the world trie.
+        account: H256,
+        /// The structure variable.
+        variable: u32,
+        /// Nibbles from the structure's root, as hex digits.
         path: String,
     },
     /// The code of the account with this world key.
@@ -45,6 +59,14 @@ impl std::fmt::Display for Location {
                     "storage trie of account key {account:#x} at path [{path}]"
                 )
             }
+            Location::Structure {
+                account,
+                variable,
+                path,
+            } => write!(
+                f,
+                "structure variable {variable} of account key {account:#x} at path [{path}]"
+            ),
             Location::Code { account } => write!(f, "code of account key {account:#x}"),
         }
     }
@@ -95,6 +117,10 @@ pub struct CheckReport {
     pub contracts: u64,
     /// Non-empty pages in storage tries.
     pub pages: u64,
+    /// Non-empty structures (top-level and nested).
+    pub structures: u64,
+    /// Their elements (list elements, map entries, set members).
+    pub elements: u64,
 }
 
 /// Which trie a walk is in.
@@ -102,6 +128,7 @@ pub struct CheckReport {
 enum Trie {
     World,
     Storage(H256),
+    Structure(H256, u32),
 }
 
 impl Trie {
@@ -110,6 +137,11 @@ impl Trie {
         match self {
             Trie::World => Location::World { path },
             Trie::Storage(account) => Location::Storage { account, path },
+            Trie::Structure(account, variable) => Location::Structure {
+                account,
+                variable,
+                path,
+            },
         }
     }
 }
@@ -209,6 +241,75 @@ fn walk<K: KvStore>(
     Ok(())
 }
 
+/// Verifies a structure's trie: every key and leaf in its kind's format, as
+/// many elements as its handle says (a list's at indices `0..len`), and
+/// every nested structure in turn.
+fn check_structure<K: KvStore>(
+    kv: &K,
+    trie: Trie,
+    kind: &Structure,
+    handle: Handle,
+    report: &mut CheckReport,
+) -> Result<(), CheckError> {
+    let mut count = 0u64;
+    let mut nested = Vec::new();
+    walk(kv, trie, H256(handle.root), report, &mut |k, v, at| {
+        count += 1;
+        let bad = |e: &dyn ToString| corrupt("structure element", at.clone(), e.to_string());
+        let child = match kind {
+            Structure::List(e) => {
+                let index: [u8; 4] = k
+                    .try_into()
+                    .map_err(|_| bad(&"a list key is not 4 bytes"))?;
+                if u64::from(u32::from_be_bytes(index)) >= handle.len {
+                    return Err(bad(&"a list element past the list's length"));
+                }
+                decode_list_leaf(v, e).map_err(|e| bad(&e))?
+            }
+            Structure::Map(e) => {
+                let (key, value) = decode_map_leaf(v, e).map_err(|e| bad(&e))?;
+                if hashed_key(&key).map_err(|e| bad(&e))?[..] != *k {
+                    return Err(bad(&"a map entry under another key's hash"));
+                }
+                if matches!(&value, Value::Handle(h) if h.is_empty()) {
+                    return Err(bad(&"a map holds an empty structure"));
+                }
+                value
+            }
+            Structure::Set => {
+                let member = decode_set_leaf(v).map_err(|e| bad(&e))?;
+                if hashed_key(&member).map_err(|e| bad(&e))?[..] != *k {
+                    return Err(bad(&"a set member under another member's hash"));
+                }
+                return Ok(());
+            }
+            Structure::SortedSet => {
+                member_key(k).map_err(|e| bad(&e))?;
+                if v != MEMBER_MARK {
+                    return Err(bad(&"a sorted-set leaf is not the member mark"));
+                }
+                return Ok(());
+            }
+        };
+        if let (Value::Handle(h), Some(Element::Structure(inner))) = (child, kind.element())
+            && !h.is_empty()
+        {
+            nested.push(((**inner).clone(), h));
+        }
+        Ok(())
+    })?;
+    if count != handle.len {
+        let why = format!("holds {count} elements, its handle says {}", handle.len);
+        return Err(corrupt("structure", trie.at(&[]), why));
+    }
+    report.structures += 1;
+    report.elements += count;
+    for (inner, h) in nested {
+        check_structure(kv, trie, &inner, h, report)?;
+    }
+    Ok(())
+}
+
 impl<K: KvStore> StateDb<K> {
     /// Verifies everything reachable from the committed world root `root`:
     /// every node present, hashing to its key and decoding; every account
@@ -268,12 +369,30 @@ impl<K: KvStore> StateDb<K> {
             };
             let page_size = layout.page_size() as usize;
             let mut pages = 0u64;
+            let mut structures = Vec::new();
             walk(
                 kv,
                 Trie::Storage(key),
                 account.storage_root,
                 &mut report,
                 &mut |k, v, at| {
+                    if let [HANDLE_KEY_PREFIX, a, b, c, d] = *k {
+                        let variable = u32::from_be_bytes([a, b, c, d]);
+                        let kind = layout
+                            .structure(variable as usize)
+                            .map_err(|e| corrupt("structure handle", at.clone(), e))?;
+                        let handle = Handle::decode(v)
+                            .map_err(|e| corrupt("structure handle", at.clone(), e))?;
+                        if handle.is_empty() {
+                            return Err(corrupt(
+                                "structure handle",
+                                at,
+                                "an empty structure is stored",
+                            ));
+                        }
+                        structures.push((variable, kind.clone(), handle));
+                        return Ok(());
+                    }
                     let index: [u8; 4] = k.try_into().map_err(|_| {
                         corrupt("page key", at.clone(), format!("{} bytes", k.len()))
                     })?;
@@ -290,6 +409,15 @@ impl<K: KvStore> StateDb<K> {
                 },
             )?;
             report.pages += pages;
+            for (variable, kind, handle) in structures {
+                check_structure(
+                    kv,
+                    Trie::Structure(key, variable),
+                    &kind,
+                    handle,
+                    &mut report,
+                )?;
+            }
         }
         Ok(report)
     }

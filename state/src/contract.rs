@@ -3,14 +3,16 @@
 //! read or written, the written ones marked dirty). Dirty variables reach the
 //! pages, and the pages the trie, only when the session commits.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use primitive_types::H256;
-use svm_trie::{Commit, NodeStore, TrieMut};
+use svm_format::structure::{Handle, handle_key};
+use svm_trie::{Commit, NodeSet, NodeStore, TrieMut};
 
 use crate::layout::{Layout, Placement};
 use crate::page::{expand, page_key, trimmed};
+use crate::structures::{Open, StructurePath, child_handle, sync};
 use crate::{Address, StateError};
 
 /// A variable's bytes in the variable cache.
@@ -31,6 +33,10 @@ pub(crate) struct Contract<S> {
     variables: HashMap<u32, Cached>,
     dirty: usize,
     page_loads: u64,
+    /// Structures opened in this session, by path.
+    pub(crate) structures: BTreeMap<StructurePath, Open<S>>,
+    /// Nodes hashed while syncing structures before the commit.
+    pub(crate) pending_nodes: NodeSet,
 }
 
 impl<S: NodeStore + Clone> Contract<S> {
@@ -45,6 +51,8 @@ impl<S: NodeStore + Clone> Contract<S> {
             variables: HashMap::new(),
             dirty: 0,
             page_loads: 0,
+            structures: BTreeMap::new(),
+            pending_nodes: NodeSet::new(),
         }
     }
 
@@ -53,9 +61,79 @@ impl<S: NodeStore + Clone> Contract<S> {
         &self.layout
     }
 
-    /// Whether a variable was written since the session began.
+    /// Whether a variable or a structure was written since the session began.
     pub(crate) fn is_dirty(&self) -> bool {
-        self.dirty > 0
+        self.dirty > 0 || self.structures.values().any(|o| o.changed)
+    }
+
+    /// The storage trie, opened at the contract's root on first use.
+    fn storage(&mut self, store: &S) -> Result<&mut TrieMut<S>, StateError> {
+        if self.trie.is_none() {
+            self.trie = Some(TrieMut::open(store.clone(), self.root)?);
+        }
+        self.trie.as_mut().ok_or(StateError::CorruptStructure(
+            "the storage trie went missing",
+        ))
+    }
+
+    /// The structure at `path`, opened (with its parents) on first use.
+    pub(crate) fn structure(
+        &mut self,
+        store: &S,
+        path: &StructurePath,
+    ) -> Result<&mut Open<S>, StateError> {
+        if !self.structures.contains_key(path) {
+            let opened = match path.parent() {
+                None => {
+                    let kind = self
+                        .layout
+                        .structure(path.variable as usize)
+                        .map_err(|source| StateError::NoSuchVariable {
+                            address: self.address,
+                            source,
+                        })?
+                        .clone();
+                    let leaf = self.storage(store)?.get(&handle_key(path.variable))?;
+                    let handle = match leaf {
+                        None => Handle::EMPTY,
+                        Some(l) => {
+                            let h = Handle::decode(&l)?;
+                            if h.is_empty() {
+                                return Err(StateError::CorruptStructure(
+                                    "an empty structure's handle is stored",
+                                ));
+                            }
+                            h
+                        }
+                    };
+                    Open::new(store, kind, handle)?
+                }
+                Some((parent_path, key)) => {
+                    let parent = self.structure(store, &parent_path)?;
+                    if let (
+                        svm_format::structure::Structure::List(_),
+                        svm_format::structure::PathKey::Index(i),
+                    ) = (&parent.kind, key)
+                        && u64::from(*i) >= parent.len
+                    {
+                        return Err(StateError::IndexOutOfRange {
+                            index: u64::from(*i),
+                            len: parent.len,
+                        });
+                    }
+                    let trie_key = parent.key(key)?;
+                    let leaf = parent.leaf(&trie_key)?;
+                    let (kind, handle) = child_handle(&parent.kind, leaf.as_deref())?;
+                    Open::new(store, kind, handle)?
+                }
+            };
+            self.structures.insert(path.clone(), opened);
+        }
+        self.structures
+            .get_mut(path)
+            .ok_or(StateError::CorruptStructure(
+                "an open structure went missing",
+            ))
     }
 
     /// Pages read from the storage trie so far.
@@ -201,16 +279,30 @@ impl<S: NodeStore + Clone> Contract<S> {
                 }
             }
         }
-        let updates: Vec<([u8; 4], &[u8])> = touched
-            .iter()
-            .map(|p| (page_key(*p), trimmed(&self.pages[p])))
+        let mut structure_nodes = std::mem::take(&mut self.pending_nodes);
+        let handles = sync(&mut self.structures, None, &mut structure_nodes)?;
+        let handles: Vec<([u8; 5], Vec<u8>)> = handles
+            .into_iter()
+            .map(|(var, h)| {
+                // An empty structure has no leaf (the empty value deletes).
+                let leaf = if h.is_empty() { Vec::new() } else { h.encode() };
+                (handle_key(var), leaf)
+            })
             .collect();
-        let trie = match &mut self.trie {
-            Some(t) => t,
-            None => self.trie.insert(TrieMut::open(store.clone(), self.root)?),
-        };
+        let updates: Vec<(Vec<u8>, &[u8])> = touched
+            .iter()
+            .map(|p| (page_key(*p).to_vec(), trimmed(&self.pages[p])))
+            .chain(handles.iter().map(|(k, v)| (k.to_vec(), v.as_slice())))
+            .collect();
+        if self.trie.is_none() {
+            self.trie = Some(TrieMut::open(store.clone(), self.root)?);
+        }
+        let trie = self.trie.as_mut().ok_or(StateError::CorruptStructure(
+            "the storage trie went missing",
+        ))?;
         trie.apply(updates)?;
-        let commit = trie.commit()?;
+        let mut commit = trie.commit()?;
+        commit.nodes.append(structure_nodes);
         for c in self.variables.values_mut() {
             c.dirty = false;
         }

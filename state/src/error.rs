@@ -15,6 +15,24 @@ pub enum StateError {
     /// The root was never committed to this database.
     #[error("unknown state root {0:#x}: it was never committed to this database")]
     UnknownRoot(H256),
+    /// A structure operation that does not fit the structure's kind (a key
+    /// into a list, a member of a map, bytes into a structure element …).
+    #[error("wrong structure: {0}")]
+    WrongStructure(&'static str),
+    /// A list index at or past the list's length.
+    #[error("index {index} is outside the list's {len} elements")]
+    IndexOutOfRange {
+        /// The index.
+        index: u64,
+        /// The list's length.
+        len: u64,
+    },
+    /// A structure's stored handle or leaf breaks its format.
+    #[error("corrupt structure: {0}")]
+    CorruptStructure(&'static str),
+    /// A key, member or value breaks a structure's limits or format.
+    #[error("structure: {0}")]
+    Structure(#[from] svm_format::structure::StructureError),
     /// No account at this address.
     #[error("no account at {0:#x}")]
     NoAccount(Address),

@@ -51,6 +51,7 @@ mod meta;
 mod store;
 pub use svm_format::page;
 mod session;
+mod structures;
 mod view;
 mod world;
 
@@ -60,5 +61,8 @@ pub use error::StateError;
 pub use meta::{BlockMeta, Head};
 pub use session::{BlockRecord, CommitOutput, Session, SessionStats};
 pub use store::{CacheStats, Store};
+pub use structures::StructurePath;
+/// Structures' formats (svm-format): kinds, handles, path keys.
+pub use svm_format::structure;
 pub use view::View;
 pub use world::{Address, World, WorldError, account_key};

@@ -15,6 +15,7 @@ use crate::db::Shared;
 use crate::kv::{Column, KvStore, WriteBatch};
 use crate::layout::Layout;
 use crate::meta::{self, BlockMeta, Head};
+use crate::structures::{Open, StructurePath};
 use crate::{Account, Address, EMPTY_CODE_HASH, StateError, World};
 
 type SharedRef<K> = Arc<Shared<K>>;
@@ -28,7 +29,7 @@ struct Loaded {
 
 /// How to undo one change.
 #[derive(Debug)]
-enum Undo {
+enum Undo<S> {
     Variable {
         address: Address,
         index: u32,
@@ -44,7 +45,26 @@ enum Undo {
     Code {
         hash: H256,
     },
+    /// A structure's leaf and count (and its map parent's count).
+    Element {
+        address: Address,
+        path: StructurePath,
+        key: Vec<u8>,
+        prev: Option<Vec<u8>>,
+        prev_len: u64,
+        parent_len: Option<(StructurePath, u64)>,
+    },
+    /// A structure emptied or removed, with what was open inside it.
+    Replaced {
+        address: Address,
+        path: StructurePath,
+        removed: Vec<(StructurePath, Open<S>)>,
+        parent_len: Option<(StructurePath, u64)>,
+    },
 }
+
+#[path = "structure_ops.rs"]
+mod structure_ops;
 
 /// What a commit did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,7 +122,7 @@ pub struct Session<K> {
     accounts: HashMap<Address, Loaded>,
     contracts: HashMap<Address, Contract<SharedRef<K>>>,
     code: HashMap<H256, Vec<u8>>,
-    journal: Vec<Undo>,
+    journal: Vec<Undo<SharedRef<K>>>,
     checkpoints: Vec<usize>,
 }
 
@@ -164,7 +184,7 @@ impl<K: KvStore> Session<K> {
         }
     }
 
-    fn record(&mut self, undo: Undo) {
+    fn record(&mut self, undo: Undo<SharedRef<K>>) {
         if !self.checkpoints.is_empty() {
             self.journal.push(undo);
         }
@@ -407,7 +427,8 @@ impl<K: KvStore> Session<K> {
     /// Undoes every change since the innermost open checkpoint, and closes it.
     pub fn revert_checkpoint(&mut self) -> Result<(), StateError> {
         let mark = self.checkpoints.pop().ok_or(StateError::NoCheckpoint)?;
-        for undo in self.journal.drain(mark..).rev() {
+        let undone: Vec<Undo<SharedRef<K>>> = self.journal.drain(mark..).rev().collect();
+        for undo in undone {
             match undo {
                 Undo::Variable {
                     address,
@@ -428,6 +449,9 @@ impl<K: KvStore> Session<K> {
                 }
                 Undo::Code { hash } => {
                     self.code.remove(&hash);
+                }
+                structure @ (Undo::Element { .. } | Undo::Replaced { .. }) => {
+                    self.undo_structure(structure);
                 }
             }
         }

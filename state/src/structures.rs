@@ -1,0 +1,280 @@
+//! Unbounded structures in a session: each open structure is a trie over the
+//! node store with its element count. A nested structure is opened through
+//! its parent (its handle is the parent's element); a top-level one through
+//! the storage trie (its handle at [`handle_key`]). Changes stay in the open
+//! tries; [`sync`] writes them bottom-up — each child's new handle into its
+//! parent — before a commit or before a structure's own entries are listed.
+//! Formats: docs/FORMATS.md, "Structures".
+
+use std::collections::BTreeMap;
+
+use primitive_types::H256;
+use svm_format::structure::{
+    Element, Handle, MEMBER_MARK, PathKey, Structure, StructureError, Value, decode_list_leaf,
+    decode_map_leaf, element_key, encode_list_leaf, encode_map_leaf, encode_set_leaf,
+};
+use svm_trie::{NodeSet, NodeStore, TrieMut};
+
+use crate::StateError;
+
+/// Where a structure is in a contract: a structure variable, and the keys
+/// leading from it down to a nested structure (none for the variable's
+/// own).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StructurePath {
+    /// The structure variable's index in the layout.
+    pub variable: u32,
+    /// The keys from the variable's structure to this one.
+    pub keys: Vec<PathKey>,
+}
+
+impl StructurePath {
+    /// The structure variable `variable` itself.
+    pub fn variable(variable: u32) -> Self {
+        StructurePath {
+            variable,
+            keys: Vec::new(),
+        }
+    }
+
+    /// The nested structure at `key` of this one.
+    pub fn child(&self, key: PathKey) -> Self {
+        let mut keys = self.keys.clone();
+        keys.push(key);
+        StructurePath {
+            variable: self.variable,
+            keys,
+        }
+    }
+
+    /// The structure holding this one, and this one's key in it.
+    pub(crate) fn parent(&self) -> Option<(StructurePath, &PathKey)> {
+        let (last, rest) = self.keys.split_last()?;
+        Some((
+            StructurePath {
+                variable: self.variable,
+                keys: rest.to_vec(),
+            },
+            last,
+        ))
+    }
+
+    /// Whether `other` is this structure or lies inside it.
+    pub(crate) fn contains(&self, other: &StructurePath) -> bool {
+        self.variable == other.variable && other.keys.starts_with(&self.keys)
+    }
+}
+
+/// An open structure: its trie with this session's changes, and its count.
+pub(crate) struct Open<S> {
+    pub(crate) kind: Structure,
+    pub(crate) trie: TrieMut<S>,
+    pub(crate) len: u64,
+    /// Changed since opened or last synced.
+    pub(crate) changed: bool,
+}
+
+impl<S> std::fmt::Debug for Open<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Open")
+            .field("kind", &self.kind)
+            .field("len", &self.len)
+            .field("changed", &self.changed)
+            .finish()
+    }
+}
+
+impl<S: NodeStore + Clone> Open<S> {
+    /// The structure of kind `kind` whose handle is `handle`.
+    pub(crate) fn new(store: &S, kind: Structure, handle: Handle) -> Result<Self, StateError> {
+        Ok(Open {
+            kind,
+            trie: TrieMut::open(store.clone(), H256(handle.root))?,
+            len: handle.len,
+            changed: false,
+        })
+    }
+
+    /// A fresh empty structure (what clearing leaves).
+    pub(crate) fn empty(store: &S, kind: Structure) -> Self {
+        Open {
+            kind,
+            trie: TrieMut::new(store.clone()),
+            len: 0,
+            changed: true,
+        }
+    }
+
+    /// The trie key of `key` here.
+    pub(crate) fn key(&self, key: &PathKey) -> Result<Vec<u8>, StateError> {
+        Ok(element_key(&self.kind, key)?)
+    }
+
+    /// The leaf at `trie_key`.
+    pub(crate) fn leaf(&mut self, trie_key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(self.trie.get(trie_key)?)
+    }
+
+    /// Sets (or, with `None`, removes) the leaf at `trie_key`.
+    pub(crate) fn put(&mut self, trie_key: &[u8], leaf: Option<&[u8]>) -> Result<(), StateError> {
+        match leaf {
+            Some(l) => self.trie.insert(trie_key, l)?,
+            None => self.trie.remove(trie_key)?,
+        }
+        self.changed = true;
+        Ok(())
+    }
+
+    /// The handle of the structure as it stands (hashes what changed).
+    pub(crate) fn commit(&mut self, nodes: &mut NodeSet) -> Result<Handle, StateError> {
+        let commit = self.trie.commit()?;
+        nodes.append(commit.nodes);
+        self.changed = false;
+        Ok(Handle {
+            root: commit.root.0,
+            len: self.len,
+        })
+    }
+}
+
+/// The element kind of a list or map, or an error for a set.
+pub(crate) fn element_of(kind: &Structure) -> Result<&Element, StateError> {
+    kind.element().ok_or(StateError::WrongStructure(
+        "a set has members, not elements",
+    ))
+}
+
+/// A nested structure's handle as its parent's leaf holds it.
+pub(crate) fn child_handle(
+    parent: &Structure,
+    leaf: Option<&[u8]>,
+) -> Result<(Structure, Handle), StateError> {
+    let Some(Element::Structure(inner)) = parent.element() else {
+        return Err(StateError::WrongStructure(
+            "its elements are not structures",
+        ));
+    };
+    let handle = match (parent, leaf) {
+        (_, None) => Handle::EMPTY,
+        (Structure::Map(e), Some(l)) => match decode_map_leaf(l, e)?.1 {
+            Value::Handle(h) => h,
+            Value::Bytes(_) => {
+                return Err(StructureError::KeyType("bytes in a map of structures").into());
+            }
+        },
+        (Structure::List(e), Some(l)) => match decode_list_leaf(l, e)? {
+            Value::Handle(h) => h,
+            Value::Bytes(_) => {
+                return Err(StructureError::KeyType("bytes in a list of structures").into());
+            }
+        },
+        _ => {
+            return Err(StateError::WrongStructure(
+                "its elements are not structures",
+            ));
+        }
+    };
+    Ok(((**inner).clone(), handle))
+}
+
+/// The leaf a parent of kind `parent` holds for a child with handle
+/// `handle` at `key` (`None`: no leaf — a map holds no empty structure).
+pub(crate) fn child_leaf(parent: &Structure, key: &PathKey, handle: Handle) -> Option<Vec<u8>> {
+    match (parent, key) {
+        (Structure::Map(_), PathKey::Key(k)) => {
+            (!handle.is_empty()).then(|| encode_map_leaf(k, &Value::Handle(handle)))
+        }
+        _ => Some(encode_list_leaf(&Value::Handle(handle))),
+    }
+}
+
+/// The leaf of a bytes element `value` at `key` of a list or map, or a set
+/// member's leaf.
+pub(crate) fn bytes_leaf(kind: &Structure, key: &PathKey, value: &[u8]) -> Vec<u8> {
+    match (kind, key) {
+        (Structure::Map(_), PathKey::Key(k)) => encode_map_leaf(k, &Value::Bytes(value.to_vec())),
+        (Structure::Set, PathKey::Key(k)) => encode_set_leaf(k),
+        (Structure::SortedSet, _) => MEMBER_MARK.to_vec(),
+        _ => encode_list_leaf(&Value::Bytes(value.to_vec())),
+    }
+}
+
+/// The bytes a leaf holds for a list or map of bytes.
+pub(crate) fn leaf_bytes(kind: &Structure, leaf: &[u8]) -> Result<Vec<u8>, StateError> {
+    let value = match kind {
+        Structure::Map(e) => decode_map_leaf(leaf, e)?.1,
+        Structure::List(e) => decode_list_leaf(leaf, e)?,
+        _ => return Err(StateError::WrongStructure("a set has members, not values")),
+    };
+    match value {
+        Value::Bytes(b) => Ok(b),
+        Value::Handle(_) => Err(StateError::WrongStructure("its elements are structures")),
+    }
+}
+
+/// Commits every open structure bottom-up: the deepest first, each new
+/// handle written into its parent (which must be open too); returns the
+/// top-level handles that changed, by variable.
+pub(crate) fn sync<S: NodeStore + Clone>(
+    open: &mut BTreeMap<StructurePath, Open<S>>,
+    within: Option<&StructurePath>,
+    nodes: &mut NodeSet,
+) -> Result<Vec<(u32, Handle)>, StateError> {
+    let mut paths: Vec<StructurePath> = open
+        .iter()
+        .filter(|(p, o)| o.changed && within.is_none_or(|w| w.contains(p) && *p != w))
+        .map(|(p, _)| p.clone())
+        .collect();
+    // Deepest first; a parent is synced after all its children.
+    paths.sort_by(|a, b| b.keys.len().cmp(&a.keys.len()).then(a.cmp(b)));
+    let mut top = Vec::new();
+    let mut i = 0;
+    while i < paths.len() {
+        let path = paths[i].clone();
+        i += 1;
+        let Some(o) = open.get_mut(&path) else {
+            continue;
+        };
+        if !o.changed {
+            continue;
+        }
+        // A list element past the list's end (its push was reverted) is
+        // gone: nothing of it is written.
+        if let Some((parent_path, PathKey::Index(i))) = path.parent()
+            && open
+                .get(&parent_path)
+                .is_some_and(|p| u64::from(*i) >= p.len)
+        {
+            open.retain(|p, _| !path.contains(p));
+            continue;
+        }
+        let Some(o) = open.get_mut(&path) else {
+            continue;
+        };
+        let handle = o.commit(nodes)?;
+        match path.parent() {
+            None => top.push((path.variable, handle)),
+            Some((parent_path, key)) => {
+                let parent = open
+                    .get_mut(&parent_path)
+                    .ok_or(StateError::WrongStructure(
+                        "a nested structure without its parent",
+                    ))?;
+                let trie_key = parent.key(key)?;
+                let leaf = child_leaf(&parent.kind, key, handle);
+                parent.put(&trie_key, leaf.as_deref())?;
+                // The parent changed: sync it in its turn (once).
+                if within.is_none_or(|w| w.contains(&parent_path) && parent_path != *w)
+                    && !paths[i..].contains(&parent_path)
+                {
+                    let at = paths[i..]
+                        .iter()
+                        .position(|p| p.keys.len() < parent_path.keys.len())
+                        .map_or(paths.len(), |n| n + i);
+                    paths.insert(at, parent_path);
+                }
+            }
+        }
+    }
+    Ok(top)
+}
