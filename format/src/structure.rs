@@ -267,6 +267,23 @@ pub fn element_key(kind: &Structure, key: &PathKey) -> Result<Vec<u8>, Structure
     }
 }
 
+/// Checks that `path` fits a structure of kind `kind`: each key of the
+/// right type and length, and every key but the last selecting a nested
+/// structure.
+pub fn check_path(kind: &Structure, path: &[PathKey]) -> Result<(), StructureError> {
+    let mut kind = kind;
+    for (depth, key) in path.iter().enumerate() {
+        element_key(kind, key)?;
+        if depth + 1 < path.len() {
+            match kind.element() {
+                Some(Element::Structure(inner)) => kind = inner,
+                _ => return Err(StructureError::KeyType("a path deeper than the structures")),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// An element as a leaf holds it: the RLP string of a byte value, or a
 /// nested structure's handle.
 #[derive(Clone, Debug, PartialEq, Eq)]

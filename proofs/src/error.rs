@@ -31,6 +31,14 @@ pub enum ProveError {
         /// Why.
         why: String,
     },
+    /// The element's path does not fit the structure variable's kind.
+    #[error("contract {address:#x}: {source}")]
+    BadPath {
+        /// The contract.
+        address: Address,
+        /// Why.
+        source: svm_verify::structure::StructureError,
+    },
     /// No block was committed at this height.
     #[error("no block was committed at height {0}")]
     NoBlock(u64),

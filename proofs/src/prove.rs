@@ -7,9 +7,13 @@ use svm_state::kv::KvStore;
 use svm_state::{Address, BlockMeta, StateDb};
 use svm_trie::proof;
 use svm_verify::layout::Layout;
+use svm_verify::structure::{
+    Handle, PathKey, Structure, Value, check_path, decode_list_leaf, decode_map_leaf, element_key,
+    handle_key,
+};
 use svm_verify::{
-    Account, ContractNodes, EMPTY_CODE_HASH, MultiProof, PageProof, ProvenVariable, ReceiptProof,
-    ReceiptRecord, Request, VariableProof, page_key, wasm, world_key,
+    Account, ContractNodes, EMPTY_CODE_HASH, ElementProof, MultiProof, PageProof, ProvenElement,
+    ProvenVariable, ReceiptProof, ReceiptRecord, Request, VariableProof, page_key, wasm, world_key,
 };
 
 use crate::ProveError;
@@ -93,6 +97,93 @@ pub fn prove_variable<K: KvStore>(
             index,
             nodes: page.nodes,
         });
+    }
+    let proven = if with_code {
+        p.code = Some(code);
+        p.verify(&root.0, None)?
+    } else {
+        p.verify(&root.0, Some(&layout))?
+    };
+    Ok((p, proven))
+}
+
+/// Proves the element at `path` of structure variable `variable` of the
+/// contract at `address` under the committed world root `root` — or its
+/// absence (no account, an empty structure on the way, no such key). With
+/// `with_code` the proof carries the contract's code. Returns the proof and
+/// what it proves (verified before it is returned).
+pub fn prove_element<K: KvStore>(
+    db: &StateDb<K>,
+    root: H256,
+    address: &Address,
+    variable: u32,
+    path: &[PathKey],
+    with_code: bool,
+) -> Result<(ElementProof, ProvenElement), ProveError> {
+    known_root(db, root)?;
+    let world = proof::prove(db.store(), root, &world_key(&address.0))?;
+    let mut p = ElementProof {
+        root: root.0,
+        address: address.0,
+        variable,
+        path: path.to_vec(),
+        account: world.nodes,
+        code: None,
+        levels: Vec::new(),
+    };
+    let Some(acc) = world
+        .value
+        .as_deref()
+        .map(Account::decode)
+        .transpose()
+        .map_err(svm_verify::VerifyError::from)?
+    else {
+        let proven = p.verify(&root.0, None)?;
+        return Ok((p, proven));
+    };
+    let (code, layout) = code_and_layout(db, address, &acc)?;
+    let mut kind: Structure = layout
+        .structure(variable as usize)
+        .map_err(|source| ProveError::NoSuchVariable {
+            address: *address,
+            source,
+        })?
+        .clone();
+    check_path(&kind, path).map_err(|source| ProveError::BadPath {
+        address: *address,
+        source,
+    })?;
+    let top = proof::prove(db.store(), H256(acc.storage_root), &handle_key(variable))?;
+    p.levels.push(top.nodes);
+    let mut handle = match top.value {
+        Some(bytes) => Handle::decode(&bytes).map_err(svm_verify::VerifyError::from)?,
+        None => Handle::EMPTY,
+    };
+    for (depth, key) in path.iter().enumerate() {
+        if handle.is_empty() {
+            break;
+        }
+        let trie_key = element_key(&kind, key).map_err(svm_verify::VerifyError::from)?;
+        let level = proof::prove(db.store(), H256(handle.root), &trie_key)?;
+        p.levels.push(level.nodes);
+        let (Some(leaf), false) = (level.value, depth + 1 == path.len()) else {
+            break;
+        };
+        // A nested structure: its handle is the element (`check_path`
+        // made sure every key but the last selects one).
+        let value = match &kind {
+            Structure::Map(e) => decode_map_leaf(&leaf, e).map(|(_, v)| v),
+            Structure::List(e) => decode_list_leaf(&leaf, e),
+            _ => break,
+        }
+        .map_err(svm_verify::VerifyError::from)?;
+        let (Value::Handle(h), Some(svm_verify::structure::Element::Structure(inner))) =
+            (value, kind.element())
+        else {
+            break;
+        };
+        handle = h;
+        kind = (**inner).clone();
     }
     let proven = if with_code {
         p.code = Some(code);

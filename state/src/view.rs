@@ -9,7 +9,8 @@ use primitive_types::H256;
 use crate::kv::KvStore;
 use crate::layout::Layout;
 use crate::meta::Head;
-use crate::{Account, Address, Session, SessionStats, StateError};
+use crate::structure::PathKey;
+use crate::{Account, Address, Session, SessionStats, StateError, StructurePath};
 
 /// The world and contract storage as of one committed root, read-only.
 /// Reads take `&self` and the view may be shared between threads; it
@@ -72,5 +73,54 @@ impl<K: KvStore> View<K> {
     /// written).
     pub fn page(&self, address: &Address, index: u32) -> Result<Vec<u8>, StateError> {
         self.session().page(address, index)
+    }
+
+    /// How many elements the structure at `path` holds.
+    pub fn structure_len(
+        &self,
+        address: &Address,
+        path: &StructurePath,
+    ) -> Result<u64, StateError> {
+        self.session().structure_len(address, path)
+    }
+
+    /// The bytes of element `key` of the list or map at `path`.
+    pub fn element(
+        &self,
+        address: &Address,
+        path: &StructurePath,
+        key: &PathKey,
+    ) -> Result<Option<Vec<u8>>, StateError> {
+        self.session().element(address, path, key)
+    }
+
+    /// Whether the set, sorted set or map at `path` holds `member`.
+    pub fn contains(
+        &self,
+        address: &Address,
+        path: &StructurePath,
+        member: &[u8],
+    ) -> Result<bool, StateError> {
+        self.session().contains(address, path, member)
+    }
+
+    /// The first member `>= from` of the sorted set at `path`.
+    pub fn next_member(
+        &self,
+        address: &Address,
+        path: &StructurePath,
+        from: &[u8],
+    ) -> Result<Option<Vec<u8>>, StateError> {
+        self.session().next_member(address, path, from)
+    }
+
+    /// The last member `<= to` of the sorted set at `path`.
+    pub fn prev_member(
+        &self,
+        address: &Address,
+        path: &StructurePath,
+        to: Option<&[u8]>,
+    ) -> Result<Option<Vec<u8>>, StateError> {
+        self.session().prev_member(address, path, to)
     }
 }

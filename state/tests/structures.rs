@@ -5,10 +5,11 @@
 //! `root_of` and the written formats.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use svm_state::code::module_declaring;
-use svm_state::kv::MemoryKv;
+use svm_state::kv::{KvStore, MemoryKv};
 use svm_state::layout::{Kind, Layout};
 use svm_state::structure::{
     Element, Handle, MEMBER_MARK, PathKey, Structure, Value, encode_list_leaf, encode_map_leaf,
@@ -75,6 +76,8 @@ enum Op {
     KeepCheckpoint,
     RevertCheckpoint,
     Commit,
+    /// Drop the session (its changes are lost) and reopen the database.
+    Reopen,
 }
 
 fn key(g: &mut Gen) -> Vec<u8> {
@@ -91,7 +94,7 @@ fn value(g: &mut Gen) -> Vec<u8> {
 
 impl Arbitrary for Op {
     fn arbitrary(g: &mut Gen) -> Self {
-        match u8::arbitrary(g) % 21 {
+        match u8::arbitrary(g) % 23 {
             0 => Op::MapSet(key(g), value(g)),
             1 => Op::MapRemove(key(g)),
             2 => Op::Push(value(g)),
@@ -112,6 +115,7 @@ impl Arbitrary for Op {
             17 => Op::Checkpoint,
             18 => Op::KeepCheckpoint,
             19 => Op::RevertCheckpoint,
+            20 => Op::Reopen,
             _ => Op::Commit,
         }
     }
@@ -197,6 +201,18 @@ fn storage_root(m: &Model) -> [u8; 32] {
     root_of(entries).unwrap().0
 }
 
+/// Each top-level structure's length.
+fn lens_of(m: &Model) -> [(u32, usize); 6] {
+    [
+        (MAP, m.map.len()),
+        (LIST, m.list.len()),
+        (SET, m.set.len()),
+        (SORTED, m.sorted.len()),
+        (MAP_OF_LISTS, m.map_of_lists.len()),
+        (LIST_OF_MAPS, m.list_of_maps.len()),
+    ]
+}
+
 /// Non-empty structures (top-level and nested) and their elements.
 fn counts(m: &Model) -> (u64, u64) {
     let top = [
@@ -222,14 +238,15 @@ fn top(variable: u32) -> StructurePath {
     StructurePath::variable(variable)
 }
 
-fn run(ops: Vec<Op>) -> Result<(), String> {
-    let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
+fn run<K: KvStore>(ops: Vec<Op>, open: &dyn Fn() -> StateDb<K>) -> Result<(), String> {
+    let mut db = open();
     let mut s = db.begin().unwrap();
     s.create_contract(&C, &module_declaring(&layout()), 0u64.into())
         .unwrap();
     s.commit().unwrap();
     let mut s = db.begin().unwrap();
     let mut model = Model::default();
+    let mut committed = Model::default();
     let mut saved: Vec<Model> = Vec::new();
     for (n, op) in ops.into_iter().enumerate() {
         let m = &mut model;
@@ -401,20 +418,28 @@ fn run(ops: Vec<Op>) -> Result<(), String> {
                 if (report.structures, report.elements) != counts(&model) {
                     return Err(format!("op {n}: check counted {report:?}"));
                 }
+                // A view of the committed root reads the same.
+                let view = db.at(out.head.root).unwrap();
+                for (var, len) in lens_of(&model) {
+                    if view.structure_len(&C, &top(var)).unwrap() != len as u64 {
+                        return Err(format!("op {n}: the view's length of {var}"));
+                    }
+                }
+                committed = model.clone();
                 s = db.begin().unwrap();
+            }
+            Op::Reopen => {
+                drop(s);
+                drop(db);
+                db = open();
+                s = db.begin().unwrap();
+                saved.clear();
+                model = committed.clone();
             }
         }
         // Reads agree with the model after every operation.
         let m = &model;
-        let lens = [
-            (MAP, m.map.len()),
-            (LIST, m.list.len()),
-            (SET, m.set.len()),
-            (SORTED, m.sorted.len()),
-            (MAP_OF_LISTS, m.map_of_lists.len()),
-            (LIST_OF_MAPS, m.list_of_maps.len()),
-        ];
-        for (var, len) in lens {
+        for (var, len) in lens_of(m) {
             let got = s.structure_len(&C, &top(var)).unwrap();
             if got != len as u64 {
                 return Err(format!("op {n} {op:?}: length of {var}: {got} != {len}"));
@@ -484,18 +509,36 @@ impl Arbitrary for Ops {
     }
 }
 
-#[test]
-fn structures_match_the_model() {
-    fn prop(ops: Ops) -> bool {
-        match run(ops.0.clone()) {
-            Ok(()) => true,
-            Err(e) => {
-                eprintln!("{e}\n{:?}", ops.0);
-                false
-            }
+fn outcome(r: Result<(), String>, ops: &Ops) -> bool {
+    match r {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("{e}\n{:?}", ops.0);
+            false
         }
+    }
+}
+
+#[test]
+fn structures_match_the_model_in_memory() {
+    fn prop(ops: Ops) -> bool {
+        let kv = Arc::new(MemoryKv::new());
+        let open = || StateDb::open(kv.clone(), &StateConfig::default()).unwrap();
+        outcome(run(ops.0.clone(), &open), &ops)
     }
     QuickCheck::new()
         .tests(1000)
+        .quickcheck(prop as fn(Ops) -> bool);
+}
+
+#[test]
+fn structures_match_the_model_on_rocksdb() {
+    fn prop(ops: Ops) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        let open = || StateDb::open_rocks(dir.path(), &StateConfig::default()).unwrap();
+        outcome(run(ops.0.clone(), &open), &ops)
+    }
+    QuickCheck::new()
+        .tests(60)
         .quickcheck(prop as fn(Ops) -> bool);
 }

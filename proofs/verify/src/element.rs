@@ -114,26 +114,6 @@ fn element(
     }
 }
 
-/// Checks that `path` fits a structure of kind `kind`: each key of the
-/// right type, and every key but the last selecting a nested structure.
-fn check_path(kind: &Structure, path: &[PathKey]) -> Result<(), VerifyError> {
-    let mut kind = kind;
-    for (depth, key) in path.iter().enumerate() {
-        element_key(kind, key)?;
-        if depth + 1 < path.len() {
-            match kind.element() {
-                Some(Element::Structure(inner)) => kind = inner,
-                _ => {
-                    return Err(VerifyError::WrongQuestion(
-                        "a path deeper than the structures",
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 impl ElementProof {
     /// Verifies the proof against the trusted world root `root` (which must
     /// be the root the proof names), with the code's layout or `layout`
@@ -166,7 +146,7 @@ impl ElementProof {
         let account = Account::decode(&account)?;
         let layout = layout_for(&account, self.code.as_deref(), layout)?;
         let mut kind = layout.structure(self.variable as usize)?.clone();
-        check_path(&kind, &self.path)?;
+        structure::check_path(&kind, &self.path)?;
         let mut levels = self.levels.iter();
         let mut level = || levels.next().ok_or(VerifyError::MissingNode);
         // The variable's handle in the storage trie; absent: empty.
