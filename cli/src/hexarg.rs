@@ -38,6 +38,21 @@ pub(crate) fn root(s: &str) -> Result<svm_trie::H256, CliError> {
     Ok(svm_trie::H256::from_slice(&parse_fixed(s, "root", 32)?))
 }
 
+/// A step of a structure path: a decimal list index, or a `0x…` key.
+pub(crate) fn path_key(s: &str) -> Result<svm_state::structure::PathKey, CliError> {
+    use svm_state::structure::PathKey;
+    if s.starts_with("0x") || s.starts_with("0X") {
+        return Ok(PathKey::Key(
+            parse(s).map_err(|e| CliError::Arg(format!("--key: {e}")))?,
+        ));
+    }
+    s.parse::<u32>().map(PathKey::Index).map_err(|_| {
+        CliError::Arg(format!(
+            "--key {s:?}: a list index (decimal) or a key as 0x-hex"
+        ))
+    })
+}
+
 /// Formats bytes as `0x…`.
 pub(crate) fn format(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
@@ -55,5 +70,11 @@ mod tests {
         assert!(parse("0xabc").unwrap_err().contains("odd number"));
         assert!(parse("0xzz").unwrap_err().contains("invalid"));
         assert_eq!(format(&[1, 2]), "0x0102");
+        use svm_state::structure::PathKey;
+        assert_eq!(path_key("7").unwrap(), PathKey::Index(7));
+        assert_eq!(path_key("0x07").unwrap(), PathKey::Key(vec![7]));
+        assert_eq!(path_key("0x").unwrap(), PathKey::Key(vec![]));
+        assert!(path_key("-1").is_err());
+        assert!(path_key("dog").is_err());
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use svm_proofs::verify::binary;
 use svm_proofs::verify::layout::Layout;
-use svm_proofs::{json, prove_receipt, prove_variable};
+use svm_proofs::{json, prove_element, prove_receipt, prove_variable};
 
 use crate::db_arg::DbArg;
 use crate::error::CliError;
@@ -24,6 +24,11 @@ pub(crate) struct ProveArgs {
     /// the block committed at HEIGHT, against the block's receipts root.
     #[arg(long, conflicts_with_all = ["contract", "variable", "root", "no_code"])]
     receipt: Option<String>,
+    /// Prove an element of the structure variable instead: its path, one
+    /// `--key` per level (a decimal list index, or a map key / set member
+    /// as 0x-hex).
+    #[arg(long = "key", requires = "variable")]
+    keys: Vec<String>,
     /// The world root to prove against (default: the head).
     #[arg(long)]
     root: Option<String>,
@@ -70,6 +75,22 @@ pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
         None => db.head().root,
     };
     let address = hexarg::address(contract)?;
+    if !args.keys.is_empty() {
+        let path = args
+            .keys
+            .iter()
+            .map(|k| hexarg::path_key(k))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (proof, proven) = prove_element(&db, root, &address, variable, &path, !args.no_code)?;
+        if let Some(path) = &args.binary {
+            write(path, &binary::encode_element(&proof))?;
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json::element_to_json(&proof, &proven))?
+        );
+        return Ok(());
+    }
     let (proof, proven) = prove_variable(&db, root, &address, variable, !args.no_code)?;
     if let Some(path) = &args.binary {
         write(path, &binary::encode_variable(&proof))?;
@@ -143,6 +164,13 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
                 let p = binary::decode_variable(&bytes)?;
                 p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?
             }
+            Some(binary::Kind::Element) => {
+                let p = binary::decode_element(&bytes)?;
+                let proven = p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?;
+                let out = json::element_value_json(proven.element.as_ref());
+                println!("{}", serde_json::to_string_pretty(&out)?);
+                return Ok(());
+            }
             Some(binary::Kind::Receipt) => {
                 let p = binary::decode_receipt(&bytes)?;
                 let receipt = p.verify(root.as_ref().unwrap_or(&p.receipts_root))?;
@@ -153,7 +181,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             _ => {
                 return Err(CliError::Arg(format!(
                     "{}: a binary proof of a kind `svm verify` does not read \
-                     (it reads variable and receipt proofs)",
+                     (it reads variable, receipt and element proofs)",
                     args.file
                 )));
             }
@@ -163,6 +191,13 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             path: args.file.clone(),
             message: e.to_string(),
         })?;
+        if v.get("levels").is_some() {
+            // An element proof.
+            let proven = json::verify_element_json(&v, root.as_ref(), layout.as_ref())?;
+            let out = json::element_value_json(proven.element.as_ref());
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            return Ok(());
+        }
         if v.get("receiptsRoot").is_some() {
             // A receipt proof: --root is the trusted receipts root.
             let receipt = json::verify_receipt_json(&v, root.as_ref())?;

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use svm_state::code::module_declaring;
 use svm_state::kv::RocksKv;
 use svm_state::layout::{DEFAULT_PAGE_SIZE, Layout};
-use svm_state::{Account, Address, StateDb};
+use svm_state::structure::{Element, PathKey, Structure};
+use svm_state::{Account, Address, StateDb, StructurePath};
 
 use crate::db_arg::DbArg;
 use crate::error::CliError;
@@ -61,8 +62,45 @@ pub(crate) enum StateCommand {
         /// `{"contract":"0x…","sizes":[…],"page_size":4096}` deploys a
         /// code-less contract with that layout (unless already deployed),
         /// `{"account":"0x…","balance":"0x…"}` creates an account (unless it exists),
-        /// `{"write":"0x…","variable":N,"value":"0x…"}` sets a variable.
+        /// `{"write":"0x…","variable":N,"value":"0x…"}` sets a variable,
+        /// `{"contract":"0x…","layout":"0x…"}` deploys a code-less contract
+        /// with that `svm-layout` section (structures allowed),
+        /// `{"push":"0x…","variable":N,"key":[…],"value":"0x…"}` appends to the
+        /// list at that path, `{"put":…,"variable":N,"key":[…],"value":…}` sets
+        /// the element whose path is `key` (its last key is the element's),
+        /// `{"insert":…,"variable":N,"key":[…],"member":"0x…"}` adds to a set.
+        /// Keys: list indices as numbers, map keys as "0x…".
         file: String,
+    },
+    /// Print the length of a structure variable (or of the structure nested
+    /// at its path).
+    Structure {
+        /// The contract's address, as 0x-hex.
+        address: String,
+        /// The structure variable's index in the layout.
+        variable: u32,
+        /// The path to a nested structure, one `--key` per level (a decimal
+        /// list index or a 0x-hex key).
+        #[arg(long = "key")]
+        keys: Vec<String>,
+        /// Read at this committed world root instead of the head.
+        #[arg(long)]
+        root: Option<String>,
+    },
+    /// Print an element of a structure: its path is one `--key` per level,
+    /// the last naming the element.
+    Element {
+        /// The contract's address, as 0x-hex.
+        address: String,
+        /// The structure variable's index in the layout.
+        variable: u32,
+        /// The path, one `--key` per level (a decimal list index or a
+        /// 0x-hex key or member).
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+        /// Read at this committed world root instead of the head.
+        #[arg(long)]
+        root: Option<String>,
     },
 }
 
@@ -84,6 +122,86 @@ enum Change {
         variable: u32,
         value: String,
     },
+    ContractLayout {
+        contract: String,
+        layout: String,
+    },
+    Push {
+        push: String,
+        variable: u32,
+        key: Vec<serde_json::Value>,
+        value: String,
+    },
+    Put {
+        put: String,
+        variable: u32,
+        key: Vec<serde_json::Value>,
+        value: String,
+    },
+    Insert {
+        insert: String,
+        variable: u32,
+        key: Vec<serde_json::Value>,
+        member: String,
+    },
+}
+
+/// A structure path from an apply line's `key` array.
+fn json_path(variable: u32, keys: &[serde_json::Value]) -> Result<StructurePath, String> {
+    let mut path = StructurePath::variable(variable);
+    for k in keys {
+        let key = match k {
+            serde_json::Value::Number(n) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(PathKey::Index)
+                .ok_or_else(|| format!("key {n}: not a 32-bit index"))?,
+            serde_json::Value::String(s) => PathKey::Key(hexarg::parse(s)?),
+            other => return Err(format!("key {other}: a number or 0x-hex")),
+        };
+        path = path.child(key);
+    }
+    Ok(path)
+}
+
+/// A structure operation's contract, path and bytes, from an apply line.
+fn target(
+    address: &str,
+    variable: u32,
+    keys: &[serde_json::Value],
+    bytes: &str,
+) -> Result<(Address, StructurePath, Vec<u8>), String> {
+    let a = hexarg::address(address).map_err(|e| e.to_string())?;
+    let path = json_path(variable, keys)?;
+    let b = hexarg::parse(bytes)?;
+    Ok((a, path, b))
+}
+
+/// Creates a code-less contract with `layout` at `address` (nothing if it
+/// is there with the same layout).
+fn create_codeless<K: svm_state::kv::KvStore>(
+    s: &mut svm_state::Session<K>,
+    address: &Address,
+    layout: &Layout,
+) -> Result<Result<(), String>, CliError> {
+    let code = module_declaring(layout);
+    match s.account(address)? {
+        None => {
+            s.create_contract(address, &code, 0u64.into())?;
+        }
+        Some(acc) if acc.code_hash == svm_state::code::code_hash(&code) => {}
+        Some(_) => return Ok(Err(format!("{address:#x} exists with other code"))),
+    }
+    Ok(Ok(()))
+}
+
+/// The path of `--key` arguments.
+fn arg_path(variable: u32, keys: &[String]) -> Result<StructurePath, CliError> {
+    let mut path = StructurePath::variable(variable);
+    for k in keys {
+        path = path.child(hexarg::path_key(k)?);
+    }
+    Ok(path)
 }
 
 #[derive(Serialize)]
@@ -226,13 +344,62 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
             }))?;
         }
         StateCommand::Apply { file } => apply(&db, &file)?,
+        StateCommand::Structure {
+            address,
+            variable,
+            keys,
+            root,
+        } => {
+            let a = hexarg::address(&address)?;
+            let path = arg_path(variable, &keys)?;
+            let len = view(&db, root.as_deref())?.structure_len(&a, &path)?;
+            print(&serde_json::json!({ "length": len }))?;
+        }
+        StateCommand::Element {
+            address,
+            variable,
+            keys,
+            root,
+        } => {
+            let a = hexarg::address(&address)?;
+            let mut path = arg_path(variable, &keys)?;
+            let key = path
+                .keys
+                .pop()
+                .ok_or_else(|| CliError::Arg("give the element's path with --key".into()))?;
+            let v = view(&db, root.as_deref())?;
+            let layout = v.layout(&a)?;
+            let mut kind = layout
+                .structure(variable as usize)
+                .map_err(|e| CliError::Arg(e.to_string()))?;
+            for _ in &path.keys {
+                match kind.element() {
+                    Some(Element::Structure(inner)) => kind = inner,
+                    _ => {
+                        return Err(CliError::Arg(
+                            "the path is deeper than the structures".into(),
+                        ));
+                    }
+                }
+            }
+            let out = match (kind, &key) {
+                (Structure::Set | Structure::SortedSet, PathKey::Key(member)) => {
+                    serde_json::json!({ "member": v.contains(&a, &path, member)? })
+                }
+                _ => serde_json::json!({
+                    "value": v.element(&a, &path, &key)?.map(|b| hexarg::format(&b)),
+                }),
+            };
+            print(&out)?;
+        }
     }
     Ok(())
 }
 
 fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
     const EXPECTED: &str = "expected {\"contract\",\"sizes\"[,\"page_size\"]}, \
-        {\"account\",\"balance\"} or {\"write\",\"variable\",\"value\"}";
+        {\"account\",\"balance\"}, {\"write\",\"variable\",\"value\"}, {\"contract\",\"layout\"}, \
+        {\"push\"|\"put\",\"variable\",\"key\",\"value\"} or {\"insert\",\"variable\",\"key\",\"member\"}";
     let changes = input::json_lines::<Change>(path, Some(EXPECTED))?;
     let mut s = db.begin()?;
     for (n, change) in changes {
@@ -246,14 +413,7 @@ fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
                 let a = hexarg::address(&contract).map_err(|e| bad(e.to_string()))?;
                 let layout = Layout::new(page_size.unwrap_or(DEFAULT_PAGE_SIZE), &sizes)
                     .map_err(|e| bad(e.to_string()))?;
-                let code = module_declaring(&layout);
-                match s.account(&a)? {
-                    None => {
-                        s.create_contract(&a, &code, 0u64.into())?;
-                    }
-                    Some(acc) if acc.code_hash == svm_state::code::code_hash(&code) => {}
-                    Some(_) => return Err(bad(format!("{contract} exists with other code"))),
-                }
+                create_codeless(&mut s, &a, &layout)?.map_err(&bad)?;
             }
             Change::Account { account, balance } => {
                 let a = hexarg::address(&account).map_err(|e| bad(e.to_string()))?;
@@ -274,6 +434,44 @@ fn apply(db: &StateDb<RocksKv>, path: &str) -> Result<(), CliError> {
                 let v = hexarg::parse(&value).map_err(|e| bad(format!("value: {e}")))?;
                 s.write_variable(&a, variable, &v)
                     .map_err(|e| bad(e.to_string()))?;
+            }
+            Change::ContractLayout { contract, layout } => {
+                let a = hexarg::address(&contract).map_err(|e| bad(e.to_string()))?;
+                let payload = hexarg::parse(&layout).map_err(|e| bad(format!("layout: {e}")))?;
+                let layout = Layout::decode(&payload).map_err(|e| bad(e.to_string()))?;
+                create_codeless(&mut s, &a, &layout)?.map_err(&bad)?;
+            }
+            Change::Push {
+                push,
+                variable,
+                key,
+                value,
+            } => {
+                let (a, path, v) = target(&push, variable, &key, &value).map_err(&bad)?;
+                s.push(&a, &path, &v).map_err(|e| bad(e.to_string()))?;
+            }
+            Change::Put {
+                put,
+                variable,
+                key,
+                value,
+            } => {
+                let (a, mut path, v) = target(&put, variable, &key, &value).map_err(&bad)?;
+                let last = path
+                    .keys
+                    .pop()
+                    .ok_or_else(|| bad("put needs the element's key".into()))?;
+                s.set_element(&a, &path, &last, &v)
+                    .map_err(|e| bad(e.to_string()))?;
+            }
+            Change::Insert {
+                insert,
+                variable,
+                key,
+                member,
+            } => {
+                let (a, path, m) = target(&insert, variable, &key, &member).map_err(&bad)?;
+                s.insert(&a, &path, &m).map_err(|e| bad(e.to_string()))?;
             }
         }
     }

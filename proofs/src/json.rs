@@ -12,9 +12,11 @@
 
 use serde_json::{Map, Value, json};
 use svm_verify::layout::Layout;
+use svm_verify::structure::PathKey;
 use svm_verify::{
-    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, MultiProof, PageProof, ProvenVariable,
-    ReceiptProof, ReceiptRecord, Request, VariableProof, VerifyError, page_key,
+    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, ElementProof, ElementValue, Hash, MultiProof,
+    PageProof, ProvenElement, ProvenVariable, ReceiptProof, ReceiptRecord, Request, VariableProof,
+    VerifyError, page_key,
 };
 
 /// Why a JSON proof is refused.
@@ -146,6 +148,19 @@ fn page_index(key: &[u8], name: &str) -> Result<u32, JsonError> {
     Ok(u32::from_be_bytes(key))
 }
 
+/// Refuses a document whose fields differ from the ones the proof's
+/// verification gives (`expected`).
+fn same_claims(expected: &Value, v: &Value) -> Result<(), JsonError> {
+    if let (Value::Object(want), Value::Object(got)) = (expected, v) {
+        for key in want.keys().chain(got.keys()) {
+            if want.get(key) != got.get(key) {
+                return Err(JsonError::Claim(key.clone()));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads the proof out of a JSON variable proof (its claims are ignored; see
 /// [`verify_variable_json`]).
 pub fn variable_from_json(v: &Value) -> Result<VariableProof, JsonError> {
@@ -185,14 +200,105 @@ pub fn verify_variable_json(
 ) -> Result<ProvenVariable, JsonError> {
     let p = variable_from_json(v)?;
     let proven = p.verify(root.unwrap_or(&p.root), layout)?;
-    let expected = variable_to_json(&p, &proven);
-    if let (Value::Object(want), Value::Object(got)) = (&expected, v) {
-        for key in want.keys().chain(got.keys()) {
-            if want.get(key) != got.get(key) {
-                return Err(JsonError::Claim(key.clone()));
-            }
+    same_claims(&variable_to_json(&p, &proven), v)?;
+    Ok(proven)
+}
+
+/// A path as JSON: list indices as numbers, keys as `0x` hex.
+fn path_json(path: &[PathKey]) -> Value {
+    Value::Array(
+        path.iter()
+            .map(|k| match k {
+                PathKey::Index(i) => json!(i),
+                PathKey::Key(b) => json!(hex(b)),
+            })
+            .collect(),
+    )
+}
+
+/// The JSON form of a proven element: `{"bytes": "0x…"}`,
+/// `{"structure": {"root", "length"}}`, `"member"`, or `null` when absent.
+pub fn element_value_json(e: Option<&ElementValue>) -> Value {
+    match e {
+        None => Value::Null,
+        Some(ElementValue::Bytes(b)) => json!({ "bytes": hex(b) }),
+        Some(ElementValue::Structure(h)) => {
+            json!({ "structure": { "root": hex(&h.root), "length": h.len } })
         }
+        Some(ElementValue::Member) => json!("member"),
     }
+}
+
+/// The JSON form of an element proof and what it proves: `root`,
+/// `address`, `variable`, `path`, `accountProof`, `code` (when carried),
+/// `levels` (one node list per trie on the way), and the claims `exists`
+/// (the account) and `element`.
+pub fn element_to_json(p: &ElementProof, proven: &ProvenElement) -> Value {
+    let mut o = Map::new();
+    o.insert("root".into(), hex(&p.root).into());
+    o.insert("address".into(), hex(&p.address).into());
+    o.insert("variable".into(), json!(p.variable));
+    o.insert("path".into(), path_json(&p.path));
+    o.insert("accountProof".into(), nodes(&p.account));
+    if let Some(code) = &p.code {
+        o.insert("code".into(), hex(code).into());
+    }
+    o.insert(
+        "levels".into(),
+        Value::Array(p.levels.iter().map(|l| nodes(l)).collect()),
+    );
+    o.insert("exists".into(), json!(proven.account.is_some()));
+    o.insert(
+        "element".into(),
+        element_value_json(proven.element.as_ref()),
+    );
+    Value::Object(o)
+}
+
+/// Reads the proof out of a JSON element proof (claims ignored; see
+/// [`verify_element_json`]).
+pub fn element_from_json(v: &Value) -> Result<ElementProof, JsonError> {
+    let code = match v.get("code") {
+        None | Some(Value::Null) => None,
+        Some(c) => Some(bytes_of(c, "code")?),
+    };
+    let path = field(v, "path")?
+        .as_array()
+        .ok_or_else(|| wrong("path", "not an array"))?
+        .iter()
+        .map(|k| match k {
+            Value::Number(_) => Ok(PathKey::Index(u32_of(k, "path")?)),
+            _ => Ok(PathKey::Key(bytes_of(k, "path")?)),
+        })
+        .collect::<Result<_, JsonError>>()?;
+    let levels = field(v, "levels")?
+        .as_array()
+        .ok_or_else(|| wrong("levels", "not an array"))?
+        .iter()
+        .map(|l| nodes_of(l, "levels"))
+        .collect::<Result<_, JsonError>>()?;
+    Ok(ElementProof {
+        root: fixed(field(v, "root")?, "root")?,
+        address: fixed(field(v, "address")?, "address")?,
+        variable: u32_of(field(v, "variable")?, "variable")?,
+        path,
+        account: nodes_of(field(v, "accountProof")?, "accountProof")?,
+        code,
+        levels,
+    })
+}
+
+/// Verifies a JSON element proof against `root` (the document's own when
+/// `None`), with `layout` if the proof carries no code; every claim must
+/// be what the nodes prove.
+pub fn verify_element_json(
+    v: &Value,
+    root: Option<&Hash>,
+    layout: Option<&Layout>,
+) -> Result<ProvenElement, JsonError> {
+    let p = element_from_json(v)?;
+    let proven = p.verify(root.unwrap_or(&p.root), layout)?;
+    same_claims(&element_to_json(&p, &proven), v)?;
     Ok(proven)
 }
 
