@@ -1,4 +1,5 @@
-//! Crash safety: a child process commits random variable writes to a RocksDB
+//! Crash safety: a child process commits random variable writes and
+//! structure operations (a map of lists and a sorted set) to a RocksDB
 //! database in a loop and is killed with SIGKILL at random moments, many
 //! times. After every kill the database must reopen at the last commit the
 //! child reported, or at the one it was reporting when it died; every node
@@ -20,8 +21,9 @@ use std::time::{Duration, Instant};
 
 use svm_state::code::module_declaring;
 use svm_state::kv::{KvStore, MemoryKv};
-use svm_state::layout::Layout;
-use svm_state::{Address, StateConfig, StateDb};
+use svm_state::layout::{Kind, Layout};
+use svm_state::structure::{Element, PathKey, Structure};
+use svm_state::{Address, StateConfig, StateDb, StructurePath};
 use svm_trie::H256;
 
 const KILLS: usize = 60;
@@ -45,18 +47,22 @@ fn contract(i: u64) -> Address {
     Address::from_low_u64_be(0xc0_0000 + i)
 }
 
-/// Variables of 1 to 100 bytes, plus a few of 5,000 (two pages).
+/// Variables of 1 to 100 bytes, plus a few of 5,000 (two pages), then a
+/// map of lists (variable `VARIABLES`) and a sorted set (`VARIABLES + 1`).
 fn layout() -> Layout {
-    let sizes: Vec<u32> = (0..VARIABLES)
+    let mut kinds: Vec<Kind> = (0..VARIABLES)
         .map(|i| {
-            if i % 50 == 49 {
+            Kind::Bytes(if i % 50 == 49 {
                 5000
             } else {
                 1 + (i * 37) % 100
-            }
+            })
         })
         .collect();
-    Layout::new(4096, &sizes).expect("a valid layout")
+    let list = Element::Structure(Box::new(Structure::List(Element::Bytes)));
+    kinds.push(Kind::Structure(Structure::Map(list)));
+    kinds.push(Kind::Structure(Structure::SortedSet));
+    Layout::with_kinds(4096, &kinds).expect("a valid layout")
 }
 
 /// Commit number `seq`: the first creates the contracts, every later one
@@ -79,6 +85,26 @@ fn commit<K: KvStore>(db: &StateDb<K>, seq: u64, layout: &Layout) -> H256 {
             let fill = rng.next() as u8;
             let bytes: Vec<u8> = (0..len).map(|i| fill.wrapping_add(i as u8)).collect();
             s.write_variable(&c, var, &bytes).expect("write");
+        }
+        let map = StructurePath::variable(VARIABLES);
+        let sorted = StructurePath::variable(VARIABLES + 1);
+        for _ in 0..rng.next() % 20 {
+            let c = contract(rng.next() % CONTRACTS);
+            let key = vec![(rng.next() % 16) as u8];
+            let value = vec![rng.next() as u8; (rng.next() % 60) as usize];
+            match rng.next() % 4 {
+                0 | 1 => {
+                    s.push(&c, &map.child(PathKey::Key(key)), &value)
+                        .expect("push");
+                }
+                2 => {
+                    s.remove(&c, &map, &key).expect("remove");
+                }
+                _ => {
+                    s.insert(&c, &sorted, &value[..value.len().min(8)])
+                        .expect("insert");
+                }
+            }
         }
     }
     s.commit().expect("commit").head.root
