@@ -76,6 +76,14 @@ impl<S: NodeStore + Clone> Contract<S> {
         ))
     }
 
+    /// Writes the changes of the structures open inside `path` into it
+    /// (their new handles, bottom-up), so its own entries are current; the
+    /// nodes this hashes are kept for the commit.
+    pub(crate) fn sync_within(&mut self, path: &StructurePath) -> Result<(), StateError> {
+        sync(&mut self.structures, Some(path), &mut self.pending_nodes)?;
+        Ok(())
+    }
+
     /// The structure at `path`, opened (with its parents) on first use.
     pub(crate) fn structure(
         &mut self,

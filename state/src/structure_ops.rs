@@ -348,6 +348,38 @@ impl<K: KvStore> Session<K> {
         Ok(())
     }
 
+    /// Up to `limit` entries of the structure at `path`, in its trie's
+    /// order (lists by index, maps and sets by key hash, sorted sets by
+    /// member), from trie key `from` on: each entry's key (index, map key
+    /// or member) and, for lists and maps of bytes, its value. Also returns
+    /// the trie key to continue from, if entries remain. Structures open
+    /// inside `path` are written into it first, so their entries are
+    /// current.
+    pub fn entries(
+        &mut self,
+        address: &Address,
+        path: &StructurePath,
+        from: &[u8],
+        limit: usize,
+    ) -> Result<(Vec<(PathKey, Option<Vec<u8>>)>, Option<Vec<u8>>), StateError> {
+        let store = self.shared.clone();
+        let contract = self.contract(address)?;
+        contract.structure(&store, path)?;
+        contract.sync_within(path)?;
+        let open = contract.structure(&store, path)?;
+        let mut out = Vec::new();
+        let mut next = None;
+        for entry in open.trie.iter_from(from) {
+            let (key, leaf) = entry?;
+            if out.len() == limit {
+                next = Some(key);
+                break;
+            }
+            out.push(decode_entry(&open.kind, &key, &leaf)?);
+        }
+        Ok((out, next))
+    }
+
     /// The first member `>= from` of the sorted set at `path`.
     pub fn next_member(
         &mut self,
@@ -454,6 +486,42 @@ impl<K: KvStore> Session<K> {
             _ => {}
         }
     }
+}
+
+/// An entry's key and (for bytes elements) value, from its trie key and leaf.
+fn decode_entry(
+    kind: &Structure,
+    key: &[u8],
+    leaf: &[u8],
+) -> Result<(PathKey, Option<Vec<u8>>), StateError> {
+    use svm_format::structure::{
+        Element, Value, decode_list_leaf, decode_map_leaf, decode_set_leaf,
+    };
+    let bytes = |v: Value| match v {
+        Value::Bytes(b) => Some(b),
+        Value::Handle(_) => None,
+    };
+    Ok(match kind {
+        Structure::List(e) => {
+            let index: [u8; 4] = key
+                .try_into()
+                .map_err(|_| StateError::CorruptStructure("a list key is not 4 bytes"))?;
+            (
+                PathKey::Index(u32::from_be_bytes(index)),
+                bytes(decode_list_leaf(leaf, e)?),
+            )
+        }
+        Structure::Map(e) => {
+            let (k, v) = decode_map_leaf(leaf, e)?;
+            let v = match e {
+                Element::Bytes => bytes(v),
+                Element::Structure(_) => None,
+            };
+            (PathKey::Key(k), v)
+        }
+        Structure::Set => (PathKey::Key(decode_set_leaf(leaf)?), None),
+        Structure::SortedSet => (PathKey::Key(key.to_vec()), None),
+    })
 }
 
 fn check_value(value: &[u8]) -> Result<(), StateError> {

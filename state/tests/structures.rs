@@ -78,6 +78,8 @@ enum Op {
     Commit,
     /// Drop the session (its changes are lost) and reopen the database.
     Reopen,
+    /// List a structure's entries, three at a time.
+    Entries(u32),
 }
 
 fn key(g: &mut Gen) -> Vec<u8> {
@@ -94,7 +96,7 @@ fn value(g: &mut Gen) -> Vec<u8> {
 
 impl Arbitrary for Op {
     fn arbitrary(g: &mut Gen) -> Self {
-        match u8::arbitrary(g) % 23 {
+        match u8::arbitrary(g) % 24 {
             0 => Op::MapSet(key(g), value(g)),
             1 => Op::MapRemove(key(g)),
             2 => Op::Push(value(g)),
@@ -116,6 +118,7 @@ impl Arbitrary for Op {
             18 => Op::KeepCheckpoint,
             19 => Op::RevertCheckpoint,
             20 => Op::Reopen,
+            21 => Op::Entries(1 + u32::arbitrary(g) % 6),
             _ => Op::Commit,
         }
     }
@@ -427,6 +430,59 @@ fn run<K: KvStore>(ops: Vec<Op>, open: &dyn Fn() -> StateDb<K>) -> Result<(), St
                 }
                 committed = model.clone();
                 s = db.begin().unwrap();
+            }
+            Op::Entries(var) => {
+                let mut all = Vec::new();
+                let mut from = Vec::new();
+                loop {
+                    let (page, next) = s.entries(&C, &top(*var), &from, 3).unwrap();
+                    all.extend(page);
+                    match next {
+                        Some(n) => from = n,
+                        None => break,
+                    }
+                }
+                let keys = |all: &[(PathKey, Option<Vec<u8>>)]| -> BTreeSet<Vec<u8>> {
+                    all.iter()
+                        .filter_map(|(k, _)| match k {
+                            PathKey::Key(k) => Some(k.clone()),
+                            PathKey::Index(_) => None,
+                        })
+                        .collect()
+                };
+                let ok = match *var {
+                    MAP => {
+                        let got: BTreeMap<Vec<u8>, Vec<u8>> = all
+                            .iter()
+                            .filter_map(|(k, v)| match (k, v) {
+                                (PathKey::Key(k), Some(v)) => Some((k.clone(), v.clone())),
+                                _ => None,
+                            })
+                            .collect();
+                        got == m.map && all.len() == m.map.len()
+                    }
+                    LIST => all.iter().map(|(k, v)| (k.clone(), v.clone())).eq(m
+                        .list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (PathKey::Index(i as u32), Some(v.clone())))),
+                    SET => keys(&all) == m.set && all.len() == m.set.len(),
+                    SORTED => all
+                        .iter()
+                        .map(|(k, _)| k.clone())
+                        .eq(m.sorted.iter().map(|k| PathKey::Key(k.clone()))),
+                    MAP_OF_LISTS => {
+                        keys(&all) == m.map_of_lists.keys().cloned().collect::<BTreeSet<_>>()
+                            && all.len() == m.map_of_lists.len()
+                    }
+                    _ => all
+                        .iter()
+                        .map(|(k, _)| k.clone())
+                        .eq((0..m.list_of_maps.len() as u32).map(PathKey::Index)),
+                };
+                if !ok {
+                    return Err(format!("op {n}: the entries of {var}: {all:?}"));
+                }
             }
             Op::Reopen => {
                 drop(s);
