@@ -61,7 +61,7 @@ pub use error::StateError;
 pub use meta::{BlockMeta, Head};
 pub use session::{BlockRecord, CommitOutput, Session, SessionStats};
 pub use store::{CacheStats, Store};
-pub use structures::StructurePath;
+pub use structures::{EntryPage, StructurePath};
 /// Structures' formats (svm-format): kinds, handles, path keys.
 pub use svm_format::structure;
 pub use view::View;

@@ -6,7 +6,7 @@ use svm_format::structure::{MAX_LIST_LEN, MAX_VALUE_BYTES, PathKey, Structure, S
 
 use super::{Session, SharedRef, Undo};
 use crate::kv::KvStore;
-use crate::structures::{Open, StructurePath, bytes_leaf, element_of, leaf_bytes};
+use crate::structures::{EntryPage, Open, StructurePath, bytes_leaf, element_of, leaf_bytes};
 use crate::{Address, StateError};
 
 /// A structure's change of element count, and its parent's when the
@@ -350,9 +350,8 @@ impl<K: KvStore> Session<K> {
 
     /// Up to `limit` entries of the structure at `path`, in its trie's
     /// order (lists by index, maps and sets by key hash, sorted sets by
-    /// member), from trie key `from` on: each entry's key (index, map key
-    /// or member) and, for lists and maps of bytes, its value. Also returns
-    /// the trie key to continue from, if entries remain. Structures open
+    /// member), from trie key `from` on, and the trie key to continue from.
+    /// Structures open
     /// inside `path` are written into it first, so their entries are
     /// current.
     pub fn entries(
@@ -361,7 +360,7 @@ impl<K: KvStore> Session<K> {
         path: &StructurePath,
         from: &[u8],
         limit: usize,
-    ) -> Result<(Vec<(PathKey, Option<Vec<u8>>)>, Option<Vec<u8>>), StateError> {
+    ) -> Result<EntryPage, StateError> {
         let store = self.shared.clone();
         let contract = self.contract(address)?;
         contract.structure(&store, path)?;
@@ -377,7 +376,7 @@ impl<K: KvStore> Session<K> {
             }
             out.push(decode_entry(&open.kind, &key, &leaf)?);
         }
-        Ok((out, next))
+        Ok(EntryPage { entries: out, next })
     }
 
     /// The first member `>= from` of the sorted set at `path`.

@@ -65,6 +65,16 @@ impl StructurePath {
     }
 }
 
+/// A page of a structure's entries ([`crate::Session::entries`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryPage {
+    /// Each entry's key (index, map key or member) and, for lists and maps
+    /// of bytes, its value.
+    pub entries: Vec<(PathKey, Option<Vec<u8>>)>,
+    /// The trie key to continue from, if entries remain.
+    pub next: Option<Vec<u8>>,
+}
+
 /// An open structure: its trie with this session's changes, and its count.
 pub(crate) struct Open<S> {
     pub(crate) kind: Structure,

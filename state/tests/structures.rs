@@ -435,9 +435,9 @@ fn run<K: KvStore>(ops: Vec<Op>, open: &dyn Fn() -> StateDb<K>) -> Result<(), St
                 let mut all = Vec::new();
                 let mut from = Vec::new();
                 loop {
-                    let (page, next) = s.entries(&C, &top(*var), &from, 3).unwrap();
-                    all.extend(page);
-                    match next {
+                    let page = s.entries(&C, &top(*var), &from, 3).unwrap();
+                    all.extend(page.entries);
+                    match page.next {
                         Some(n) => from = n,
                         None => break,
                     }
