@@ -1,11 +1,12 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--json]`
 
 mod alloc;
 mod proof_bench;
 mod report;
 mod state_bench;
+mod structure_bench;
 mod trie_bench;
 mod vm_bench;
 
@@ -51,8 +52,11 @@ struct Args {
     /// Pages per contract in the proof benchmark.
     #[arg(long, default_value_t = 100)]
     proof_pages: usize,
+    /// Elements in each structure of the structure benchmark.
+    #[arg(long, default_value_t = 1_000_000)]
+    elements: usize,
     /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs"], default_value = "all")]
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -101,6 +105,12 @@ fn main() {
             contracts: args.proof_contracts.max(1),
             pages: args.proof_pages.clamp(1, 1 << 16),
             proofs: 1_000,
+        }));
+    }
+    if args.suite == "all" || args.suite == "structures" {
+        tables.extend(structure_bench::run(&structure_bench::Config {
+            elements: args.elements.max(1),
+            ops: 10_000,
         }));
     }
     if args.json {
