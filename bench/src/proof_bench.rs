@@ -125,7 +125,99 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
     let single_sizes = variable_rows(&mut table, cfg, &db, root, &questions);
     account_rows(&mut table, &db, root, world, &mut rng, cfg.proofs);
     let multi = multiproof(&db, root, &questions, &single_sizes);
-    vec![table, multi]
+    let element = element_table(&db, &mut rng, 100_000, cfg.proofs);
+    vec![table, multi, element]
+}
+
+/// A map-token's balance proven as a structure element (no page inside)
+/// against the same shape in Ethereum: the account proof plus a storage
+/// proof of a secure-trie slot holding the balance.
+fn element_table(db: &StateDb<RocksKv>, rng: &mut Rng, holders: usize, proofs: usize) -> Table {
+    use svm_state::layout::Kind;
+    use svm_state::structure::{Element, PathKey, Structure};
+    use svm_trie::{MemoryStore, TrieMut, proof};
+    let token = Address::from_low_u64_be(0x3_0000_0000);
+    let layout = Layout::with_kinds(4096, &[Kind::Structure(Structure::Map(Element::Bytes))])
+        .expect("layout");
+    let holder = |i: usize| {
+        Address::from_low_u64_be(0x4_0000_0000 + i as u64)
+            .0
+            .to_vec()
+    };
+    let balances = svm_state::StructurePath::variable(0);
+    let mut s = db.begin().expect("session");
+    s.create_contract(
+        &token,
+        &svm_state::code::module_declaring(&layout),
+        U256::zero(),
+    )
+    .expect("contract");
+    for i in 0..holders {
+        s.set_element(
+            &token,
+            &balances,
+            &PathKey::Key(holder(i)),
+            &(i as u64 + 1).to_le_bytes(),
+        )
+        .expect("balance");
+    }
+    let root = s.commit().expect("commit").head.root;
+    // Ethereum's shape: slot keccak(holder) in a secure storage trie, the
+    // balance as an RLP string.
+    let mut eth = MemoryStore::new();
+    let commit = {
+        let mut t = TrieMut::new(&eth);
+        t.apply((0..holders).map(|i| {
+            let slot = keccak_hash::keccak(holder(i)).0.to_vec();
+            let value = svm_state::structure::encode_list_leaf(
+                &svm_state::structure::Value::Bytes((i as u64 + 1).to_le_bytes().to_vec()),
+            );
+            (slot, value)
+        }))
+        .expect("memory");
+        t.commit().expect("memory")
+    };
+    eth.insert_all(&commit.nodes);
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let t = Instant::now();
+    for _ in 0..proofs {
+        let i = rng.below(holders);
+        let (p, proven) =
+            svm_proofs::prove_element(db, root, &token, 0, &[PathKey::Key(holder(i))], false)
+                .expect("prove");
+        assert!(proven.element.is_some());
+        let account: usize = p.account.iter().map(Vec::len).sum();
+        let levels: usize = p.levels.iter().flatten().map(Vec::len).sum();
+        ours.push((account + levels) as f64);
+        let slot = keccak_hash::keccak(holder(i)).0;
+        let storage = proof::prove(&eth, commit.root, &slot).expect("stored");
+        let storage: usize = storage.nodes.iter().map(Vec::len).sum();
+        theirs.push((account + storage) as f64);
+    }
+    let generated = t.elapsed().as_secs_f64();
+    let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+    let mut table = Table::new(
+        &format!(
+            "A map-token balance as a structure element: {} holders, among the accounts above ({} proofs)",
+            count(holders as f64),
+            count(proofs as f64)
+        ),
+        &["proof", "bytes (median)", "÷ Ethereum's"],
+    );
+    table.row(vec![
+        format!(
+            "svm element proof (account, handle, map path; layout known), {} generated/s",
+            per_second(generated, proofs)
+        ),
+        count(ours),
+        ratio(ours / theirs),
+    ]);
+    table.row(vec![
+        "Ethereum shape: the same account proof + a secure storage-slot proof".into(),
+        count(theirs),
+        ratio(1.0),
+    ]);
+    table
 }
 
 /// Rows of variable proofs, with and without the code; returns the sizes
