@@ -91,6 +91,12 @@ impl<S: NodeStore + Clone> Contract<S> {
         path: &StructurePath,
     ) -> Result<&mut Open<S>, StateError> {
         if !self.structures.contains_key(path) {
+            // No layout nests deeper; this also bounds the recursion below.
+            if path.keys.len() >= svm_format::structure::MAX_DEPTH {
+                return Err(StateError::WrongStructure(
+                    "a path deeper than structures nest",
+                ));
+            }
             let opened = match path.parent() {
                 None => {
                     let kind = self

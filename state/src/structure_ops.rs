@@ -34,8 +34,7 @@ impl<K: KvStore> Session<K> {
         path: &StructurePath,
         len: u64,
     ) -> Result<LenChange, StateError> {
-        let open = self.open_structure(address, path)?;
-        let prev_len = std::mem::replace(&mut open.len, len);
+        let prev_len = self.open_structure(address, path)?.len;
         let mut parent_len = None;
         if let Some((parent_path, _)) = path.parent()
             && (prev_len == 0) != (len == 0)
@@ -43,11 +42,20 @@ impl<K: KvStore> Session<K> {
             let parent = self.open_structure(address, &parent_path)?;
             if matches!(parent.kind, Structure::Map(_)) {
                 let prev = parent.len;
-                parent.len = if len == 0 { prev - 1 } else { prev + 1 };
+                // A stored count below the entries is a corrupt database,
+                // not a reason to panic (nothing has changed yet).
+                parent.len = if len == 0 {
+                    prev.checked_sub(1).ok_or(StateError::CorruptStructure(
+                        "a map's count is below its entries",
+                    ))?
+                } else {
+                    prev + 1
+                };
                 parent.changed = true;
                 parent_len = Some((parent_path, prev));
             }
         }
+        self.open_structure(address, path)?.len = len;
         Ok(LenChange {
             prev_len,
             parent_len,
@@ -246,7 +254,9 @@ impl<K: KvStore> Session<K> {
         if open.leaf(&trie_key)?.is_none() {
             return Ok(false);
         }
-        let len = open.len - 1;
+        let len = open.len.checked_sub(1).ok_or(StateError::CorruptStructure(
+            "a structure's count is below its entries",
+        ))?;
         self.write_leaf(address, path, &key, None, len)?;
         Ok(true)
     }
