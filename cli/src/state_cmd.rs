@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use svm_state::code::module_declaring;
 use svm_state::kv::RocksKv;
 use svm_state::layout::{DEFAULT_PAGE_SIZE, Layout};
-use svm_state::structure::{Element, PathKey, Structure};
+use svm_state::structure::{PathKey, Structure};
 use svm_state::{Account, Address, StateDb, StructurePath};
 
 use crate::db_arg::DbArg;
@@ -373,14 +373,9 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
                 .structure(variable as usize)
                 .map_err(|e| CliError::Arg(e.to_string()))?;
             for _ in &path.keys {
-                match kind.element() {
-                    Some(Element::Structure(inner)) => kind = inner,
-                    _ => {
-                        return Err(CliError::Arg(
-                            "the path is deeper than the structures".into(),
-                        ));
-                    }
-                }
+                kind = kind.nested().ok_or_else(|| {
+                    CliError::Arg("the path is deeper than the structures".into())
+                })?;
             }
             let out = match (kind, &key) {
                 (Structure::Set | Structure::SortedSet, PathKey::Key(member)) => {

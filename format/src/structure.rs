@@ -45,6 +45,10 @@ pub enum StructureError {
     /// or set, a key into a list).
     #[error("{0}")]
     KeyType(&'static str),
+    /// An empty structure is stored where only non-empty ones may be (as a
+    /// top-level handle, or as a map's entry).
+    #[error("an empty structure is stored {0}")]
+    EmptyStored(&'static str),
     /// A key, member or value is longer than its limit.
     #[error("{what} of {len} bytes is longer than the {max} allowed")]
     TooLong {
@@ -88,12 +92,17 @@ impl Structure {
         }
     }
 
+    /// The kind of the nested structures, for a list or map of them.
+    pub fn nested(&self) -> Option<&Structure> {
+        match self.element() {
+            Some(Element::Structure(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     /// How many structure levels this is (a list of bytes: 1).
     pub fn depth(&self) -> usize {
-        match self.element() {
-            Some(Element::Structure(s)) => 1 + s.depth(),
-            _ => 1,
-        }
+        self.nested().map_or(1, |s| 1 + s.depth())
     }
 
     /// Appends the descriptor: `0x01` list, `0x02` map (each followed by its
@@ -209,6 +218,16 @@ impl Handle {
             _ => Ok(Handle { root, len }),
         }
     }
+
+    /// Decodes a handle where only a non-empty structure is ever stored (a
+    /// top-level structure's handle key: an empty one has no leaf).
+    pub fn decode_stored(bytes: &[u8]) -> Result<Self, StructureError> {
+        let h = Self::decode(bytes)?;
+        if h.is_empty() {
+            return Err(StructureError::EmptyStored("as a handle"));
+        }
+        Ok(h)
+    }
 }
 
 /// The storage-trie key of structure variable `variable`'s handle:
@@ -275,10 +294,9 @@ pub fn check_path(kind: &Structure, path: &[PathKey]) -> Result<(), StructureErr
     for (depth, key) in path.iter().enumerate() {
         element_key(kind, key)?;
         if depth + 1 < path.len() {
-            match kind.element() {
-                Some(Element::Structure(inner)) => kind = inner,
-                _ => return Err(StructureError::KeyType("a path deeper than the structures")),
-            }
+            kind = kind
+                .nested()
+                .ok_or(StructureError::KeyType("a path deeper than the structures"))?;
         }
     }
     Ok(())
@@ -354,7 +372,25 @@ pub fn decode_map_leaf(
         return Err(RlpError("map entry: key is a list").into());
     }
     check_len("a key", key.payload.len(), MAX_KEY_BYTES)?;
-    Ok((key.payload.to_vec(), Value::decode_item(value, element)?))
+    let value = Value::decode_item(value, element)?;
+    if matches!(&value, Value::Handle(h) if h.is_empty()) {
+        return Err(StructureError::EmptyStored("in a map"));
+    }
+    Ok((key.payload.to_vec(), value))
+}
+
+/// The handle a list or map leaf holds for its nested structure (the
+/// parent's elements must be structures).
+pub fn decode_child_handle(parent: &Structure, leaf: &[u8]) -> Result<Handle, StructureError> {
+    let value = match parent {
+        Structure::List(e @ Element::Structure(_)) => decode_list_leaf(leaf, e)?,
+        Structure::Map(e @ Element::Structure(_)) => decode_map_leaf(leaf, e)?.1,
+        _ => return Err(StructureError::KeyType("its elements are not structures")),
+    };
+    match value {
+        Value::Handle(h) => Ok(h),
+        Value::Bytes(_) => Err(StructureError::KeyType("its elements are not structures")),
+    }
 }
 
 /// The leaf value of a set member: the member's RLP string.
@@ -509,6 +545,9 @@ mod tests {
             decode_map_leaf(&encode_map_leaf(b"", &h), &nested),
             Ok((vec![], h))
         );
+        let empty = encode_map_leaf(b"", &Value::Handle(Handle::EMPTY));
+        assert!(decode_map_leaf(&empty, &nested).is_err());
+        assert!(Handle::decode_stored(&Handle::EMPTY.encode()).is_err());
         assert_eq!(encode_set_leaf(b"m"), [b'm']);
         assert_eq!(
             decode_set_leaf(&encode_set_leaf(b"member")),

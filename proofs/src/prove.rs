@@ -8,8 +8,7 @@ use svm_state::{Address, BlockMeta, StateDb};
 use svm_trie::proof;
 use svm_verify::layout::Layout;
 use svm_verify::structure::{
-    Handle, PathKey, Structure, Value, check_path, decode_list_leaf, decode_map_leaf, element_key,
-    handle_key,
+    Handle, PathKey, Structure, check_path, decode_child_handle, element_key, handle_key,
 };
 use svm_verify::{
     Account, ContractNodes, EMPTY_CODE_HASH, ElementProof, MultiProof, PageProof, ProvenElement,
@@ -23,6 +22,24 @@ fn known_root<K: KvStore>(db: &StateDb<K>, root: H256) -> Result<(), ProveError>
         Some(_) => Ok(()),
         None => Err(ProveError::UnknownRoot(root)),
     }
+}
+
+/// The account at `address` under the committed root `root`: its path in
+/// the world trie, and the account (`None`: absent).
+fn account_path<K: KvStore>(
+    db: &StateDb<K>,
+    root: H256,
+    address: &Address,
+) -> Result<(Vec<Vec<u8>>, Option<Account>), ProveError> {
+    known_root(db, root)?;
+    let world = proof::prove(db.store(), root, &world_key(&address.0))?;
+    let account = world
+        .value
+        .as_deref()
+        .map(Account::decode)
+        .transpose()
+        .map_err(svm_verify::VerifyError::from)?;
+    Ok((world.nodes, account))
 }
 
 /// A contract's code and layout.
@@ -70,23 +87,16 @@ pub fn prove_variable<K: KvStore>(
     variable: u32,
     with_code: bool,
 ) -> Result<(VariableProof, ProvenVariable), ProveError> {
-    known_root(db, root)?;
-    let world = proof::prove(db.store(), root, &world_key(&address.0))?;
+    let (account, found) = account_path(db, root, address)?;
     let mut p = VariableProof {
         root: root.0,
         address: address.0,
         variable,
-        account: world.nodes,
+        account,
         code: None,
         pages: Vec::new(),
     };
-    let Some(acc) = world
-        .value
-        .as_deref()
-        .map(Account::decode)
-        .transpose()
-        .map_err(svm_verify::VerifyError::from)?
-    else {
+    let Some(acc) = found else {
         let proven = p.verify(&root.0, None)?;
         return Ok((p, proven));
     };
@@ -120,24 +130,17 @@ pub fn prove_element<K: KvStore>(
     path: &[PathKey],
     with_code: bool,
 ) -> Result<(ElementProof, ProvenElement), ProveError> {
-    known_root(db, root)?;
-    let world = proof::prove(db.store(), root, &world_key(&address.0))?;
+    let (account, found) = account_path(db, root, address)?;
     let mut p = ElementProof {
         root: root.0,
         address: address.0,
         variable,
         path: path.to_vec(),
-        account: world.nodes,
+        account,
         code: None,
         levels: Vec::new(),
     };
-    let Some(acc) = world
-        .value
-        .as_deref()
-        .map(Account::decode)
-        .transpose()
-        .map_err(svm_verify::VerifyError::from)?
-    else {
+    let Some(acc) = found else {
         let proven = p.verify(&root.0, None)?;
         return Ok((p, proven));
     };
@@ -156,7 +159,7 @@ pub fn prove_element<K: KvStore>(
     let top = proof::prove(db.store(), H256(acc.storage_root), &handle_key(variable))?;
     p.levels.push(top.nodes);
     let mut handle = match top.value {
-        Some(bytes) => Handle::decode(&bytes).map_err(svm_verify::VerifyError::from)?,
+        Some(bytes) => Handle::decode_stored(&bytes).map_err(svm_verify::VerifyError::from)?,
         None => Handle::EMPTY,
     };
     for (depth, key) in path.iter().enumerate() {
@@ -171,19 +174,11 @@ pub fn prove_element<K: KvStore>(
         };
         // A nested structure: its handle is the element (`check_path`
         // made sure every key but the last selects one).
-        let value = match &kind {
-            Structure::Map(e) => decode_map_leaf(&leaf, e).map(|(_, v)| v),
-            Structure::List(e) => decode_list_leaf(&leaf, e),
-            _ => break,
-        }
-        .map_err(svm_verify::VerifyError::from)?;
-        let (Value::Handle(h), Some(svm_verify::structure::Element::Structure(inner))) =
-            (value, kind.element())
-        else {
+        let Some(inner) = kind.nested().cloned() else {
             break;
         };
-        handle = h;
-        kind = (**inner).clone();
+        handle = decode_child_handle(&kind, &leaf).map_err(svm_verify::VerifyError::from)?;
+        kind = inner;
     }
     let proven = if with_code {
         p.code = Some(code);

@@ -12,8 +12,8 @@ use crate::layout::Layout;
 use crate::page::expand;
 use crate::{Account, EMPTY_CODE_HASH, StateDb};
 use svm_format::structure::{
-    Element, HANDLE_KEY_PREFIX, Handle, MEMBER_MARK, Structure, Value, decode_list_leaf,
-    decode_map_leaf, decode_set_leaf, hashed_key, member_key,
+    HANDLE_KEY_PREFIX, Handle, MEMBER_MARK, Structure, Value, decode_list_leaf, decode_map_leaf,
+    decode_set_leaf, hashed_key, member_key,
 };
 
 /// Where a problem was found: which trie, and the nibble path in it.
@@ -271,9 +271,6 @@ fn check_structure<K: KvStore>(
                 if hashed_key(&key).map_err(|e| bad(&e))?[..] != *k {
                     return Err(bad(&"a map entry under another key's hash"));
                 }
-                if matches!(&value, Value::Handle(h) if h.is_empty()) {
-                    return Err(bad(&"a map holds an empty structure"));
-                }
                 value
             }
             Structure::Set => {
@@ -291,10 +288,10 @@ fn check_structure<K: KvStore>(
                 return Ok(());
             }
         };
-        if let (Value::Handle(h), Some(Element::Structure(inner))) = (child, kind.element())
+        if let (Value::Handle(h), Some(inner)) = (child, kind.nested())
             && !h.is_empty()
         {
-            nested.push(((**inner).clone(), h));
+            nested.push((inner.clone(), h));
         }
         Ok(())
     })?;
@@ -381,15 +378,8 @@ impl<K: KvStore> StateDb<K> {
                         let kind = layout
                             .structure(variable as usize)
                             .map_err(|e| corrupt("structure handle", at.clone(), e))?;
-                        let handle = Handle::decode(v)
+                        let handle = Handle::decode_stored(v)
                             .map_err(|e| corrupt("structure handle", at.clone(), e))?;
-                        if handle.is_empty() {
-                            return Err(corrupt(
-                                "structure handle",
-                                at,
-                                "an empty structure is stored",
-                            ));
-                        }
                         structures.push((variable, kind.clone(), handle));
                         return Ok(());
                     }

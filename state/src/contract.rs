@@ -110,15 +110,7 @@ impl<S: NodeStore + Clone> Contract<S> {
                     let leaf = self.storage(store)?.get(&handle_key(path.variable))?;
                     let handle = match leaf {
                         None => Handle::EMPTY,
-                        Some(l) => {
-                            let h = Handle::decode(&l)?;
-                            if h.is_empty() {
-                                return Err(StateError::CorruptStructure(
-                                    "an empty structure's handle is stored",
-                                ));
-                            }
-                            h
-                        }
+                        Some(l) => Handle::decode_stored(&l)?,
                     };
                     Open::new(store, kind, handle)?
                 }

@@ -179,9 +179,7 @@ impl<K: KvStore> Session<K> {
     ) -> Result<u64, StateError> {
         self.writable()?;
         let open = self.open_structure(address, path)?;
-        let (Structure::List(svm_format::structure::Element::Structure(_)), len) =
-            (&open.kind, open.len)
-        else {
+        let (Structure::List(_), Some(_), len) = (&open.kind, open.kind.nested(), open.len) else {
             return Err(StateError::WrongStructure(
                 "push_structure needs a list of structures",
             ));
@@ -207,10 +205,10 @@ impl<K: KvStore> Session<K> {
     pub fn pop(&mut self, address: &Address, path: &StructurePath) -> Result<bool, StateError> {
         self.writable()?;
         let open = self.open_structure(address, path)?;
-        let Structure::List(element) = &open.kind else {
+        if !matches!(open.kind, Structure::List(_)) {
             return Err(StateError::WrongStructure("pop needs a list"));
-        };
-        let nested = matches!(element, svm_format::structure::Element::Structure(_));
+        }
+        let nested = open.kind.nested().is_some();
         let len = open.len;
         if len == 0 {
             return Ok(false);
@@ -237,10 +235,7 @@ impl<K: KvStore> Session<K> {
         if matches!(open.kind, Structure::List(_)) {
             return Err(StateError::WrongStructure("remove needs a map or a set"));
         }
-        let nested = matches!(
-            open.kind.element(),
-            Some(svm_format::structure::Element::Structure(_))
-        );
+        let nested = open.kind.nested().is_some();
         let key = PathKey::Key(key.to_vec());
         if nested {
             // The entry exists exactly while the nested structure is not empty.
@@ -299,10 +294,7 @@ impl<K: KvStore> Session<K> {
                 "a list has indices, not members",
             ));
         }
-        if matches!(
-            open.kind.element(),
-            Some(svm_format::structure::Element::Structure(_))
-        ) {
+        if open.kind.nested().is_some() {
             let child = path.child(PathKey::Key(member.to_vec()));
             return Ok(self.open_structure(address, &child)?.len > 0);
         }

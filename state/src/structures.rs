@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use primitive_types::H256;
 use svm_format::structure::{
-    Element, Handle, MEMBER_MARK, PathKey, Structure, StructureError, Value, decode_list_leaf,
+    Element, Handle, MEMBER_MARK, PathKey, Structure, Value, decode_child_handle, decode_list_leaf,
     decode_map_leaf, element_key, encode_list_leaf, encode_map_leaf, encode_set_leaf,
 };
 use svm_trie::{NodeSet, NodeStore, TrieMut};
@@ -159,32 +159,14 @@ pub(crate) fn child_handle(
     parent: &Structure,
     leaf: Option<&[u8]>,
 ) -> Result<(Structure, Handle), StateError> {
-    let Some(Element::Structure(inner)) = parent.element() else {
-        return Err(StateError::WrongStructure(
-            "its elements are not structures",
-        ));
+    let inner = parent.nested().ok_or(StateError::WrongStructure(
+        "its elements are not structures",
+    ))?;
+    let handle = match leaf {
+        None => Handle::EMPTY,
+        Some(l) => decode_child_handle(parent, l)?,
     };
-    let handle = match (parent, leaf) {
-        (_, None) => Handle::EMPTY,
-        (Structure::Map(e), Some(l)) => match decode_map_leaf(l, e)?.1 {
-            Value::Handle(h) => h,
-            Value::Bytes(_) => {
-                return Err(StructureError::KeyType("bytes in a map of structures").into());
-            }
-        },
-        (Structure::List(e), Some(l)) => match decode_list_leaf(l, e)? {
-            Value::Handle(h) => h,
-            Value::Bytes(_) => {
-                return Err(StructureError::KeyType("bytes in a list of structures").into());
-            }
-        },
-        _ => {
-            return Err(StateError::WrongStructure(
-                "its elements are not structures",
-            ));
-        }
-    };
-    Ok(((**inner).clone(), handle))
+    Ok((inner.clone(), handle))
 }
 
 /// The leaf a parent of kind `parent` holds for a child with handle

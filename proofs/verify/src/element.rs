@@ -8,13 +8,13 @@ use alloc::vec::Vec;
 
 pub use svm_format::structure::PathKey;
 use svm_format::structure::{
-    self, Element, Handle, MEMBER_MARK, Structure, Value, decode_list_leaf, decode_map_leaf,
+    self, Handle, MEMBER_MARK, Structure, Value, decode_list_leaf, decode_map_leaf,
     decode_set_leaf, element_key, handle_key,
 };
 
 use crate::layout::Layout;
-use crate::variable::layout_for;
-use crate::{Account, Address, Hash, VerifyError, world_key};
+use crate::variable::{layout_for, proven_account};
+use crate::{Account, Address, Hash, VerifyError};
 
 /// A proof of one element (or its absence) of a structure variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,9 +91,6 @@ fn element(
             if stored != *k {
                 return Err(VerifyError::Malformed("a map entry holds another key"));
             }
-            if matches!((e, &v), (Element::Structure(_), Value::Handle(h)) if h.is_empty()) {
-                return Err(VerifyError::Malformed("a map holds an empty structure"));
-            }
             Ok(value(v))
         }
         (Structure::Set, PathKey::Key(k)) => {
@@ -124,9 +121,6 @@ impl ElementProof {
         root: &Hash,
         layout: Option<&Layout>,
     ) -> Result<ProvenElement, VerifyError> {
-        if self.root != *root {
-            return Err(VerifyError::WrongQuestion("another root"));
-        }
         if self.path.is_empty() {
             return Err(VerifyError::WrongQuestion("an empty path"));
         }
@@ -136,14 +130,13 @@ impl ElementProof {
             account,
             element,
         };
-        let account = crate::mpt::verify(root, &world_key(&self.address), &self.account)?;
+        let account = proven_account(root, &self.root, &self.address, &self.account)?;
         let Some(account) = account else {
             if self.code.is_some() || !self.levels.is_empty() {
                 return Err(VerifyError::UnexpectedData);
             }
             return Ok(proven(None, None));
         };
-        let account = Account::decode(&account)?;
         let layout = layout_for(&account, self.code.as_deref(), layout)?;
         let mut kind = layout.structure(self.variable as usize)?.clone();
         structure::check_path(&kind, &self.path)?;
@@ -154,15 +147,7 @@ impl ElementProof {
             crate::mpt::verify(&account.storage_root, &handle_key(self.variable), level()?)?;
         let mut handle = match handle {
             None => Handle::EMPTY,
-            Some(bytes) => {
-                let h = Handle::decode(&bytes)?;
-                if h.is_empty() {
-                    return Err(VerifyError::Malformed(
-                        "an empty structure's handle is stored",
-                    ));
-                }
-                h
-            }
+            Some(bytes) => Handle::decode_stored(&bytes)?,
         };
         let mut found = None;
         for (depth, key) in self.path.iter().enumerate() {
@@ -179,15 +164,13 @@ impl ElementProof {
                 found = Some(value);
                 break;
             }
-            let (ElementValue::Structure(h), Some(Element::Structure(inner))) =
-                (value, kind.element())
-            else {
+            let (ElementValue::Structure(h), Some(inner)) = (value, kind.nested()) else {
                 return Err(VerifyError::WrongQuestion(
                     "a path deeper than the structures",
                 ));
             };
             handle = h;
-            kind = (**inner).clone();
+            kind = inner.clone();
         }
         if levels.next().is_some() {
             return Err(VerifyError::UnexpectedData);

@@ -54,6 +54,22 @@ pub struct ProvenVariable {
     pub value: Option<Vec<u8>>,
 }
 
+/// The account a proof's world path (`nodes`) proves at `address` under
+/// the trusted `root`, which must be the root the proof names (`named`);
+/// `None` when the path proves it absent.
+pub(crate) fn proven_account(
+    root: &Hash,
+    named: &Hash,
+    address: &Address,
+    nodes: &[Vec<u8>],
+) -> Result<Option<Account>, VerifyError> {
+    if named != root {
+        return Err(VerifyError::WrongQuestion("another root"));
+    }
+    let account = crate::mpt::verify(root, &world_key(address), nodes)?;
+    Ok(account.as_deref().map(Account::decode).transpose()?)
+}
+
 /// The layout to cut the variable with: the code's (checked against the
 /// code hash), the caller's, or both when they agree.
 pub(crate) fn layout_for(
@@ -117,10 +133,7 @@ impl VariableProof {
         root: &Hash,
         layout: Option<&Layout>,
     ) -> Result<ProvenVariable, VerifyError> {
-        if self.root != *root {
-            return Err(VerifyError::WrongQuestion("another root"));
-        }
-        let account = crate::mpt::verify(root, &world_key(&self.address), &self.account)?;
+        let account = proven_account(root, &self.root, &self.address, &self.account)?;
         let Some(account) = account else {
             if self.code.is_some() || !self.pages.is_empty() {
                 return Err(VerifyError::UnexpectedData);
@@ -134,7 +147,6 @@ impl VariableProof {
                 value: None,
             });
         };
-        let account = Account::decode(&account)?;
         let layout = layout_for(&account, self.code.as_deref(), layout)?;
         let placement = layout.placement(self.variable as usize)?;
         let spanned = placement.pages(layout.page_size());
