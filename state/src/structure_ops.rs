@@ -6,7 +6,9 @@ use svm_format::structure::{MAX_LIST_LEN, MAX_VALUE_BYTES, PathKey, Structure, S
 
 use super::{Session, SharedRef, Undo};
 use crate::kv::KvStore;
-use crate::structures::{EntryPage, Open, StructurePath, bytes_leaf, element_of, leaf_bytes};
+use crate::structures::{
+    EntryPage, Open, StructurePath, bytes_leaf, element_of, leaf_bytes, paths_within,
+};
 use crate::{Address, StateError};
 
 /// A structure's change of element count, and its parent's when the
@@ -321,12 +323,7 @@ impl<K: KvStore> Session<K> {
         let kind = self.open_structure(address, path)?.kind.clone();
         let change = self.set_len(address, path, 0)?;
         let contract = self.contract(address)?;
-        let inside: Vec<StructurePath> = contract
-            .structures
-            .keys()
-            .filter(|p| path.contains(p))
-            .cloned()
-            .collect();
+        let inside = paths_within(&contract.structures, path);
         let mut removed = Vec::with_capacity(inside.len());
         for p in inside {
             if let Some(mut o) = contract.structures.remove(&p) {
@@ -449,11 +446,13 @@ impl<K: KvStore> Session<K> {
                     if matches!(o.kind, Structure::List(_)) {
                         // Elements opened past the restored end are gone.
                         let depth = path.keys.len();
-                        c.structures.retain(|p, _| {
-                            !(path.contains(p)
-                                && matches!(p.keys.get(depth),
-                                    Some(PathKey::Index(i)) if u64::from(*i) >= prev_len))
-                        });
+                        for p in paths_within(&c.structures, &path) {
+                            if matches!(p.keys.get(depth),
+                                Some(PathKey::Index(i)) if u64::from(*i) >= prev_len)
+                            {
+                                c.structures.remove(&p);
+                            }
+                        }
                     }
                 }
                 if let Some((p, len)) = parent_len
@@ -471,7 +470,9 @@ impl<K: KvStore> Session<K> {
                 let Some(c) = self.contracts.get_mut(&address) else {
                     return;
                 };
-                c.structures.retain(|p, _| !path.contains(p));
+                for p in paths_within(&c.structures, &path) {
+                    c.structures.remove(&p);
+                }
                 for (p, mut o) in removed {
                     // Restored as it was, but marked so the commit writes its
                     // handle again over what a sync may have left.

@@ -6,7 +6,8 @@
 //! parent — before a commit or before a structure's own entries are listed.
 //! Formats: docs/FORMATS.md, "Structures".
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
 
 use primitive_types::H256;
 use svm_format::structure::{
@@ -204,6 +205,18 @@ pub(crate) fn leaf_bytes(kind: &Structure, leaf: &[u8]) -> Result<Vec<u8>, State
     }
 }
 
+/// `path` and the open structures inside it (they follow it in path
+/// order, so this reads only them).
+pub(crate) fn paths_within<S>(
+    open: &BTreeMap<StructurePath, Open<S>>,
+    path: &StructurePath,
+) -> Vec<StructurePath> {
+    open.range(path.clone()..)
+        .take_while(|(p, _)| path.contains(p))
+        .map(|(p, _)| p.clone())
+        .collect()
+}
+
 /// Commits every open structure bottom-up: the deepest first, each new
 /// handle written into its parent (which must be open too); returns the
 /// top-level handles that changed, by variable.
@@ -212,22 +225,28 @@ pub(crate) fn sync<S: NodeStore + Clone>(
     within: Option<&StructurePath>,
     nodes: &mut NodeSet,
 ) -> Result<Vec<(u32, Handle)>, StateError> {
-    let mut paths: Vec<StructurePath> = open
-        .iter()
-        .filter(|(p, o)| o.changed && within.is_none_or(|w| w.contains(p) && *p != w))
-        .map(|(p, _)| p.clone())
+    // Deepest first, so a parent is synced after all its children; a set,
+    // so a parent queued by many children is synced once.
+    let inside = |p: &StructurePath| within.is_none_or(|w| w.contains(p) && p != w);
+    let changed: Vec<StructurePath> = match within {
+        // The structures inside `w` follow it in path order.
+        Some(w) => paths_within(open, w)
+            .into_iter()
+            .filter(|p| inside(p) && open.get(p).is_some_and(|o| o.changed))
+            .collect(),
+        None => open
+            .iter()
+            .filter(|(_, o)| o.changed)
+            .map(|(p, _)| p.clone())
+            .collect(),
+    };
+    let mut queue: BTreeSet<(Reverse<usize>, StructurePath)> = changed
+        .into_iter()
+        .map(|p| (Reverse(p.keys.len()), p))
         .collect();
-    // Deepest first; a parent is synced after all its children.
-    paths.sort_by(|a, b| b.keys.len().cmp(&a.keys.len()).then(a.cmp(b)));
     let mut top = Vec::new();
-    let mut i = 0;
-    while i < paths.len() {
-        let path = paths[i].clone();
-        i += 1;
-        let Some(o) = open.get_mut(&path) else {
-            continue;
-        };
-        if !o.changed {
+    while let Some((_, path)) = queue.pop_first() {
+        if !open.get(&path).is_some_and(|o| o.changed) {
             continue;
         }
         // A list element past the list's end (its push was reverted) is
@@ -237,7 +256,9 @@ pub(crate) fn sync<S: NodeStore + Clone>(
                 .get(&parent_path)
                 .is_some_and(|p| u64::from(*i) >= p.len)
         {
-            open.retain(|p, _| !path.contains(p));
+            for p in paths_within(open, &path) {
+                open.remove(&p);
+            }
             continue;
         }
         let Some(o) = open.get_mut(&path) else {
@@ -255,15 +276,9 @@ pub(crate) fn sync<S: NodeStore + Clone>(
                 let trie_key = parent.key(key)?;
                 let leaf = child_leaf(&parent.kind, key, handle);
                 parent.put(&trie_key, leaf.as_deref())?;
-                // The parent changed: sync it in its turn (once).
-                if within.is_none_or(|w| w.contains(&parent_path) && parent_path != *w)
-                    && !paths[i..].contains(&parent_path)
-                {
-                    let at = paths[i..]
-                        .iter()
-                        .position(|p| p.keys.len() < parent_path.keys.len())
-                        .map_or(paths.len(), |n| n + i);
-                    paths.insert(at, parent_path);
+                // The parent changed: sync it in its turn.
+                if inside(&parent_path) {
+                    queue.insert((Reverse(parent_path.keys.len()), parent_path));
                 }
             }
         }
