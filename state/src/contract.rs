@@ -12,7 +12,7 @@ use svm_trie::{Commit, NodeSet, NodeStore, TrieMut};
 
 use crate::layout::{Layout, Placement};
 use crate::page::{expand, page_key, trimmed};
-use crate::structures::{Open, StructurePath, child_handle, sync};
+use crate::structures::{Open, Scope, StructurePath, child_handle, sync};
 use crate::{Address, StateError};
 
 /// A variable's bytes in the variable cache.
@@ -79,9 +79,19 @@ impl<S: NodeStore + Clone> Contract<S> {
     /// Writes the changes of the structures open inside `path` into it
     /// (their new handles, bottom-up), so its own entries are current; the
     /// nodes this hashes are kept for the commit.
-    pub(crate) fn sync_within(&mut self, path: &StructurePath) -> Result<(), StateError> {
-        sync(&mut self.structures, Some(path), &mut self.pending_nodes)?;
-        Ok(())
+    pub(crate) fn sync_within(&mut self, path: &StructurePath) -> Result<usize, StateError> {
+        Ok(sync(
+            &mut self.structures,
+            Scope::Inside(path),
+            &mut self.pending_nodes,
+        )?
+        .1)
+    }
+
+    /// Writes every changed nested structure into its parent, bottom-up
+    /// (top-level structures stay changed for the commit).
+    pub(crate) fn sync_nested(&mut self) -> Result<usize, StateError> {
+        Ok(sync(&mut self.structures, Scope::Nested, &mut self.pending_nodes)?.1)
     }
 
     /// The structure at `path`, opened (with its parents) on first use.
@@ -286,7 +296,7 @@ impl<S: NodeStore + Clone> Contract<S> {
             }
         }
         let mut structure_nodes = std::mem::take(&mut self.pending_nodes);
-        let handles = sync(&mut self.structures, None, &mut structure_nodes)?;
+        let (handles, _) = sync(&mut self.structures, Scope::All, &mut structure_nodes)?;
         let handles: Vec<([u8; 5], Vec<u8>)> = handles
             .into_iter()
             .map(|(var, h)| {

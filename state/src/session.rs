@@ -124,6 +124,9 @@ pub struct Session<K> {
     code: HashMap<H256, Vec<u8>>,
     journal: Vec<Undo<SharedRef<K>>>,
     checkpoints: Vec<usize>,
+    /// Contracts whose nested structures changed since they were last
+    /// written into their parents ([`Session::sync_structures`]).
+    unsynced: std::collections::BTreeSet<Address>,
 }
 
 impl<K: KvStore> std::fmt::Debug for Session<K> {
@@ -155,6 +158,7 @@ impl<K: KvStore> Session<K> {
             code: HashMap::new(),
             journal: Vec::new(),
             checkpoints: Vec::new(),
+            unsynced: std::collections::BTreeSet::new(),
         })
     }
 

@@ -79,6 +79,7 @@ impl<K: KvStore> Session<K> {
         let prev = open.leaf(&trie_key)?;
         open.put(&trie_key, leaf)?;
         let change = self.set_len(address, path, len)?;
+        self.unsynced.insert(*address);
         self.record(Undo::Element {
             address: *address,
             path: path.clone(),
@@ -338,6 +339,7 @@ impl<K: KvStore> Session<K> {
                 .structures
                 .insert(path.clone(), Open::empty(&store, kind));
         }
+        self.unsynced.insert(*address);
         self.record(Undo::Replaced {
             address: *address,
             path: path.clone(),
@@ -363,7 +365,7 @@ impl<K: KvStore> Session<K> {
         let store = self.shared.clone();
         let contract = self.contract(address)?;
         contract.structure(&store, path)?;
-        contract.sync_within(path)?;
+        let synced = contract.sync_within(path)?;
         let open = contract.structure(&store, path)?;
         let mut out = Vec::new();
         let mut next = None;
@@ -375,7 +377,43 @@ impl<K: KvStore> Session<K> {
             }
             out.push(decode_entry(&open.kind, &key, &leaf)?);
         }
-        Ok(EntryPage { entries: out, next })
+        Ok(EntryPage {
+            entries: out,
+            next,
+            synced,
+        })
+    }
+
+    /// Writes every nested structure changed since the last call into its
+    /// parent, bottom-up, in every contract; returns how many were written.
+    /// The VM calls it after every transaction, so what a transaction's
+    /// look-ups pass through (and so its gas) depends only on the state
+    /// and on the transaction, never on how many transactions a session
+    /// held before it.
+    pub fn sync_structures(&mut self) -> Result<usize, StateError> {
+        let mut written = 0;
+        while let Some(address) = self.unsynced.pop_first() {
+            if let Some(c) = self.contracts.get_mut(&address) {
+                written += c.sync_nested()?;
+            }
+        }
+        Ok(written)
+    }
+
+    /// How many trie nodes a look-up of trie key `trie_key` passes through
+    /// in the structure at `path` (see `TrieMut::path_nodes`): it depends
+    /// only on the structure's entries, never on what is cached, so gas can
+    /// price it.
+    pub fn structure_path_nodes(
+        &mut self,
+        address: &Address,
+        path: &StructurePath,
+        trie_key: &[u8],
+    ) -> Result<u32, StateError> {
+        Ok(self
+            .open_structure(address, path)?
+            .trie
+            .path_nodes(trie_key)?)
     }
 
     /// The first member `>= from` of the sorted set at `path`.
@@ -427,6 +465,9 @@ impl<K: KvStore> Session<K> {
 
     /// Undoes a structure change (for [`Session::revert_checkpoint`]).
     pub(super) fn undo_structure(&mut self, undo: Undo<SharedRef<K>>) {
+        if let Undo::Element { address, .. } | Undo::Replaced { address, .. } = &undo {
+            self.unsynced.insert(*address);
+        }
         match undo {
             Undo::Element {
                 address,

@@ -74,6 +74,10 @@ pub struct EntryPage {
     pub entries: Vec<(PathKey, Option<Vec<u8>>)>,
     /// The trie key to continue from, if entries remain.
     pub next: Option<Vec<u8>>,
+    /// How many nested structures were written into their parents first
+    /// (changed since the last listing or commit), so the entries are
+    /// current: work the VM prices.
+    pub synced: usize,
 }
 
 /// An open structure: its trie with this session's changes, and its count.
@@ -217,26 +221,42 @@ pub(crate) fn paths_within<S>(
         .collect()
 }
 
-/// Commits every open structure bottom-up: the deepest first, each new
-/// handle written into its parent (which must be open too); returns the
-/// top-level handles that changed, by variable.
+/// Which open structures [`sync`] writes into their parents.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Scope<'a> {
+    /// Every one, top-level handles returned for the storage trie.
+    All,
+    /// Those strictly inside a structure, which is left changed.
+    Inside(&'a StructurePath),
+    /// Every nested one; top-level structures are left changed.
+    Nested,
+}
+
+/// Commits open structures bottom-up: the deepest first, each new handle
+/// written into its parent (which must be open too); returns the
+/// top-level handles that changed, by variable (for [`Scope::All`]), and
+/// how many structures were written into their parents.
 pub(crate) fn sync<S: NodeStore + Clone>(
     open: &mut BTreeMap<StructurePath, Open<S>>,
-    within: Option<&StructurePath>,
+    scope: Scope<'_>,
     nodes: &mut NodeSet,
-) -> Result<Vec<(u32, Handle)>, StateError> {
+) -> Result<(Vec<(u32, Handle)>, usize), StateError> {
     // Deepest first, so a parent is synced after all its children; a set,
     // so a parent queued by many children is synced once.
-    let inside = |p: &StructurePath| within.is_none_or(|w| w.contains(p) && p != w);
-    let changed: Vec<StructurePath> = match within {
+    let inside = |p: &StructurePath| match scope {
+        Scope::All => true,
+        Scope::Inside(w) => w.contains(p) && p != w,
+        Scope::Nested => !p.keys.is_empty(),
+    };
+    let changed: Vec<StructurePath> = match scope {
         // The structures inside `w` follow it in path order.
-        Some(w) => paths_within(open, w)
+        Scope::Inside(w) => paths_within(open, w)
             .into_iter()
             .filter(|p| inside(p) && open.get(p).is_some_and(|o| o.changed))
             .collect(),
-        None => open
+        Scope::All | Scope::Nested => open
             .iter()
-            .filter(|(_, o)| o.changed)
+            .filter(|(p, o)| o.changed && inside(p))
             .map(|(p, _)| p.clone())
             .collect(),
     };
@@ -245,6 +265,7 @@ pub(crate) fn sync<S: NodeStore + Clone>(
         .map(|p| (Reverse(p.keys.len()), p))
         .collect();
     let mut top = Vec::new();
+    let mut written = 0;
     while let Some((_, path)) = queue.pop_first() {
         if !open.get(&path).is_some_and(|o| o.changed) {
             continue;
@@ -276,6 +297,7 @@ pub(crate) fn sync<S: NodeStore + Clone>(
                 let trie_key = parent.key(key)?;
                 let leaf = child_leaf(&parent.kind, key, handle);
                 parent.put(&trie_key, leaf.as_deref())?;
+                written += 1;
                 // The parent changed: sync it in its turn.
                 if inside(&parent_path) {
                     queue.insert((Reverse(parent_path.keys.len()), parent_path));
@@ -283,5 +305,5 @@ pub(crate) fn sync<S: NodeStore + Clone>(
             }
         }
     }
-    Ok(top)
+    Ok((top, written))
 }

@@ -80,6 +80,9 @@ enum Op {
     Reopen,
     /// List a structure's entries, three at a time.
     Entries(u32),
+    /// Write changed nested structures into their parents (what the VM
+    /// does after every transaction).
+    Sync,
 }
 
 fn key(g: &mut Gen) -> Vec<u8> {
@@ -96,7 +99,7 @@ fn value(g: &mut Gen) -> Vec<u8> {
 
 impl Arbitrary for Op {
     fn arbitrary(g: &mut Gen) -> Self {
-        match u8::arbitrary(g) % 24 {
+        match u8::arbitrary(g) % 25 {
             0 => Op::MapSet(key(g), value(g)),
             1 => Op::MapRemove(key(g)),
             2 => Op::Push(value(g)),
@@ -119,6 +122,7 @@ impl Arbitrary for Op {
             19 => Op::RevertCheckpoint,
             20 => Op::Reopen,
             21 => Op::Entries(1 + u32::arbitrary(g) % 6),
+            22 => Op::Sync,
             _ => Op::Commit,
         }
     }
@@ -430,6 +434,9 @@ fn run<K: KvStore>(ops: Vec<Op>, open: &dyn Fn() -> StateDb<K>) -> Result<(), St
                 }
                 committed = model.clone();
                 s = db.begin().unwrap();
+            }
+            Op::Sync => {
+                s.sync_structures().map_err(|e| format!("op {n}: {e}"))?;
             }
             Op::Entries(var) => {
                 let mut all = Vec::new();

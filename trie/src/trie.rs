@@ -120,6 +120,43 @@ impl<S: NodeStore> TrieMut<S> {
         }
     }
 
+    /// How many nodes a look-up of `key` passes through (the leaf or branch
+    /// holding it included, inlined nodes counted like the others), whether
+    /// or not `key` is present: a measure of the work that depends only on
+    /// the keys the trie holds, never on what is cached (gas prices it).
+    pub fn path_nodes(&mut self, key: &[u8]) -> Result<u32, TrieError> {
+        self.usable()?;
+        let Some(mut slot) = self.root.as_mut() else {
+            return Ok(0);
+        };
+        let klen = key_len(key);
+        let mut depth = 0;
+        let mut nodes = 0;
+        loop {
+            nodes += 1;
+            match resolve(&self.store, slot)? {
+                MemNode::Leaf(_) => return Ok(nodes),
+                MemNode::Extension { path, child } => {
+                    if !has_path(key, depth, path) {
+                        return Ok(nodes);
+                    }
+                    depth += path.len();
+                    slot = child;
+                }
+                MemNode::Branch { children, .. } => {
+                    if depth == klen {
+                        return Ok(nodes);
+                    }
+                    match children.get_mut(key_nibble(key, depth)) {
+                        Some(child) => slot = child,
+                        None => return Ok(nodes),
+                    }
+                    depth += 1;
+                }
+            }
+        }
+    }
+
     /// Sets `key` to `value`; an empty value deletes the key. Keys longer than
     /// [`crate::MAX_KEY_LEN`] are refused and change nothing.
     pub fn insert(&mut self, key: &[u8], value: &[u8]) -> Result<(), TrieError> {

@@ -604,3 +604,39 @@ fn large_batches_match_model_and_alloy() {
         .tests(6)
         .quickcheck(prop as fn(u64, u8) -> bool);
 }
+
+/// The nodes a look-up passes through (what gas prices) depend only on the
+/// keys the trie holds: the same for a trie changed step by step without a
+/// commit, one reopened from its root (nodes loaded lazily) and one built
+/// at once; at most one per nibble of the key, plus one.
+#[test]
+fn path_nodes_depend_only_on_the_contents() {
+    fn prop(script: Script, probes: Vec<Vec<u8>>) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&script, &store);
+        // Step by step, never committed.
+        let mut stepped = TrieMut::new(&store);
+        for step in &script.steps {
+            match step {
+                Step::Insert(k, v) => stepped.insert(k, v).unwrap(),
+                Step::Remove(k) => stepped.remove(k).unwrap(),
+                Step::Commit(_) => {}
+                Step::Batch(ups) => stepped.apply(ups.iter().map(|(k, v)| (k, v))).unwrap(),
+            }
+        }
+        let mut reopened = TrieMut::open(&store, root).unwrap();
+        let mut built = TrieMut::new(&store);
+        built.apply(model.iter()).unwrap();
+        let mut keys: Vec<Vec<u8>> = model.keys().cloned().collect();
+        keys.extend(probes.into_iter().map(|p| p.into_iter().take(6).collect()));
+        for k in &keys {
+            let n = reopened.path_nodes(k).unwrap();
+            assert_eq!(stepped.path_nodes(k).unwrap(), n, "{k:02x?}");
+            assert_eq!(built.path_nodes(k).unwrap(), n, "{k:02x?}");
+            assert!(n as usize <= 2 * k.len() + 1);
+            assert_eq!(n == 0, model.is_empty());
+        }
+        true
+    }
+    qc().quickcheck(prop as fn(Script, Vec<Vec<u8>>) -> bool);
+}
