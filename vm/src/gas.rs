@@ -69,6 +69,31 @@ pub const ACCOUNT_LOAD: u64 = 2_600;
 /// A balance transfer (two accounts rewritten in the world trie).
 pub const TRANSFER: u64 = 9_000;
 
+// ---- structures ---------------------------------------------------------
+
+/// The first time a transaction opens a structure: its handle read from
+/// its parent (the storage trie, or the structure holding it).
+pub const STRUCTURE_OPEN: u64 = 2_100;
+/// The first time a transaction writes a structure, for it and for each
+/// structure holding it: its handle rewritten in its parent at commit.
+pub const STRUCTURE_WRITE: u64 = 5_000;
+/// Per trie node a structure look-up passes (see `TrieMut::path_nodes`:
+/// it depends only on the keys the structure holds, never on caches).
+pub const NODE_READ: u64 = 150;
+/// Per trie node a write passes, plus one: each is hashed again and
+/// stored at commit.
+pub const NODE_WRITE: u64 = 300;
+/// Per byte of key or value a structure operation reads.
+pub const ELEMENT_READ_BYTE: u64 = 3;
+/// Per byte of key or value a structure operation writes.
+pub const ELEMENT_WRITE_BYTE: u64 = 20;
+/// An element, entry or member added to a structure: a leaf every node
+/// keeps until it is removed.
+pub const ELEMENT_NEW: u64 = 5_000;
+/// Per nested structure a listing first writes into its parent (changed
+/// earlier in the transaction), so the entries it lists are current.
+pub const STRUCTURE_SYNC: u64 = 3_000;
+
 /// What touching a page of `page_size` bytes for the first time in a
 /// transaction costs.
 pub fn page_load_cost(page_size: u32) -> u64 {

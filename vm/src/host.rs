@@ -44,7 +44,7 @@ pub(crate) enum HostTrap {
     Node,
 }
 
-fn bad(message: impl Into<String>) -> HostTrap {
+pub(crate) fn bad(message: impl Into<String>) -> HostTrap {
     HostTrap::Bad(message.into())
 }
 
@@ -57,6 +57,11 @@ pub(crate) struct Touched {
     pub(crate) pages_loaded: HashSet<u32>,
     pub(crate) pages_written: HashSet<u32>,
     pub(crate) accounts: HashSet<Address>,
+    /// Structures whose handles the transaction has read.
+    pub(crate) structures_opened: HashSet<svm_state::StructurePath>,
+    /// Structures the transaction has written (their handles are
+    /// rewritten in their parents).
+    pub(crate) structures_written: HashSet<svm_state::StructurePath>,
 }
 
 /// One call's environment.
@@ -74,6 +79,8 @@ pub(crate) struct Env<S> {
     pub(crate) registers: Registers,
     pub(crate) touched: Touched,
     pub(crate) layout: Option<Arc<Layout>>,
+    /// The structures the call has opened, by handle.
+    pub(crate) handles: crate::structure_calls::Handles,
     /// The node failure that stopped the call, if one did.
     pub(crate) node_error: Option<VmError>,
 }
@@ -102,6 +109,7 @@ impl<S> Env<S> {
             registers: Registers::default(),
             touched,
             layout: None,
+            handles: Default::default(),
             node_error: None,
         }
     }
@@ -144,7 +152,7 @@ impl Registers {
     }
 }
 
-type Ctx<'a, S> = FunctionEnvMut<'a, Env<S>>;
+pub(crate) type Ctx<'a, S> = FunctionEnvMut<'a, Env<S>>;
 
 impl<S: ContractState> Env<S> {
     /// Records a node failure and stops the call.
@@ -155,14 +163,21 @@ impl<S: ContractState> Env<S> {
 
     /// A state error: the contract's fault for the few the contract causes,
     /// else the node's.
-    fn state_error(&mut self, e: StateError) -> HostTrap {
+    pub(crate) fn state_error(&mut self, e: StateError) -> HostTrap {
+        use svm_state::structure::StructureError;
         match e {
             StateError::BalanceOverflow(a) => bad(format!("the balance of {a:#x} would overflow")),
+            // What a contract asks of its structures that they cannot do.
+            e @ (StateError::WrongStructure(_)
+            | StateError::IndexOutOfRange { .. }
+            | StateError::Structure(
+                StructureError::KeyType(_) | StructureError::TooLong { .. },
+            )) => bad(e.to_string()),
             e => self.node(e),
         }
     }
 
-    fn state(&mut self) -> Result<&mut S, HostTrap> {
+    pub(crate) fn state(&mut self) -> Result<&mut S, HostTrap> {
         match self.state.as_mut() {
             Some(s) => Ok(s),
             None => {
@@ -174,7 +189,7 @@ impl<S: ContractState> Env<S> {
     }
 
     /// The contract's layout (read once per call).
-    fn layout(&mut self) -> Result<Arc<Layout>, HostTrap> {
+    pub(crate) fn layout(&mut self) -> Result<Arc<Layout>, HostTrap> {
         if let Some(l) = &self.layout {
             return Ok(l.clone());
         }
@@ -224,7 +239,11 @@ impl<S: ContractState> Env<S> {
 }
 
 /// Charges `cost` gas from the instance's meter.
-fn charge<S>(env: &Env<S>, store: &mut impl AsStoreMut, cost: u64) -> Result<(), HostTrap> {
+pub(crate) fn charge<S>(
+    env: &Env<S>,
+    store: &mut impl AsStoreMut,
+    cost: u64,
+) -> Result<(), HostTrap> {
     let instance = env.instance.as_ref().ok_or(HostTrap::Node)?;
     match get_remaining_points(store, instance) {
         MeteringPoints::Remaining(left) if left >= cost => {
@@ -239,7 +258,7 @@ fn charge<S>(env: &Env<S>, store: &mut impl AsStoreMut, cost: u64) -> Result<(),
 }
 
 /// The range [ptr, ptr + len) of memory, checked.
-fn span<S>(
+pub(crate) fn span<S>(
     env: &Env<S>,
     store: &impl AsStoreRef,
     ptr: i32,
@@ -256,7 +275,12 @@ fn span<S>(
     Ok((start, n as usize))
 }
 
-fn read<S>(env: &Env<S>, store: &impl AsStoreRef, ptr: i32, len: i32) -> Result<Vec<u8>, HostTrap> {
+pub(crate) fn read<S>(
+    env: &Env<S>,
+    store: &impl AsStoreRef,
+    ptr: i32,
+    len: i32,
+) -> Result<Vec<u8>, HostTrap> {
     let (start, n) = span(env, store, ptr, len)?;
     let mut buf = vec![0u8; n];
     let memory = env.memory.as_ref().ok_or_else(|| bad("no memory"))?;
@@ -267,7 +291,12 @@ fn read<S>(env: &Env<S>, store: &impl AsStoreRef, ptr: i32, len: i32) -> Result<
     Ok(buf)
 }
 
-fn write<S>(env: &Env<S>, store: &impl AsStoreRef, ptr: i32, bytes: &[u8]) -> Result<(), HostTrap> {
+pub(crate) fn write<S>(
+    env: &Env<S>,
+    store: &impl AsStoreRef,
+    ptr: i32,
+    bytes: &[u8],
+) -> Result<(), HostTrap> {
     let (start, _) = span(env, store, ptr, bytes.len() as i32)?;
     let memory = env.memory.as_ref().ok_or_else(|| bad("no memory"))?;
     memory
@@ -607,6 +636,7 @@ pub(crate) fn imports<S: ContractState>(store: &mut Store, env: &FunctionEnv<Env
         "reg_copy",
         Function::new_typed_with_env(store, env, reg_copy::<S>),
     );
+    crate::structure_calls::define(&mut imports, store, env);
     imports
 }
 

@@ -23,6 +23,7 @@ mod phases;
 mod receipt;
 mod runtime;
 mod state;
+mod structure_calls;
 mod text;
 mod validate;
 pub mod vmcalls;

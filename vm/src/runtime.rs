@@ -314,6 +314,9 @@ impl<K: KvStore> Vm<K> {
     ) -> Result<(S, Receipt), VmError> {
         self.check_tx(tx)
             .map_err(|reason| VmError::InvalidTx { index: 0, reason })?;
+        // What the transaction's look-ups pass through (and so its gas)
+        // must not depend on the transactions before it.
+        state.sync_structures()?;
         state.checkpoint();
         let (mut state, outcome) = self.apply(state, tx, block)?;
         if outcome.error.is_none() {

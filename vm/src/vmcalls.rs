@@ -56,7 +56,58 @@ pub const VMCALLS: &[Signature] = &[
     ("reg_to_storage", &[I32, I32, I32], &[]),
     // (bits, dst, src): copy one register to another of the same width.
     ("reg_copy", &[I32, I32, I32], &[]),
+    // Structures (docs/FORMATS.md "Structure vmcalls"). A handle (h, an i32
+    // from 1) names one structure for the rest of the call. Keys, members
+    // and values are (ptr, len); a read returns the value's length, or -1
+    // for none, and copies it to (out, cap) only if it fits.
+    // (var) -> h: the structure variable `var`.
+    ("struct_open", &[I32], &[I32]),
+    // (h, key_ptr, key_len) -> h: the structure at `key` of a map of them.
+    ("struct_open_key", &[I32, I32, I32], &[I32]),
+    // (h, index) -> h: the structure at `index` of a list of them.
+    ("struct_open_index", &[I32, I64], &[I32]),
+    // (h) -> elements, entries or members.
+    ("struct_len", &[I32], &[I64]),
+    // (h): empties the structure in O(1).
+    ("struct_clear", &[I32], &[]),
+    // (h, key_ptr, key_len) -> 1 if the map, set or sorted set holds `key`.
+    ("struct_contains", &[I32, I32, I32], &[I32]),
+    // (h, key_ptr, key_len) -> 1 if the map entry or member was removed.
+    ("struct_remove", &[I32, I32, I32], &[I32]),
+    // (h, cursor_ptr, cursor_len, out, cap) -> length: the first entry at
+    // or after the cursor, as next cursor, key and value.
+    ("struct_entry", &[I32, I32, I32, I32, I32], &[I64]),
+    // (h, key_ptr, key_len, out, cap) -> length or -1.
+    ("map_get", &[I32, I32, I32, I32, I32], &[I64]),
+    // (h, key_ptr, key_len, value_ptr, value_len).
+    ("map_set", &[I32, I32, I32, I32, I32], &[]),
+    // (h, member_ptr, member_len) -> 1 if added, 0 if present.
+    ("set_insert", &[I32, I32, I32], &[I32]),
+    // (h, index, out, cap) -> length, or -1 past the end.
+    ("list_get", &[I32, I64, I32, I32], &[I64]),
+    // (h, index, value_ptr, value_len): the index must be below the length.
+    ("list_set", &[I32, I64, I32, I32], &[]),
+    // (h, value_ptr, value_len) -> the new element's index.
+    ("list_push", &[I32, I32, I32], &[I64]),
+    // (h) -> h: a new empty structure appended to a list of them.
+    ("list_push_structure", &[I32], &[I32]),
+    // (h) -> 1 if the last element was removed, 0 if the list was empty.
+    ("list_pop", &[I32], &[I32]),
+    // (h, from_ptr, from_len, out, cap) -> length of the first member
+    // >= from, or -1.
+    ("sorted_next", &[I32, I32, I32, I32, I32], &[I64]),
+    // (h, to_ptr, to_len, out, cap) -> length of the last member <= to,
+    // or -1.
+    ("sorted_prev", &[I32, I32, I32, I32, I32], &[I64]),
 ];
+
+/// How many structures one call may hold handles to.
+pub const MAX_HANDLES: usize = 256;
+
+/// The longest cursor `struct_entry` and bound `sorted_next`/`sorted_prev`
+/// take: the longest trie key of a structure (a sorted-set member) and one
+/// more byte, so `m ‖ 00` names what follows any member `m`.
+pub const MAX_CURSOR_BYTES: usize = svm_state::structure::MAX_MEMBER_BYTES + 1;
 
 /// The register file of a call, as (bits, count): 16 × 32-bit, 16 × 64-bit,
 /// 8 × 160-bit (addresses), 4 × 256-bit, 4 × 512-bit. Registers start zeroed

@@ -11,7 +11,8 @@ use common::*;
 use primitive_types::{H256, U256};
 use svm_state::kv::MemoryKv;
 use svm_state::layout::Layout;
-use svm_state::{Account, Address, Session, StateError};
+use svm_state::structure::PathKey;
+use svm_state::{Account, Address, EntryPage, Session, StateError, StructurePath};
 use svm_vm::{Arg, ContractState, Tx, TxError, VmError};
 
 /// A session that writes down each operation the VM asks of it.
@@ -67,6 +68,97 @@ impl ContractState for Recording {
             .push(format!("write_variable {index} {bytes:02x?}"));
         self.inner.write_variable(address, index, bytes)
     }
+    fn structure_len(&mut self, a: &Address, p: &StructurePath) -> Result<u64, StateError> {
+        self.ops.push(format!("structure_len {p:?}"));
+        self.inner.structure_len(a, p)
+    }
+    fn element(
+        &mut self,
+        a: &Address,
+        p: &StructurePath,
+        k: &PathKey,
+    ) -> Result<Option<Vec<u8>>, StateError> {
+        self.ops.push(format!("element {p:?}"));
+        self.inner.element(a, p, k)
+    }
+    fn set_element(
+        &mut self,
+        a: &Address,
+        p: &StructurePath,
+        k: &PathKey,
+        v: &[u8],
+    ) -> Result<(), StateError> {
+        self.ops.push(format!("set_element {p:?}"));
+        self.inner.set_element(a, p, k, v)
+    }
+    fn push(&mut self, a: &Address, p: &StructurePath, v: &[u8]) -> Result<u64, StateError> {
+        self.ops.push(format!("push {p:?}"));
+        self.inner.push(a, p, v)
+    }
+    fn push_structure(&mut self, a: &Address, p: &StructurePath) -> Result<u64, StateError> {
+        self.ops.push(format!("push_structure {p:?}"));
+        self.inner.push_structure(a, p)
+    }
+    fn pop(&mut self, a: &Address, p: &StructurePath) -> Result<bool, StateError> {
+        self.ops.push(format!("pop {p:?}"));
+        self.inner.pop(a, p)
+    }
+    fn remove(&mut self, a: &Address, p: &StructurePath, k: &[u8]) -> Result<bool, StateError> {
+        self.ops.push(format!("remove {p:?}"));
+        self.inner.remove(a, p, k)
+    }
+    fn insert(&mut self, a: &Address, p: &StructurePath, m: &[u8]) -> Result<bool, StateError> {
+        self.ops.push(format!("insert {p:?}"));
+        self.inner.insert(a, p, m)
+    }
+    fn contains(&mut self, a: &Address, p: &StructurePath, k: &[u8]) -> Result<bool, StateError> {
+        self.ops.push(format!("contains {p:?}"));
+        self.inner.contains(a, p, k)
+    }
+    fn clear(&mut self, a: &Address, p: &StructurePath) -> Result<(), StateError> {
+        self.ops.push(format!("clear {p:?}"));
+        self.inner.clear(a, p)
+    }
+    fn entries(
+        &mut self,
+        a: &Address,
+        p: &StructurePath,
+        from: &[u8],
+        limit: usize,
+    ) -> Result<EntryPage, StateError> {
+        self.ops.push(format!("entries {p:?}"));
+        self.inner.entries(a, p, from, limit)
+    }
+    fn next_member(
+        &mut self,
+        a: &Address,
+        p: &StructurePath,
+        from: &[u8],
+    ) -> Result<Option<Vec<u8>>, StateError> {
+        self.ops.push(format!("next_member {p:?}"));
+        self.inner.next_member(a, p, from)
+    }
+    fn prev_member(
+        &mut self,
+        a: &Address,
+        p: &StructurePath,
+        to: &[u8],
+    ) -> Result<Option<Vec<u8>>, StateError> {
+        self.ops.push(format!("prev_member {p:?}"));
+        self.inner.prev_member(a, p, Some(to))
+    }
+    fn structure_path_nodes(
+        &mut self,
+        a: &Address,
+        p: &StructurePath,
+        k: &[u8],
+    ) -> Result<u32, StateError> {
+        self.inner.structure_path_nodes(a, p, k)
+    }
+    fn sync_structures(&mut self) -> Result<usize, StateError> {
+        self.ops.push("sync_structures".into());
+        self.inner.sync_structures()
+    }
     fn checkpoint(&mut self) -> usize {
         self.ops.push("checkpoint".into());
         self.inner.checkpoint()
@@ -101,7 +193,7 @@ fn transactions_run_against_any_contract_state() {
     assert!(r.success, "{r:?}");
     assert_eq!(r.state_root, None);
     let ops = state.ops.join("; ");
-    assert!(ops.starts_with("checkpoint; "), "{ops}");
+    assert!(ops.starts_with("sync_structures; checkpoint; "), "{ops}");
     assert!(ops.ends_with("commit_checkpoint"), "{ops}");
     assert!(
         ops.contains("variable 0; write_variable 0 [05, 00, 00, 00, 00, 00, 00, 00]"),

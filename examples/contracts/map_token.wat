@@ -1,0 +1,111 @@
+;; A token whose balances are a map<address, u64>: any number of holders.
+;; Variable 0 is the total supply (u64, little-endian), variable 1 the owner
+;; (who may mint; set by `init`), variable 2 the balances: 20-byte address →
+;; 8-byte little-endian balance. A zero balance has no entry, so the map's
+;; length is the number of holders.
+(module
+  (import "svm" "storage_read" (func $read (param i32 i32 i32)))
+  (import "svm" "storage_write" (func $write (param i32 i32 i32)))
+  (import "svm" "caller" (func $caller (param i32)))
+  (import "svm" "set_return" (func $return (param i32 i32)))
+  (import "svm" "log" (func $log (param i32 i32)))
+  (import "svm" "struct_open" (func $open (param i32) (result i32)))
+  (import "svm" "struct_len" (func $len (param i32) (result i64)))
+  (import "svm" "map_get" (func $get (param i32 i32 i32 i32 i32) (result i64)))
+  (import "svm" "map_set" (func $set (param i32 i32 i32 i32 i32)))
+  (import "svm" "struct_remove" (func $remove (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 2 2)
+  ;; layout: page size 4096; supply (8 bytes), owner (20), balances map<bytes, bytes>
+  (@custom "svm-layout" "\80\20\03\08\14\00\02\00")
+  ;; memory: 0..20 the caller, 32..40 a balance, 64..72 the supply,
+  ;; 96..116 the owner, 128..136 a log entry, 1024.. the byte argument
+  (func (export "svm_alloc") (param $len i32) (result i32)
+    (if (i32.gt_u (local.get $len) (i32.const 64512)) (then unreachable))
+    (i32.const 1024))
+  (func $is_address (param $len i32)
+    (if (i32.ne (local.get $len) (i32.const 20)) (then unreachable)))
+  ;; The balance of the address at $who (0 when it has no entry).
+  (func $balance (param $h i32) (param $who i32) (result i64)
+    (i64.store (i32.const 32) (i64.const 0))
+    (drop (call $get (local.get $h) (local.get $who) (i32.const 20) (i32.const 32) (i32.const 8)))
+    (i64.load (i32.const 32)))
+  (func $set_balance (param $h i32) (param $who i32) (param $v i64)
+    (if (i64.eqz (local.get $v))
+      (then (drop (call $remove (local.get $h) (local.get $who) (i32.const 20))))
+      (else
+        (i64.store (i32.const 32) (local.get $v))
+        (call $set (local.get $h) (local.get $who) (i32.const 20) (i32.const 32) (i32.const 8)))))
+  ;; Adds $amount to $who's balance; traps on overflow.
+  (func $credit (param $h i32) (param $who i32) (param $amount i64)
+    (local $old i64) (local $new i64)
+    (local.set $old (call $balance (local.get $h) (local.get $who)))
+    (local.set $new (i64.add (local.get $old) (local.get $amount)))
+    (if (i64.lt_u (local.get $new) (local.get $old)) (then unreachable))
+    (call $set_balance (local.get $h) (local.get $who) (local.get $new)))
+  (func $add_supply (param $amount i64)
+    (local $new i64)
+    (call $read (i32.const 0) (i32.const 64) (i32.const 8))
+    (local.set $new (i64.add (i64.load (i32.const 64)) (local.get $amount)))
+    (if (i64.lt_u (local.get $new) (local.get $amount)) (then unreachable))
+    (i64.store (i32.const 64) (local.get $new))
+    (call $write (i32.const 0) (i32.const 64) (i32.const 8)))
+  (func $only_owner
+    (call $caller (i32.const 0))
+    (call $read (i32.const 1) (i32.const 96) (i32.const 20))
+    (if (i32.or
+          (i32.or
+            (i64.ne (i64.load (i32.const 0)) (i64.load (i32.const 96)))
+            (i64.ne (i64.load (i32.const 8)) (i64.load (i32.const 104))))
+          (i32.ne (i32.load (i32.const 16)) (i32.load (i32.const 112))))
+      (then unreachable)))
+  ;; The constructor: the deployer owns the token.
+  (func (export "init")
+    (call $caller (i32.const 96))
+    (call $write (i32.const 1) (i32.const 96) (i32.const 20)))
+  (func (export "mint") (param $to i32) (param $to_len i32) (param $amount i64)
+    (call $only_owner)
+    (call $is_address (local.get $to_len))
+    (call $credit (call $open (i32.const 2)) (local.get $to) (local.get $amount))
+    (call $add_supply (local.get $amount)))
+  ;; Mints $amount to each of the addresses packed in the argument.
+  (func (export "airdrop") (param $to i32) (param $to_len i32) (param $amount i64)
+    (local $h i32) (local $end i32) (local $n i64)
+    (call $only_owner)
+    (if (i32.rem_u (local.get $to_len) (i32.const 20)) (then unreachable))
+    (local.set $h (call $open (i32.const 2)))
+    (local.set $end (i32.add (local.get $to) (local.get $to_len)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $to) (local.get $end)))
+        (call $credit (local.get $h) (local.get $to) (local.get $amount))
+        (local.set $n (i64.add (local.get $n) (i64.const 1)))
+        (local.set $to (i32.add (local.get $to) (i32.const 20)))
+        (br $next)))
+    (if (i64.ne (local.get $n) (i64.const 0))
+      (then
+        (if (i64.gt_u (local.get $amount) (i64.div_u (i64.const -1) (local.get $n)))
+          (then unreachable))
+        (call $add_supply (i64.mul (local.get $amount) (local.get $n))))))
+  ;; Moves $amount from the caller to $to; traps if the caller holds less.
+  (func (export "transfer") (param $to i32) (param $to_len i32) (param $amount i64)
+    (local $h i32) (local $have i64)
+    (call $is_address (local.get $to_len))
+    (call $caller (i32.const 0))
+    (local.set $h (call $open (i32.const 2)))
+    (local.set $have (call $balance (local.get $h) (i32.const 0)))
+    (if (i64.lt_u (local.get $have) (local.get $amount)) (then unreachable))
+    (call $set_balance (local.get $h) (i32.const 0) (i64.sub (local.get $have) (local.get $amount)))
+    (call $credit (local.get $h) (local.get $to) (local.get $amount))
+    (i64.store (i32.const 128) (local.get $amount))
+    (call $log (i32.const 128) (i32.const 8)))
+  (func (export "balance_of") (param $who i32) (param $who_len i32)
+    (call $is_address (local.get $who_len))
+    (i64.store (i32.const 32) (call $balance (call $open (i32.const 2)) (local.get $who)))
+    (call $return (i32.const 32) (i32.const 8)))
+  (func (export "holders")
+    (i64.store (i32.const 32) (call $len (call $open (i32.const 2))))
+    (call $return (i32.const 32) (i32.const 8)))
+  (func (export "total_supply")
+    (call $read (i32.const 0) (i32.const 64) (i32.const 8))
+    (call $return (i32.const 64) (i32.const 8)))
+)
