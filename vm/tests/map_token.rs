@@ -234,3 +234,25 @@ fn gas_does_not_depend_on_the_block() {
     assert_eq!(gas(&together.receipts), gas(&alone));
     assert_eq!(one.db().head().root, many.db().head().root);
 }
+
+/// The gas of a mint and of a transfer, pinned: structure prices are
+/// consensus (docs/FORMATS.md "Gas"); a change here changes receipts.
+#[test]
+fn structure_gas_is_pinned() {
+    let vm = vm();
+    let token = deploy_token(&vm);
+    let gas: Vec<u64> = [
+        mint(token, holder(1), 100),
+        mint(token, holder(2), 100),
+        transfer(token, holder(1), holder(2), 30),
+        transfer(token, holder(1), holder(3), 70),
+    ]
+    .iter()
+    .map(|c| {
+        let r = vm.call(c, BLOCK).unwrap();
+        assert!(r.success, "{r:?}");
+        r.gas_used
+    })
+    .collect();
+    assert_eq!(gas, vec![63_988, 64_588, 34_678, 38_550]);
+}
