@@ -1,8 +1,9 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
 
 mod alloc;
+mod map_token_bench;
 mod proof_bench;
 mod report;
 mod state_bench;
@@ -55,8 +56,11 @@ struct Args {
     /// Elements in each structure of the structure benchmark.
     #[arg(long, default_value_t = 1_000_000)]
     elements: usize,
+    /// Token holders in the map-token benchmark (one row pair each).
+    #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000])]
+    holders: Vec<usize>,
     /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures"], default_value = "all")]
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -111,6 +115,13 @@ fn main() {
         tables.extend(structure_bench::run(&structure_bench::Config {
             elements: args.elements.max(1),
             ops: 10_000,
+        }));
+    }
+    if args.suite == "all" || args.suite == "map-token" {
+        tables.push(map_token_bench::run(&map_token_bench::Config {
+            holders: args.holders.clone(),
+            blocks: 5,
+            reps: args.reps.max(1),
         }));
     }
     if args.json {

@@ -1,7 +1,7 @@
 //! A session: the world and contract storage as of one root, with pending
 //! changes, nested checkpoints, and the commit that persists them.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
@@ -153,9 +153,9 @@ impl<K: KvStore> Session<K> {
             base,
             writable,
             world,
-            accounts: HashMap::new(),
-            contracts: HashMap::new(),
-            code: HashMap::new(),
+            accounts: HashMap::default(),
+            contracts: HashMap::default(),
+            code: HashMap::default(),
             journal: Vec::new(),
             checkpoints: Vec::new(),
             unsynced: std::collections::BTreeSet::new(),

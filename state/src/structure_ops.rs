@@ -74,9 +74,26 @@ impl<K: KvStore> Session<K> {
         leaf: Option<&[u8]>,
         len: u64,
     ) -> Result<(), StateError> {
+        self.write_leaf_over(address, path, key, None, leaf, len)
+    }
+
+    /// [`Self::write_leaf`] for a caller that has read the leaf there
+    /// already (`known`).
+    fn write_leaf_over(
+        &mut self,
+        address: &Address,
+        path: &StructurePath,
+        key: &PathKey,
+        known: Option<Option<Vec<u8>>>,
+        leaf: Option<&[u8]>,
+        len: u64,
+    ) -> Result<(), StateError> {
         let open = self.open_structure(address, path)?;
         let trie_key = open.key(key)?;
-        let prev = open.leaf(&trie_key)?;
+        let prev = match known {
+            Some(prev) => prev,
+            None => open.leaf(&trie_key)?,
+        };
         open.put(&trie_key, leaf)?;
         let change = self.set_len(address, path, len)?;
         self.unsynced.insert(*address);
@@ -134,23 +151,22 @@ impl<K: KvStore> Session<K> {
             return Err(StateError::WrongStructure("its elements are structures"));
         }
         let len = open.len;
-        let new_len = match (&open.kind, key) {
-            (Structure::List(_), PathKey::Index(i)) => {
-                if u64::from(*i) >= len {
-                    return Err(StateError::IndexOutOfRange {
-                        index: u64::from(*i),
-                        len,
-                    });
-                }
-                len
-            }
-            _ => {
-                let trie_key = open.key(key)?;
-                len + u64::from(open.leaf(&trie_key)?.is_none())
-            }
+        if let (Structure::List(_), PathKey::Index(i)) = (&open.kind, key)
+            && u64::from(*i) >= len
+        {
+            return Err(StateError::IndexOutOfRange {
+                index: u64::from(*i),
+                len,
+            });
+        }
+        let trie_key = open.key(key)?;
+        let prev = open.leaf(&trie_key)?;
+        let new_len = match open.kind {
+            Structure::List(_) => len,
+            _ => len + u64::from(prev.is_none()),
         };
         let leaf = bytes_leaf(&open.kind, key, value);
-        self.write_leaf(address, path, key, Some(&leaf), new_len)
+        self.write_leaf_over(address, path, key, Some(prev), Some(&leaf), new_len)
     }
 
     /// Appends `value` to the list of bytes at `path`; returns its index.
@@ -249,13 +265,13 @@ impl<K: KvStore> Session<K> {
         }
         let open = self.open_structure(address, path)?;
         let trie_key = open.key(&key)?;
-        if open.leaf(&trie_key)?.is_none() {
+        let Some(prev) = open.leaf(&trie_key)? else {
             return Ok(false);
-        }
+        };
         let len = open.len.checked_sub(1).ok_or(StateError::CorruptStructure(
             "a structure's count is below its entries",
         ))?;
-        self.write_leaf(address, path, &key, None, len)?;
+        self.write_leaf_over(address, path, &key, Some(Some(prev)), None, len)?;
         Ok(true)
     }
 
@@ -279,7 +295,7 @@ impl<K: KvStore> Session<K> {
         }
         let len = open.len + 1;
         let leaf = bytes_leaf(&open.kind, &key, &[]);
-        self.write_leaf(address, path, &key, Some(&leaf), len)?;
+        self.write_leaf_over(address, path, &key, Some(None), Some(&leaf), len)?;
         Ok(true)
     }
 
@@ -382,6 +398,19 @@ impl<K: KvStore> Session<K> {
             next,
             synced,
         })
+    }
+
+    /// [`Self::structure_path_nodes`] for element `key` (a map key, member
+    /// or index) of the structure at `path`.
+    pub fn element_path_nodes(
+        &mut self,
+        address: &Address,
+        path: &StructurePath,
+        key: &PathKey,
+    ) -> Result<u32, StateError> {
+        let open = self.open_structure(address, path)?;
+        let trie_key = open.key(key)?;
+        Ok(open.trie.path_nodes(&trie_key)?)
     }
 
     /// Writes every nested structure changed since the last call into its

@@ -87,6 +87,9 @@ pub(crate) struct Open<S> {
     pub(crate) len: u64,
     /// Changed since opened or last synced.
     pub(crate) changed: bool,
+    /// The last key turned into a trie key, and its trie key: an operation
+    /// and its gas look-up hash a map key once.
+    memo: Option<(PathKey, Vec<u8>)>,
 }
 
 impl<S> std::fmt::Debug for Open<S> {
@@ -107,6 +110,7 @@ impl<S: NodeStore + Clone> Open<S> {
             trie: TrieMut::open(store.clone(), H256(handle.root))?,
             len: handle.len,
             changed: false,
+            memo: None,
         })
     }
 
@@ -117,12 +121,20 @@ impl<S: NodeStore + Clone> Open<S> {
             trie: TrieMut::new(store.clone()),
             len: 0,
             changed: true,
+            memo: None,
         }
     }
 
-    /// The trie key of `key` here.
-    pub(crate) fn key(&self, key: &PathKey) -> Result<Vec<u8>, StateError> {
-        Ok(element_key(&self.kind, key)?)
+    /// The trie key of `key` here (remembered for the next call).
+    pub(crate) fn key(&mut self, key: &PathKey) -> Result<Vec<u8>, StateError> {
+        if let Some((k, t)) = &self.memo
+            && k == key
+        {
+            return Ok(t.clone());
+        }
+        let trie_key = element_key(&self.kind, key)?;
+        self.memo = Some((key.clone(), trie_key.clone()));
+        Ok(trie_key)
     }
 
     /// The leaf at `trie_key`.

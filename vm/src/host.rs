@@ -7,14 +7,14 @@
 //! environment and stops the call; the VM turns it into a node error, never
 //! a receipt.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::Arc;
 
 use primitive_types::U256;
 use svm_state::layout::Layout;
 use svm_state::{Address, StateError};
 use wasmer::{
-    AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Imports, Instance, Memory, Store,
+    AsStoreMut, AsStoreRef, Function, FunctionEnv, FunctionEnvMut, Instance, Memory, Store,
 };
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 
@@ -115,26 +115,23 @@ impl<S> Env<S> {
     }
 }
 
-/// The register file (see [`crate::vmcalls::REGISTERS`]).
+/// The register file (see [`crate::vmcalls::REGISTERS`]), made zeroed on
+/// first use (most calls use none).
+#[derive(Default)]
 pub(crate) struct Registers {
     /// Per class: its width in bits and its registers' bytes.
     classes: Vec<(u32, Vec<Vec<u8>>)>,
 }
 
-impl Default for Registers {
-    fn default() -> Self {
-        Registers {
-            classes: crate::vmcalls::REGISTERS
-                .iter()
-                .map(|&(bits, n)| (bits, vec![vec![0u8; bits as usize / 8]; n]))
-                .collect(),
-        }
-    }
-}
-
 impl Registers {
     /// Register `index` of width `bits`, or a trap.
     fn get(&mut self, bits: i32, index: i32) -> Result<&mut Vec<u8>, HostTrap> {
+        if self.classes.is_empty() {
+            self.classes = crate::vmcalls::REGISTERS
+                .iter()
+                .map(|&(bits, n)| (bits, vec![vec![0u8; bits as usize / 8]; n]))
+                .collect();
+        }
         let (_, regs) = self
             .classes
             .iter_mut()
@@ -567,76 +564,63 @@ fn reg_copy<S: ContractState>(
     Ok(())
 }
 
-/// The import object: every vmcall under module `svm`.
-pub(crate) fn imports<S: ContractState>(store: &mut Store, env: &FunctionEnv<Env<S>>) -> Imports {
-    let mut imports = Imports::new();
-    let mut add = |name: &str, f: Function| imports.define(crate::vmcalls::MODULE, name, f);
-    add(
-        "storage_read",
-        Function::new_typed_with_env(store, env, storage_read::<S>),
-    );
-    add(
-        "storage_write",
-        Function::new_typed_with_env(store, env, storage_write::<S>),
-    );
-    add(
-        "storage_len",
-        Function::new_typed_with_env(store, env, storage_len::<S>),
-    );
-    add(
-        "address",
-        Function::new_typed_with_env(store, env, address::<S>),
-    );
-    add(
-        "caller",
-        Function::new_typed_with_env(store, env, caller::<S>),
-    );
-    add(
-        "value",
-        Function::new_typed_with_env(store, env, value::<S>),
-    );
-    add(
-        "balance",
-        Function::new_typed_with_env(store, env, balance::<S>),
-    );
-    add(
-        "transfer",
-        Function::new_typed_with_env(store, env, transfer::<S>),
-    );
-    add(
-        "block_height",
-        Function::new_typed_with_env(store, env, block_height::<S>),
-    );
-    add(
-        "block_time",
-        Function::new_typed_with_env(store, env, block_time::<S>),
-    );
-    add(
-        "set_return",
-        Function::new_typed_with_env(store, env, set_return::<S>),
-    );
-    add("log", Function::new_typed_with_env(store, env, log::<S>));
-    add(
-        "reg_from_mem",
-        Function::new_typed_with_env(store, env, reg_from_mem::<S>),
-    );
-    add(
-        "reg_to_mem",
-        Function::new_typed_with_env(store, env, reg_to_mem::<S>),
-    );
-    add(
-        "reg_from_storage",
-        Function::new_typed_with_env(store, env, reg_from_storage::<S>),
-    );
-    add(
-        "reg_to_storage",
-        Function::new_typed_with_env(store, env, reg_to_storage::<S>),
-    );
-    add(
-        "reg_copy",
-        Function::new_typed_with_env(store, env, reg_copy::<S>),
-    );
-    crate::structure_calls::define(&mut imports, store, env);
+/// The host function of vmcall `name` (`None`: no such vmcall).
+pub(crate) fn vmcall<S: ContractState>(
+    store: &mut Store,
+    env: &FunctionEnv<Env<S>>,
+    name: &str,
+) -> Option<Function> {
+    Some(match name {
+        "storage_read" => Function::new_typed_with_env(store, env, storage_read::<S>),
+        "storage_write" => Function::new_typed_with_env(store, env, storage_write::<S>),
+        "storage_len" => Function::new_typed_with_env(store, env, storage_len::<S>),
+        "address" => Function::new_typed_with_env(store, env, address::<S>),
+        "caller" => Function::new_typed_with_env(store, env, caller::<S>),
+        "value" => Function::new_typed_with_env(store, env, value::<S>),
+        "balance" => Function::new_typed_with_env(store, env, balance::<S>),
+        "transfer" => Function::new_typed_with_env(store, env, transfer::<S>),
+        "block_height" => Function::new_typed_with_env(store, env, block_height::<S>),
+        "block_time" => Function::new_typed_with_env(store, env, block_time::<S>),
+        "set_return" => Function::new_typed_with_env(store, env, set_return::<S>),
+        "log" => Function::new_typed_with_env(store, env, log::<S>),
+        "reg_from_mem" => Function::new_typed_with_env(store, env, reg_from_mem::<S>),
+        "reg_to_mem" => Function::new_typed_with_env(store, env, reg_to_mem::<S>),
+        "reg_from_storage" => Function::new_typed_with_env(store, env, reg_from_storage::<S>),
+        "reg_to_storage" => Function::new_typed_with_env(store, env, reg_to_storage::<S>),
+        "reg_copy" => Function::new_typed_with_env(store, env, reg_copy::<S>),
+        _ => return crate::structure_calls::vmcall(store, env, name),
+    })
+}
+
+/// The host functions of exactly what `module` imports, in its import
+/// order (validation made them all vmcalls of module `svm`).
+pub(crate) fn externs_for<S: ContractState>(
+    store: &mut Store,
+    env: &FunctionEnv<Env<S>>,
+    module: &wasmer::Module,
+) -> Result<Vec<wasmer::Extern>, String> {
+    module
+        .imports()
+        .map(|import| {
+            vmcall(store, env, import.name())
+                .map(wasmer::Extern::Function)
+                .ok_or_else(|| format!("no vmcall {}", import.name()))
+        })
+        .collect()
+}
+
+/// Every vmcall under module `svm` (what the vmcall table names).
+#[cfg(test)]
+pub(crate) fn imports<S: ContractState>(
+    store: &mut Store,
+    env: &FunctionEnv<Env<S>>,
+) -> wasmer::Imports {
+    let mut imports = wasmer::Imports::new();
+    for (name, ..) in crate::vmcalls::VMCALLS {
+        if let Some(f) = vmcall(store, env, name) {
+            imports.define(crate::vmcalls::MODULE, name, f);
+        }
+    }
     imports
 }
 

@@ -12,7 +12,7 @@ use wasmer_types::TrapCode;
 use crate::compile::{Compiler, ModuleStats};
 use crate::depth::DEPTH_EXPORT;
 use crate::grow::GROW_FAILED_EXPORT;
-use crate::host::{Env, HostTrap, imports};
+use crate::host::{Env, HostTrap, externs_for};
 use crate::phases::{PhaseTimes, Phases};
 use crate::receipt::{BlockResult, Receipt, TxError, receipts_trie};
 use crate::state::ContractState;
@@ -614,10 +614,12 @@ impl<K: KvStore> Vm<K> {
     ) -> RunResult {
         let (function, args) = (frame.function, frame.args);
         let gas_limit = frame.gas_limit - frame.charged;
-        let imports = imports(store, env);
+        // Only what the module imports, in its order (no name look-ups).
         // Validation leaves instantiation nothing to refuse (segments are in
         // bounds, imports are vmcalls): a failure is the node's.
-        let instance = Instance::new(store, module, &imports)
+        let externs = externs_for(store, env, module)
+            .map_err(|e| VmError::Engine(format!("instantiation failed: {e}")))?;
+        let instance = Instance::new_by_index(store, module, &externs)
             .map_err(|e| VmError::Engine(format!("instantiation failed: {e}")))?;
         let memory = instance
             .exports

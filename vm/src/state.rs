@@ -133,6 +133,14 @@ pub trait ContractState: Send + 'static {
         path: &StructurePath,
         trie_key: &[u8],
     ) -> Result<u32, StateError>;
+    /// How many trie nodes a look-up of element `key` passes in the
+    /// structure at `path`.
+    fn element_path_nodes(
+        &mut self,
+        address: &Address,
+        path: &StructurePath,
+        key: &PathKey,
+    ) -> Result<u32, StateError>;
     /// Writes changed nested structures into their parents (before every
     /// transaction, so what one costs never depends on the ones before).
     fn sync_structures(&mut self) -> Result<usize, StateError>;
@@ -284,6 +292,14 @@ impl<K: KvStore> ContractState for Session<K> {
         trie_key: &[u8],
     ) -> Result<u32, StateError> {
         Session::structure_path_nodes(self, address, path, trie_key)
+    }
+    fn element_path_nodes(
+        &mut self,
+        address: &Address,
+        path: &StructurePath,
+        key: &PathKey,
+    ) -> Result<u32, StateError> {
+        Session::element_path_nodes(self, address, path, key)
     }
     fn sync_structures(&mut self) -> Result<usize, StateError> {
         Session::sync_structures(self)

@@ -5,13 +5,13 @@
 //! allocates, and prices the trie work by the nodes the look-up passes
 //! (docs/FORMATS.md "Structure vmcalls").
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use svm_state::structure::{
-    Element, MAX_KEY_BYTES, MAX_MEMBER_BYTES, MAX_VALUE_BYTES, PathKey, Structure, element_key,
+    Element, MAX_KEY_BYTES, MAX_MEMBER_BYTES, MAX_VALUE_BYTES, PathKey, Structure,
 };
 use svm_state::{EntryPage, StructurePath};
-use wasmer::{AsStoreMut, Function, FunctionEnv, Imports, Store};
+use wasmer::{AsStoreMut, Function, FunctionEnv, Store};
 
 use crate::gas;
 use crate::host::{Ctx, Env, HostTrap, bad, charge, read, span, write};
@@ -77,33 +77,47 @@ impl<S: ContractState> Env<S> {
         }
     }
 
-    /// How many nodes a look-up of `trie_key` passes in `path`.
-    fn nodes(&mut self, path: &StructurePath, trie_key: &[u8]) -> Op<u64> {
-        self.on_state(|s, a| s.structure_path_nodes(a, path, trie_key))
-            .map(u64::from)
+    /// How many nodes a look-up of `probe` passes in `path`.
+    fn nodes(&mut self, path: &StructurePath, probe: Probe<'_>) -> Op<u64> {
+        match probe {
+            Probe::Key(key) => self.on_state(|s, a| s.element_path_nodes(a, path, key)),
+            Probe::Trie(trie_key) => {
+                self.on_state(|s, a| s.structure_path_nodes(a, path, trie_key))
+            }
+        }
+        .map(u64::from)
     }
 }
 
-/// Charges a look-up of `trie_key` in `path`.
+/// What a look-up looks for: an element's key, or a trie key (a cursor,
+/// a bound, a member found).
+#[derive(Clone, Copy)]
+enum Probe<'a> {
+    Key(&'a PathKey),
+    Trie(&'a [u8]),
+}
+
+/// Charges a look-up of `probe` in `path`.
 fn charge_read<S: ContractState>(
     env: &mut Env<S>,
     store: &mut impl AsStoreMut,
     path: &StructurePath,
-    trie_key: &[u8],
+    probe: Probe<'_>,
 ) -> Op<()> {
-    let nodes = env.nodes(path, trie_key)?;
+    let nodes = env.nodes(path, probe)?;
     charge(env, store, gas::NODE_READ * nodes)
 }
 
-/// Charges a write at `trie_key` in `path`: the look-up, the nodes hashed
-/// again, and the first write of the structure and of each one holding it.
+/// Charges a write of element `key` in `path`: the look-up, the nodes
+/// hashed again, and the first write of the structure and of each one
+/// holding it.
 fn charge_write<S: ContractState>(
     env: &mut Env<S>,
     store: &mut impl AsStoreMut,
     path: &StructurePath,
-    trie_key: &[u8],
+    key: &PathKey,
 ) -> Op<()> {
-    let nodes = env.nodes(path, trie_key)?;
+    let nodes = env.nodes(path, Probe::Key(key))?;
     charge(
         env,
         store,
@@ -198,13 +212,13 @@ fn open<S: ContractState>(
     store: &mut impl AsStoreMut,
     path: StructurePath,
     kind: Structure,
-    parent: Option<(&StructurePath, &[u8])>,
+    parent: Option<(&StructurePath, &PathKey)>,
 ) -> Op<i32> {
     env.handles.room(&path)?;
     if !env.touched.structures_opened.contains(&path) {
         charge(env, store, gas::STRUCTURE_OPEN)?;
-        if let Some((parent, trie_key)) = parent {
-            charge_read(env, store, parent, trie_key)?;
+        if let Some((parent, key)) = parent {
+            charge_read(env, store, parent, Probe::Key(key))?;
         }
         env.touched.structures_opened.insert(path.clone());
     }
@@ -240,14 +254,13 @@ fn struct_open_key<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32, ptr: i32, len:
         "a key",
     )?;
     let key = PathKey::Key(key);
-    let trie_key = element_key(&kind, &key).map_err(|e| bad(e.to_string()))?;
     let inner = inner.clone();
     open(
         env,
         &mut store,
-        path.child(key),
+        path.child(key.clone()),
         inner,
-        Some((&path, &trie_key)),
+        Some((&path, &key)),
     )
 }
 
@@ -259,14 +272,13 @@ fn struct_open_index<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32, i: i64) -> O
         return Err(kind_trap("struct_open_index", &kind));
     };
     let key = PathKey::Index(index(i)?);
-    let trie_key = element_key(&kind, &key).map_err(|e| bad(e.to_string()))?;
     let inner = inner.clone();
     open(
         env,
         &mut store,
-        path.child(key),
+        path.child(key.clone()),
         inner,
-        Some((&path, &trie_key)),
+        Some((&path, &key)),
     )
 }
 
@@ -287,7 +299,7 @@ fn struct_clear<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32) -> Op<()> {
 }
 
 /// The handle's structure, which must not be a list, and the key at
-/// (ptr, len) with its trie key.
+/// (ptr, len), as bytes and as a path key.
 fn keyed<S: ContractState>(
     env: &mut Env<S>,
     store: &mut impl AsStoreMut,
@@ -295,15 +307,14 @@ fn keyed<S: ContractState>(
     h: i32,
     key: (i32, i32),
     per_byte: u64,
-) -> Op<(StructurePath, Structure, Vec<u8>, Vec<u8>)> {
+) -> Op<(StructurePath, Structure, Vec<u8>, PathKey)> {
     let (path, kind) = env.handles.get(h)?;
     if matches!(kind, Structure::List(_)) {
         return Err(kind_trap(op, &kind));
     }
     let key = take(env, store, key, max_key(&kind), per_byte, "a key")?;
-    let trie_key =
-        element_key(&kind, &PathKey::Key(key.clone())).map_err(|e| bad(e.to_string()))?;
-    Ok((path, kind, key, trie_key))
+    let path_key = PathKey::Key(key.clone());
+    Ok((path, kind, key, path_key))
 }
 
 fn struct_contains<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32, ptr: i32, len: i32) -> Op<i32> {
@@ -317,7 +328,7 @@ fn struct_contains<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32, ptr: i32, len:
         (ptr, len),
         gas::ELEMENT_READ_BYTE,
     )?;
-    charge_read(env, &mut store, &path, &trie_key)?;
+    charge_read(env, &mut store, &path, Probe::Key(&trie_key))?;
     Ok(env.on_state(|s, a| s.contains(a, &path, &key))?.into())
 }
 
@@ -364,7 +375,7 @@ fn struct_entry<S: ContractState>(
 ) -> Op<i64> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, kind) = env.handles.get(h)?;
+    let (path, _) = env.handles.get(h)?;
     let cursor = take(
         env,
         &mut store,
@@ -374,7 +385,7 @@ fn struct_entry<S: ContractState>(
         "a cursor",
     )?;
     span(env, &store, out, cap)?;
-    charge_read(env, &mut store, &path, &cursor)?;
+    charge_read(env, &mut store, &path, Probe::Trie(&cursor))?;
     let EntryPage {
         entries,
         next,
@@ -384,11 +395,10 @@ fn struct_entry<S: ContractState>(
     let Some((key, value)) = entries.into_iter().next() else {
         return Ok(-1);
     };
-    let trie_key = element_key(&kind, &key).map_err(|e| bad(e.to_string()))?;
-    charge_read(env, &mut store, &path, &trie_key)?;
+    charge_read(env, &mut store, &path, Probe::Key(&key))?;
     let next = next.unwrap_or_default();
     if !next.is_empty() {
-        charge_read(env, &mut store, &path, &next)?;
+        charge_read(env, &mut store, &path, Probe::Trie(&next))?;
     }
     let bytes = encode_entry(&next, &key, value.as_deref());
     give(env, &mut store, &bytes, out, cap)
@@ -408,7 +418,7 @@ fn map_get<S: ContractState>(
     if kind != Structure::Map(Element::Bytes) {
         return Err(kind_trap("map_get", &kind));
     }
-    let (_, _, key, trie_key) = keyed(
+    let (_, _, _, key) = keyed(
         env,
         &mut store,
         "map_get",
@@ -417,8 +427,8 @@ fn map_get<S: ContractState>(
         gas::ELEMENT_READ_BYTE,
     )?;
     span(env, &store, out, cap)?;
-    charge_read(env, &mut store, &path, &trie_key)?;
-    match env.on_state(|s, a| s.element(a, &path, &PathKey::Key(key)))? {
+    charge_read(env, &mut store, &path, Probe::Key(&key))?;
+    match env.on_state(|s, a| s.element(a, &path, &key))? {
         None => Ok(-1),
         Some(v) => give(env, &mut store, &v, out, cap),
     }
@@ -452,7 +462,7 @@ fn map_set<S: ContractState>(
     if kind != Structure::Map(Element::Bytes) {
         return Err(kind_trap("map_set", &kind));
     }
-    let (_, _, key, trie_key) = keyed(
+    let (_, _, _, key) = keyed(
         env,
         &mut store,
         "map_set",
@@ -468,9 +478,9 @@ fn map_set<S: ContractState>(
         gas::ELEMENT_WRITE_BYTE,
         "a value",
     )?;
-    charge_write(env, &mut store, &path, &trie_key)?;
+    charge_write(env, &mut store, &path, &key)?;
     let before = env.on_state(|s, a| s.structure_len(a, &path))?;
-    env.on_state(|s, a| s.set_element(a, &path, &PathKey::Key(key), &value))?;
+    env.on_state(|s, a| s.set_element(a, &path, &key, &value))?;
     charge_growth(env, &mut store, &path, before)
 }
 
@@ -524,15 +534,14 @@ fn list<S: ContractState>(
 fn list_get<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32, i: i64, out: i32, cap: i32) -> Op<i64> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, kind) = list(env, "list_get", h, Lists::OfBytes)?;
+    let (path, _) = list(env, "list_get", h, Lists::OfBytes)?;
     span(env, &store, out, cap)?;
     let len = env.on_state(|s, a| s.structure_len(a, &path))?;
     if i < 0 || i as u64 >= len {
         return Ok(-1);
     }
     let key = PathKey::Index(index(i)?);
-    let trie_key = element_key(&kind, &key).map_err(|e| bad(e.to_string()))?;
-    charge_read(env, &mut store, &path, &trie_key)?;
+    charge_read(env, &mut store, &path, Probe::Key(&key))?;
     match env.on_state(|s, a| s.element(a, &path, &key))? {
         None => Ok(-1),
         Some(v) => give(env, &mut store, &v, out, cap),
@@ -548,7 +557,7 @@ fn list_set<S: ContractState>(
 ) -> Op<()> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, kind) = list(env, "list_set", h, Lists::OfBytes)?;
+    let (path, _) = list(env, "list_set", h, Lists::OfBytes)?;
     let len = env.on_state(|s, a| s.structure_len(a, &path))?;
     if i < 0 || i as u64 >= len {
         return Err(bad(format!(
@@ -564,20 +573,15 @@ fn list_set<S: ContractState>(
         "a value",
     )?;
     let key = PathKey::Index(index(i)?);
-    let trie_key = element_key(&kind, &key).map_err(|e| bad(e.to_string()))?;
-    charge_write(env, &mut store, &path, &trie_key)?;
+    charge_write(env, &mut store, &path, &key)?;
     env.on_state(|s, a| s.set_element(a, &path, &key, &value))
 }
 
-/// The trie key of the list at `path`'s next element (at its length).
-fn end_key<S: ContractState>(
-    env: &mut Env<S>,
-    path: &StructurePath,
-    kind: &Structure,
-) -> Op<Vec<u8>> {
+/// The key of the list at `path`'s next element (at its length).
+fn end_key<S: ContractState>(env: &mut Env<S>, path: &StructurePath) -> Op<PathKey> {
     let len = env.on_state(|s, a| s.structure_len(a, path))?;
     let i = index(len as i64).map_err(|_| bad("the list is full"))?;
-    element_key(kind, &PathKey::Index(i)).map_err(|e| bad(e.to_string()))
+    Ok(PathKey::Index(i))
 }
 
 fn list_push<S: ContractState>(
@@ -588,7 +592,7 @@ fn list_push<S: ContractState>(
 ) -> Op<i64> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, kind) = list(env, "list_push", h, Lists::OfBytes)?;
+    let (path, _) = list(env, "list_push", h, Lists::OfBytes)?;
     let value = take(
         env,
         &mut store,
@@ -597,8 +601,8 @@ fn list_push<S: ContractState>(
         gas::ELEMENT_WRITE_BYTE,
         "a value",
     )?;
-    let trie_key = end_key(env, &path, &kind)?;
-    charge_write(env, &mut store, &path, &trie_key)?;
+    let end = end_key(env, &path)?;
+    charge_write(env, &mut store, &path, &end)?;
     charge(env, &mut store, gas::ELEMENT_NEW)?;
     let i = env.on_state(|s, a| s.push(a, &path, &value))?;
     Ok(i as i64)
@@ -612,8 +616,8 @@ fn list_push_structure<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32) -> Op<i32>
         .nested()
         .cloned()
         .ok_or_else(|| kind_trap("list_push_structure", &kind))?;
-    let trie_key = end_key(env, &path, &kind)?;
-    charge_write(env, &mut store, &path, &trie_key)?;
+    let end = end_key(env, &path)?;
+    charge_write(env, &mut store, &path, &end)?;
     charge(env, &mut store, gas::ELEMENT_NEW)?;
     // The new element's handle needs room in the table: checked first.
     let len = env.on_state(|s, a| s.structure_len(a, &path))?;
@@ -629,14 +633,12 @@ fn list_push_structure<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32) -> Op<i32>
 fn list_pop<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32) -> Op<i32> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, kind) = list(env, "list_pop", h, Lists::Any)?;
+    let (path, _) = list(env, "list_pop", h, Lists::Any)?;
     let len = env.on_state(|s, a| s.structure_len(a, &path))?;
     if len == 0 {
         return Ok(0);
     }
-    let trie_key =
-        element_key(&kind, &PathKey::Index((len - 1) as u32)).map_err(|e| bad(e.to_string()))?;
-    charge_write(env, &mut store, &path, &trie_key)?;
+    charge_write(env, &mut store, &path, &PathKey::Index((len - 1) as u32))?;
     Ok(env.on_state(|s, a| s.pop(a, &path))?.into())
 }
 
@@ -665,7 +667,7 @@ fn sorted<S: ContractState>(
         "a bound",
     )?;
     span(env, &store, out, cap)?;
-    charge_read(env, &mut store, &path, &bound)?;
+    charge_read(env, &mut store, &path, Probe::Trie(&bound))?;
     let found = if forward {
         env.on_state(|s, a| s.next_member(a, &path, &bound))?
     } else {
@@ -674,7 +676,7 @@ fn sorted<S: ContractState>(
     let Some(member) = found else {
         return Ok(-1);
     };
-    charge_read(env, &mut store, &path, &member)?;
+    charge_read(env, &mut store, &path, Probe::Trie(&member))?;
     give(env, &mut store, &member, out, cap)
 }
 
@@ -700,84 +702,31 @@ fn sorted_prev<S: ContractState>(
     sorted(ctx, "sorted_prev", h, (ptr, len), (out, cap), false)
 }
 
-/// Adds the structure vmcalls to `imports`.
-pub(crate) fn define<S: ContractState>(
-    imports: &mut Imports,
+/// The host function of structure vmcall `name`, if it is one.
+pub(crate) fn vmcall<S: ContractState>(
     store: &mut Store,
     env: &FunctionEnv<Env<S>>,
-) {
-    let module = crate::vmcalls::MODULE;
-    let mut add = |name: &str, f: Function| imports.define(module, name, f);
-    add(
-        "struct_open",
-        Function::new_typed_with_env(store, env, struct_open::<S>),
-    );
-    add(
-        "struct_open_key",
-        Function::new_typed_with_env(store, env, struct_open_key::<S>),
-    );
-    add(
-        "struct_open_index",
-        Function::new_typed_with_env(store, env, struct_open_index::<S>),
-    );
-    add(
-        "struct_len",
-        Function::new_typed_with_env(store, env, struct_len::<S>),
-    );
-    add(
-        "struct_clear",
-        Function::new_typed_with_env(store, env, struct_clear::<S>),
-    );
-    add(
-        "struct_contains",
-        Function::new_typed_with_env(store, env, struct_contains::<S>),
-    );
-    add(
-        "struct_remove",
-        Function::new_typed_with_env(store, env, struct_remove::<S>),
-    );
-    add(
-        "struct_entry",
-        Function::new_typed_with_env(store, env, struct_entry::<S>),
-    );
-    add(
-        "map_get",
-        Function::new_typed_with_env(store, env, map_get::<S>),
-    );
-    add(
-        "map_set",
-        Function::new_typed_with_env(store, env, map_set::<S>),
-    );
-    add(
-        "set_insert",
-        Function::new_typed_with_env(store, env, set_insert::<S>),
-    );
-    add(
-        "list_get",
-        Function::new_typed_with_env(store, env, list_get::<S>),
-    );
-    add(
-        "list_set",
-        Function::new_typed_with_env(store, env, list_set::<S>),
-    );
-    add(
-        "list_push",
-        Function::new_typed_with_env(store, env, list_push::<S>),
-    );
-    add(
-        "list_push_structure",
-        Function::new_typed_with_env(store, env, list_push_structure::<S>),
-    );
-    add(
-        "list_pop",
-        Function::new_typed_with_env(store, env, list_pop::<S>),
-    );
-    add(
-        "sorted_next",
-        Function::new_typed_with_env(store, env, sorted_next::<S>),
-    );
-    add(
-        "sorted_prev",
-        Function::new_typed_with_env(store, env, sorted_prev::<S>),
-    );
+    name: &str,
+) -> Option<Function> {
+    Some(match name {
+        "struct_open" => Function::new_typed_with_env(store, env, struct_open::<S>),
+        "struct_open_key" => Function::new_typed_with_env(store, env, struct_open_key::<S>),
+        "struct_open_index" => Function::new_typed_with_env(store, env, struct_open_index::<S>),
+        "struct_len" => Function::new_typed_with_env(store, env, struct_len::<S>),
+        "struct_clear" => Function::new_typed_with_env(store, env, struct_clear::<S>),
+        "struct_contains" => Function::new_typed_with_env(store, env, struct_contains::<S>),
+        "struct_remove" => Function::new_typed_with_env(store, env, struct_remove::<S>),
+        "struct_entry" => Function::new_typed_with_env(store, env, struct_entry::<S>),
+        "map_get" => Function::new_typed_with_env(store, env, map_get::<S>),
+        "map_set" => Function::new_typed_with_env(store, env, map_set::<S>),
+        "set_insert" => Function::new_typed_with_env(store, env, set_insert::<S>),
+        "list_get" => Function::new_typed_with_env(store, env, list_get::<S>),
+        "list_set" => Function::new_typed_with_env(store, env, list_set::<S>),
+        "list_push" => Function::new_typed_with_env(store, env, list_push::<S>),
+        "list_push_structure" => Function::new_typed_with_env(store, env, list_push_structure::<S>),
+        "list_pop" => Function::new_typed_with_env(store, env, list_pop::<S>),
+        "sorted_next" => Function::new_typed_with_env(store, env, sorted_next::<S>),
+        "sorted_prev" => Function::new_typed_with_env(store, env, sorted_prev::<S>),
+        _ => return None,
+    })
 }

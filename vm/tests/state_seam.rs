@@ -155,6 +155,14 @@ impl ContractState for Recording {
     ) -> Result<u32, StateError> {
         self.inner.structure_path_nodes(a, p, k)
     }
+    fn element_path_nodes(
+        &mut self,
+        a: &Address,
+        p: &StructurePath,
+        k: &PathKey,
+    ) -> Result<u32, StateError> {
+        self.inner.element_path_nodes(a, p, k)
+    }
     fn sync_structures(&mut self) -> Result<usize, StateError> {
         self.ops.push("sync_structures".into());
         self.inner.sync_structures()
