@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use svm_proofs::verify::binary;
 use svm_proofs::verify::layout::Layout;
-use svm_proofs::{json, prove_element, prove_receipt, prove_variable};
+use svm_proofs::{json, prove_element, prove_range, prove_receipt, prove_variable};
 
 use crate::db_arg::DbArg;
 use crate::error::CliError;
@@ -29,6 +29,14 @@ pub(crate) struct ProveArgs {
     /// as 0x-hex).
     #[arg(long = "key", requires = "variable")]
     keys: Vec<String>,
+    /// Prove every member of a sorted set in [FROM, TO] instead (0x-hex;
+    /// with `--to`): the sorted set is the variable, or the structure the
+    /// `--key`s lead to.
+    #[arg(long, requires_all = ["variable", "to"])]
+    from: Option<String>,
+    /// The range's last member (0x-hex; with `--from`).
+    #[arg(long, requires = "from")]
+    to: Option<String>,
     /// The world root to prove against (default: the head).
     #[arg(long)]
     root: Option<String>,
@@ -75,12 +83,33 @@ pub(crate) fn prove(args: ProveArgs) -> Result<(), CliError> {
         None => db.head().root,
     };
     let address = hexarg::address(contract)?;
-    if !args.keys.is_empty() {
-        let path = args
-            .keys
-            .iter()
-            .map(|k| hexarg::path_key(k))
-            .collect::<Result<Vec<_>, _>>()?;
+    let path = args
+        .keys
+        .iter()
+        .map(|k| hexarg::path_key(k))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let (Some(from), Some(to)) = (&args.from, &args.to) {
+        let from = hexarg::parse(from).map_err(CliError::Arg)?;
+        let to = hexarg::parse(to).map_err(CliError::Arg)?;
+        let (proof, proven) = prove_range(
+            &db,
+            root,
+            &address,
+            variable,
+            &path,
+            (&from, &to),
+            !args.no_code,
+        )?;
+        if let Some(path) = &args.binary {
+            write(path, &binary::encode_range(&proof))?;
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json::range_to_json(&proof, &proven))?
+        );
+        return Ok(());
+    }
+    if !path.is_empty() {
         let (proof, proven) = prove_element(&db, root, &address, variable, &path, !args.no_code)?;
         if let Some(path) = &args.binary {
             write(path, &binary::encode_element(&proof))?;
@@ -171,6 +200,13 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
                 println!("{}", serde_json::to_string_pretty(&out)?);
                 return Ok(());
             }
+            Some(binary::Kind::Range) => {
+                let p = binary::decode_range(&bytes)?;
+                let proven = p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?;
+                let out = json::range_members_json(&proven);
+                println!("{}", serde_json::to_string_pretty(&out)?);
+                return Ok(());
+            }
             Some(binary::Kind::Receipt) => {
                 let p = binary::decode_receipt(&bytes)?;
                 let receipt = p.verify(root.as_ref().unwrap_or(&p.receipts_root))?;
@@ -181,7 +217,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             _ => {
                 return Err(CliError::Arg(format!(
                     "{}: a binary proof of a kind `svm verify` does not read \
-                     (it reads variable, receipt and element proofs)",
+                     (it reads variable, receipt, element and range proofs)",
                     args.file
                 )));
             }
@@ -191,6 +227,13 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             path: args.file.clone(),
             message: e.to_string(),
         })?;
+        if v.get("rangeProof").is_some() {
+            // A sorted-set range proof.
+            let proven = json::verify_range_json(&v, root.as_ref(), layout.as_ref())?;
+            let out = json::range_members_json(&proven);
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            return Ok(());
+        }
         if v.get("levels").is_some() {
             // An element proof.
             let proven = json::verify_element_json(&v, root.as_ref(), layout.as_ref())?;

@@ -21,6 +21,7 @@ pub mod mpt;
 pub mod nibbles;
 pub mod node;
 pub mod page;
+pub mod range;
 pub mod receipt;
 pub mod rlp;
 pub mod structure;

@@ -62,3 +62,9 @@ pub enum ProveError {
     #[error("the proof built does not verify (corrupt state?): {0}")]
     Verify(#[from] VerifyError),
 }
+
+impl From<svm_verify::range::RangeError> for ProveError {
+    fn from(e: svm_verify::range::RangeError) -> Self {
+        ProveError::Verify(e.into())
+    }
+}

@@ -15,8 +15,8 @@ use svm_verify::layout::Layout;
 use svm_verify::structure::PathKey;
 use svm_verify::{
     ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, ElementProof, ElementValue, Hash, MultiProof,
-    PageProof, ProvenElement, ProvenVariable, ReceiptProof, ReceiptRecord, Request, VariableProof,
-    VerifyError, page_key,
+    PageProof, ProvenElement, ProvenRange, ProvenVariable, RangeProof, ReceiptProof, ReceiptRecord,
+    Request, VariableProof, VerifyError, page_key,
 };
 
 /// Why a JSON proof is refused.
@@ -262,21 +262,8 @@ pub fn element_from_json(v: &Value) -> Result<ElementProof, JsonError> {
         None | Some(Value::Null) => None,
         Some(c) => Some(bytes_of(c, "code")?),
     };
-    let path = field(v, "path")?
-        .as_array()
-        .ok_or_else(|| wrong("path", "not an array"))?
-        .iter()
-        .map(|k| match k {
-            Value::Number(_) => Ok(PathKey::Index(u32_of(k, "path")?)),
-            _ => Ok(PathKey::Key(bytes_of(k, "path")?)),
-        })
-        .collect::<Result<_, JsonError>>()?;
-    let levels = field(v, "levels")?
-        .as_array()
-        .ok_or_else(|| wrong("levels", "not an array"))?
-        .iter()
-        .map(|l| nodes_of(l, "levels"))
-        .collect::<Result<_, JsonError>>()?;
+    let path = path_of(v)?;
+    let levels = levels_of(v)?;
     Ok(ElementProof {
         root: fixed(field(v, "root")?, "root")?,
         address: fixed(field(v, "address")?, "address")?,
@@ -299,6 +286,93 @@ pub fn verify_element_json(
     let p = element_from_json(v)?;
     let proven = p.verify(root.unwrap_or(&p.root), layout)?;
     same_claims(&element_to_json(&p, &proven), v)?;
+    Ok(proven)
+}
+
+fn path_of(v: &Value) -> Result<Vec<PathKey>, JsonError> {
+    field(v, "path")?
+        .as_array()
+        .ok_or_else(|| wrong("path", "not an array"))?
+        .iter()
+        .map(|k| match k {
+            Value::Number(_) => Ok(PathKey::Index(u32_of(k, "path")?)),
+            _ => Ok(PathKey::Key(bytes_of(k, "path")?)),
+        })
+        .collect()
+}
+
+fn levels_of(v: &Value) -> Result<Vec<Vec<Vec<u8>>>, JsonError> {
+    field(v, "levels")?
+        .as_array()
+        .ok_or_else(|| wrong("levels", "not an array"))?
+        .iter()
+        .map(|l| nodes_of(l, "levels"))
+        .collect()
+}
+
+/// The JSON form of a sorted-set range proof and what it proves: `root`,
+/// `address`, `variable`, `path`, `from`, `to`, `accountProof`, `code`
+/// (when carried), `levels`, `rangeProof` (the set's nodes), and the claims
+/// `exists`, `members` and `length`.
+pub fn range_to_json(p: &RangeProof, proven: &ProvenRange) -> Value {
+    let mut o = Map::new();
+    o.insert("root".into(), hex(&p.root).into());
+    o.insert("address".into(), hex(&p.address).into());
+    o.insert("variable".into(), json!(p.variable));
+    o.insert("path".into(), path_json(&p.path));
+    o.insert("from".into(), hex(&p.from).into());
+    o.insert("to".into(), hex(&p.to).into());
+    o.insert("accountProof".into(), nodes(&p.account));
+    if let Some(code) = &p.code {
+        o.insert("code".into(), hex(code).into());
+    }
+    o.insert(
+        "levels".into(),
+        Value::Array(p.levels.iter().map(|l| nodes(l)).collect()),
+    );
+    o.insert("rangeProof".into(), nodes(&p.nodes));
+    o.insert("exists".into(), json!(proven.account.is_some()));
+    o.insert("members".into(), range_members_json(proven));
+    o.insert("length".into(), json!(proven.len));
+    Value::Object(o)
+}
+
+/// The members a range proof proves, as 0x-hex strings.
+pub fn range_members_json(proven: &ProvenRange) -> Value {
+    Value::Array(proven.members.iter().map(|m| hex(m).into()).collect())
+}
+
+/// Reads the proof out of a JSON range proof (claims ignored; see
+/// [`verify_range_json`]).
+pub fn range_from_json(v: &Value) -> Result<RangeProof, JsonError> {
+    let code = match v.get("code") {
+        None | Some(Value::Null) => None,
+        Some(c) => Some(bytes_of(c, "code")?),
+    };
+    Ok(RangeProof {
+        root: fixed(field(v, "root")?, "root")?,
+        address: fixed(field(v, "address")?, "address")?,
+        variable: u32_of(field(v, "variable")?, "variable")?,
+        path: path_of(v)?,
+        from: bytes_of(field(v, "from")?, "from")?,
+        to: bytes_of(field(v, "to")?, "to")?,
+        account: nodes_of(field(v, "accountProof")?, "accountProof")?,
+        code,
+        levels: levels_of(v)?,
+        nodes: nodes_of(field(v, "rangeProof")?, "rangeProof")?,
+    })
+}
+
+/// Verifies a JSON range proof against `root` (default: the root it
+/// names); its claims must be what it proves.
+pub fn verify_range_json(
+    v: &Value,
+    root: Option<&Hash>,
+    layout: Option<&Layout>,
+) -> Result<ProvenRange, JsonError> {
+    let p = range_from_json(v)?;
+    let proven = p.verify(root.unwrap_or(&p.root), layout)?;
+    same_claims(&range_to_json(&p, &proven), v)?;
     Ok(proven)
 }
 

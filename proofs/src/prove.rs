@@ -12,7 +12,8 @@ use svm_verify::structure::{
 };
 use svm_verify::{
     Account, ContractNodes, EMPTY_CODE_HASH, ElementProof, MultiProof, PageProof, ProvenElement,
-    ProvenVariable, ReceiptProof, ReceiptRecord, Request, VariableProof, page_key, wasm, world_key,
+    ProvenRange, ProvenVariable, RangeProof, ReceiptProof, ReceiptRecord, Request, VariableProof,
+    page_key, wasm, world_key,
 };
 
 use crate::ProveError;
@@ -117,6 +118,72 @@ pub fn prove_variable<K: KvStore>(
     Ok((p, proven))
 }
 
+/// Node lists of trie paths, one per level (as proofs carry them).
+type Levels = Vec<Vec<Vec<u8>>>;
+
+/// The levels from a contract's storage root down through the structures
+/// `path` selects (every key selects a nested structure): the storage-trie
+/// path of the variable's handle, then each key's path. Stops early at an
+/// empty structure. Returns the levels and the kind and handle reached.
+fn descend<K: KvStore>(
+    db: &StateDb<K>,
+    storage_root: H256,
+    variable: u32,
+    mut kind: Structure,
+    path: &[PathKey],
+) -> Result<(Levels, Structure, Handle), ProveError> {
+    let top = proof::prove(db.store(), storage_root, &handle_key(variable))?;
+    let mut levels = vec![top.nodes];
+    let mut handle = match top.value {
+        Some(bytes) => Handle::decode_stored(&bytes).map_err(svm_verify::VerifyError::from)?,
+        None => Handle::EMPTY,
+    };
+    for key in path {
+        if handle.is_empty() {
+            break;
+        }
+        let trie_key = element_key(&kind, key).map_err(svm_verify::VerifyError::from)?;
+        let level = proof::prove(db.store(), H256(handle.root), &trie_key)?;
+        levels.push(level.nodes);
+        // `check_path` made sure every key selects a nested structure.
+        let Some(inner) = kind.nested().cloned() else {
+            break;
+        };
+        handle = match level.value {
+            Some(leaf) => {
+                decode_child_handle(&kind, &leaf).map_err(svm_verify::VerifyError::from)?
+            }
+            None => Handle::EMPTY,
+        };
+        kind = inner;
+    }
+    Ok((levels, kind, handle))
+}
+
+/// The layout and the kind of structure variable `variable`, with `path`
+/// checked against it.
+fn structure_of<K: KvStore>(
+    db: &StateDb<K>,
+    address: &Address,
+    acc: &Account,
+    variable: u32,
+    path: &[PathKey],
+) -> Result<(Vec<u8>, Layout, Structure), ProveError> {
+    let (code, layout) = code_and_layout(db, address, acc)?;
+    let kind: Structure = layout
+        .structure(variable as usize)
+        .map_err(|source| ProveError::NoSuchVariable {
+            address: *address,
+            source,
+        })?
+        .clone();
+    check_path(&kind, path).map_err(|source| ProveError::BadPath {
+        address: *address,
+        source,
+    })?;
+    Ok((code, layout, kind))
+}
+
 /// Proves the element at `path` of structure variable `variable` of the
 /// contract at `address` under the committed world root `root` — or its
 /// absence (no account, an empty structure on the way, no such key). With
@@ -144,41 +211,89 @@ pub fn prove_element<K: KvStore>(
         let proven = p.verify(&root.0, None)?;
         return Ok((p, proven));
     };
+    let (code, layout, kind) = structure_of(db, address, &acc, variable, path)?;
+    let Some((last, parents)) = path.split_last() else {
+        // `check_path` refuses an empty path; the verifier says why.
+        let proven = p.verify(&root.0, Some(&layout))?;
+        return Ok((p, proven));
+    };
+    let (levels, kind, handle) = descend(db, H256(acc.storage_root), variable, kind, parents)?;
+    p.levels = levels;
+    if !handle.is_empty() && p.levels.len() == parents.len() + 1 {
+        let trie_key = element_key(&kind, last).map_err(svm_verify::VerifyError::from)?;
+        p.levels
+            .push(proof::prove(db.store(), H256(handle.root), &trie_key)?.nodes);
+    }
+    let proven = if with_code {
+        p.code = Some(code);
+        p.verify(&root.0, None)?
+    } else {
+        p.verify(&root.0, Some(&layout))?
+    };
+    Ok((p, proven))
+}
+
+/// Proves every member of the sorted set at `path` of structure variable
+/// `variable` (no keys: the variable itself) in `[from, to]` under the
+/// committed world root `root`. Returns the proof and what it proves
+/// (verified before it is returned).
+pub fn prove_range<K: KvStore>(
+    db: &StateDb<K>,
+    root: H256,
+    address: &Address,
+    variable: u32,
+    path: &[PathKey],
+    (from, to): (&[u8], &[u8]),
+    with_code: bool,
+) -> Result<(RangeProof, ProvenRange), ProveError> {
+    let (account, found) = account_path(db, root, address)?;
+    let mut p = RangeProof {
+        root: root.0,
+        address: address.0,
+        variable,
+        path: path.to_vec(),
+        from: from.to_vec(),
+        to: to.to_vec(),
+        account,
+        code: None,
+        levels: Vec::new(),
+        nodes: Vec::new(),
+    };
+    let Some(acc) = found else {
+        let proven = p.verify(&root.0, None)?;
+        return Ok((p, proven));
+    };
     let (code, layout) = code_and_layout(db, address, &acc)?;
-    let mut kind: Structure = layout
+    let kind: Structure = layout
         .structure(variable as usize)
         .map_err(|source| ProveError::NoSuchVariable {
             address: *address,
             source,
         })?
         .clone();
-    check_path(&kind, path).map_err(|source| ProveError::BadPath {
-        address: *address,
-        source,
-    })?;
-    let top = proof::prove(db.store(), H256(acc.storage_root), &handle_key(variable))?;
-    p.levels.push(top.nodes);
-    let mut handle = match top.value {
-        Some(bytes) => Handle::decode_stored(&bytes).map_err(svm_verify::VerifyError::from)?,
-        None => Handle::EMPTY,
-    };
-    for (depth, key) in path.iter().enumerate() {
-        if handle.is_empty() {
-            break;
-        }
-        let trie_key = element_key(&kind, key).map_err(svm_verify::VerifyError::from)?;
-        let level = proof::prove(db.store(), H256(handle.root), &trie_key)?;
-        p.levels.push(level.nodes);
-        let (Some(leaf), false) = (level.value, depth + 1 == path.len()) else {
-            break;
-        };
-        // A nested structure: its handle is the element (`check_path`
-        // made sure every key but the last selects one).
-        let Some(inner) = kind.nested().cloned() else {
-            break;
-        };
-        handle = decode_child_handle(&kind, &leaf).map_err(svm_verify::VerifyError::from)?;
-        kind = inner;
+    // The verifier refuses a path that does not lead to a sorted set.
+    let (levels, reached, handle) = descend(db, H256(acc.storage_root), variable, kind, path)?;
+    p.levels = levels;
+    if reached == Structure::SortedSet && !handle.is_empty() && to >= from {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut nodes = Vec::new();
+        let store = db.store();
+        svm_verify::range::entries_in(
+            &handle.root,
+            from,
+            to,
+            svm_verify::structure::MAX_MEMBER_BYTES,
+            &mut |h: &[u8; 32]| -> Result<Vec<u8>, ProveError> {
+                let bytes = svm_trie::NodeStore::node(store, &H256(*h))
+                    .map_err(svm_trie::TrieError::from)?
+                    .ok_or(svm_trie::TrieError::MissingNode(H256(*h)))?;
+                if seen.insert(*h) {
+                    nodes.push(bytes.clone());
+                }
+                Ok(bytes)
+            },
+        )?;
+        p.nodes = nodes;
     }
     let proven = if with_code {
         p.code = Some(code);

@@ -1,7 +1,7 @@
 //! The compact binary encoding of proofs (`docs/FORMATS.md`, "Proof
 //! encodings"): a 4-byte magic `svmP`, a version byte (1), a kind byte (1: a
 //! [`VariableProof`], 2: a [`MultiProof`], 3: a [`ReceiptProof`], 4: an
-//! [`ElementProof`]), then the fields in order; hashes
+//! [`ElementProof`], 5: a [`RangeProof`]), then the fields in order; hashes
 //! and addresses as their bytes, numbers and lengths as shortest unsigned
 //! LEB128, byte strings length-prefixed, lists count-prefixed, an optional
 //! field as 0 (absent) or 1 and the field. Decoding accepts exactly what
@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 use crate::layout::leb128;
 use crate::{
-    ContractNodes, ElementProof, MultiProof, PageProof, PathKey, ReceiptProof, Request,
+    ContractNodes, ElementProof, MultiProof, PageProof, PathKey, RangeProof, ReceiptProof, Request,
     VariableProof, VerifyError,
 };
 
@@ -21,6 +21,7 @@ const VARIABLE: u8 = 1;
 const MULTI: u8 = 2;
 const RECEIPT: u8 = 3;
 const ELEMENT: u8 = 4;
+const RANGE: u8 = 5;
 
 fn bad(why: &'static str) -> VerifyError {
     VerifyError::Decode(why)
@@ -117,25 +118,51 @@ pub fn encode_element(p: &ElementProof) -> Vec<u8> {
     out.extend_from_slice(&p.root);
     out.extend_from_slice(&p.address);
     leb128(&mut out, p.variable);
-    len(&mut out, p.path.len());
-    for key in &p.path {
+    path(&mut out, &p.path);
+    nodes(&mut out, &p.account);
+    option(&mut out, p.code.as_deref());
+    levels(&mut out, &p.levels);
+    out
+}
+
+fn path(out: &mut Vec<u8>, keys: &[PathKey]) {
+    len(out, keys.len());
+    for key in keys {
         match key {
             PathKey::Index(i) => {
                 out.push(0);
-                leb128(&mut out, *i);
+                leb128(out, *i);
             }
             PathKey::Key(k) => {
                 out.push(1);
-                bytes(&mut out, k);
+                bytes(out, k);
             }
         }
     }
+}
+
+fn levels(out: &mut Vec<u8>, list: &[Vec<Vec<u8>>]) {
+    len(out, list.len());
+    for level in list {
+        nodes(out, level);
+    }
+}
+
+/// Encodes a range proof: root, address, variable, the path (as in an
+/// element proof), `from`, `to`, the account nodes, the optional code, the
+/// levels, and the range's nodes.
+pub fn encode_range(p: &RangeProof) -> Vec<u8> {
+    let mut out = header(RANGE);
+    out.extend_from_slice(&p.root);
+    out.extend_from_slice(&p.address);
+    leb128(&mut out, p.variable);
+    path(&mut out, &p.path);
+    bytes(&mut out, &p.from);
+    bytes(&mut out, &p.to);
     nodes(&mut out, &p.account);
     option(&mut out, p.code.as_deref());
-    len(&mut out, p.levels.len());
-    for level in &p.levels {
-        nodes(&mut out, level);
-    }
+    levels(&mut out, &p.levels);
+    nodes(&mut out, &p.nodes);
     out
 }
 
@@ -206,6 +233,22 @@ impl<'a> Reader<'a> {
     fn nodes(&mut self) -> Result<Vec<Vec<u8>>, VerifyError> {
         let n = self.count(1)?;
         (0..n).map(|_| self.bytes()).collect()
+    }
+
+    fn path(&mut self) -> Result<Vec<PathKey>, VerifyError> {
+        let n = self.count(2)?;
+        (0..n)
+            .map(|_| match self.byte()? {
+                0 => Ok(PathKey::Index(self.u32()?)),
+                1 => Ok(PathKey::Key(self.bytes()?)),
+                _ => Err(bad("a path key is neither an index nor a key")),
+            })
+            .collect()
+    }
+
+    fn levels(&mut self) -> Result<Vec<Vec<Vec<u8>>>, VerifyError> {
+        let n = self.count(1)?;
+        (0..n).map(|_| self.nodes()).collect()
     }
 
     fn option(&mut self) -> Result<Option<Vec<u8>>, VerifyError> {
@@ -320,20 +363,10 @@ pub fn decode_element(input: &[u8]) -> Result<ElementProof, VerifyError> {
     let root = r.fixed()?;
     let address = r.fixed()?;
     let variable = r.u32()?;
-    let n = r.count(2)?;
-    let path = (0..n)
-        .map(|_| match r.byte()? {
-            0 => Ok(PathKey::Index(r.u32()?)),
-            1 => Ok(PathKey::Key(r.bytes()?)),
-            _ => Err(bad("a path key is neither an index nor a key")),
-        })
-        .collect::<Result<_, VerifyError>>()?;
+    let path = r.path()?;
     let account = r.nodes()?;
     let code = r.option()?;
-    let n = r.count(1)?;
-    let levels = (0..n)
-        .map(|_| r.nodes())
-        .collect::<Result<_, VerifyError>>()?;
+    let levels = r.levels()?;
     r.end(ElementProof {
         root,
         address,
@@ -345,6 +378,34 @@ pub fn decode_element(input: &[u8]) -> Result<ElementProof, VerifyError> {
     })
 }
 
+/// Decodes a range proof.
+pub fn decode_range(input: &[u8]) -> Result<RangeProof, VerifyError> {
+    let mut r = Reader { rest: input };
+    r.header(RANGE)?;
+    let root = r.fixed()?;
+    let address = r.fixed()?;
+    let variable = r.u32()?;
+    let path = r.path()?;
+    let from = r.bytes()?;
+    let to = r.bytes()?;
+    let account = r.nodes()?;
+    let code = r.option()?;
+    let levels = r.levels()?;
+    let nodes = r.nodes()?;
+    r.end(RangeProof {
+        root,
+        address,
+        variable,
+        path,
+        from,
+        to,
+        account,
+        code,
+        levels,
+        nodes,
+    })
+}
+
 /// The kind of binary proof `input` holds, if it starts like one.
 pub fn kind(input: &[u8]) -> Option<Kind> {
     match input.strip_prefix(MAGIC)? {
@@ -352,6 +413,7 @@ pub fn kind(input: &[u8]) -> Option<Kind> {
         [VERSION, MULTI, ..] => Some(Kind::Multi),
         [VERSION, RECEIPT, ..] => Some(Kind::Receipt),
         [VERSION, ELEMENT, ..] => Some(Kind::Element),
+        [VERSION, RANGE, ..] => Some(Kind::Range),
         _ => None,
     }
 }
@@ -367,6 +429,8 @@ pub enum Kind {
     Receipt,
     /// An [`ElementProof`].
     Element,
+    /// A [`RangeProof`].
+    Range,
 }
 
 /// Whether `input` starts like a binary proof (for tools that accept both

@@ -67,7 +67,7 @@ pub struct ProvenElement {
 
 /// Reads the leaf of `key` in a structure of kind `kind` holding `len`
 /// elements.
-fn element(
+pub(crate) fn element(
     kind: &Structure,
     key: &PathKey,
     leaf: &[u8],

@@ -34,6 +34,19 @@ impl From<svm_format::mpt::ProofError> for VerifyError {
     }
 }
 
+impl From<svm_format::range::RangeError> for VerifyError {
+    fn from(e: svm_format::range::RangeError) -> Self {
+        use svm_format::range::RangeError as R;
+        match e {
+            R::Proof(p) => p.into(),
+            R::Backwards => VerifyError::WrongQuestion("a range that ends below its start"),
+            R::LongBound(_) => VerifyError::WrongQuestion("a bound longer than a member"),
+            R::OddKey => VerifyError::Malformed("an entry at an odd number of nibbles"),
+            R::TooDeep(_) => VerifyError::Malformed("nodes deeper than members reach"),
+        }
+    }
+}
+
 /// Why a proof does not verify (or cannot be decoded). A proof that fails
 /// proves nothing; none of these is ever a panic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

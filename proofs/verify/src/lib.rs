@@ -11,7 +11,9 @@
 //! - [`ReceiptProof`]: one receipt of a block, against its receipts root.
 //! - [`ElementProof`]: one element of a structure variable, nested to any
 //!   depth (account → handle → each structure's path).
-//! - [`binary`]: the compact encoding of both.
+//! - [`RangeProof`]: every member of a sorted set in a range, nothing
+//!   missing (its nodes cover every subtree that can hold one).
+//! - [`binary`]: the compact encoding of them.
 //! - [`layout`]: storage layouts (svm-format, shared with svm-state), [`mpt`]: Ethereum
 //!   Merkle-Patricia path proofs, [`Account`]: the account record.
 //!
@@ -29,6 +31,7 @@ mod error;
 pub mod mpt;
 mod multi;
 mod receipt;
+mod sorted_range;
 mod variable;
 
 pub use element::{ElementProof, ElementValue, PathKey, ProvenElement};
@@ -36,6 +39,7 @@ pub use error::VerifyError;
 pub use multi::{ContractNodes, MultiProof, Request};
 pub use page::page_key;
 pub use receipt::ReceiptProof;
+pub use sorted_range::{ProvenRange, RangeProof};
 /// How code carries its layout (svm-format).
 pub use svm_format::code as wasm;
 /// Receipts as consensus records them (svm-format).
@@ -43,7 +47,7 @@ pub use svm_format::receipt::{FailureCode, ReceiptRecord, receipt_key};
 /// The formats svm-state stores by (svm-format): layouts, pages, accounts,
 /// canonical RLP.
 pub use svm_format::{
-    Account, Address, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, keccak256, layout, page, rlp, structure,
-    world_key,
+    Account, Address, EMPTY_CODE_HASH, EMPTY_ROOT, Hash, keccak256, layout, page, range, rlp,
+    structure, world_key,
 };
 pub use variable::{PageProof, ProvenVariable, VariableProof};
