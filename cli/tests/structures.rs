@@ -145,3 +145,73 @@ fn structures_from_apply_to_verify() {
         "index into a map",
     );
 }
+
+/// A sorted set's range through the CLI: `svm prove --from --to` (JSON and
+/// binary), `svm verify` prints the members; a dropped member in the claims
+/// and a dropped node are refused.
+#[test]
+fn sorted_set_ranges_from_apply_to_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svm-data");
+    let file = dir.path().join("changes.jsonl");
+    let mut lines = format!("{{\"contract\":\"{C}\",\"layout\":\"{LAYOUT}\"}}\n");
+    for m in ["0x61", "0x6162", "0x62", "0x63", "0x7a7a"] {
+        lines.push_str(&format!(
+            "{{\"insert\":\"{C}\",\"variable\":2,\"key\":[],\"member\":\"{m}\"}}\n"
+        ));
+    }
+    std::fs::write(&file, lines).unwrap();
+    let applied = json(&svm(&db, &["state", "apply", file.to_str().unwrap()]));
+    let root = applied["root"].as_str().unwrap().to_string();
+    let bin = dir.path().join("range.bin");
+    let proof = json(&svm(
+        &db,
+        &[
+            "prove",
+            "--contract",
+            C,
+            "--variable",
+            "2",
+            "--from",
+            "0x6161",
+            "--to",
+            "0x63",
+            "--binary",
+            bin.to_str().unwrap(),
+        ],
+    ));
+    let want: Value = serde_json::json!(["0x6162", "0x62", "0x63"]);
+    assert_eq!(proof["members"], want);
+    assert_eq!(proof["length"], 5);
+    let doc = dir.path().join("range.json");
+    std::fs::write(&doc, proof.to_string()).unwrap();
+    for f in [&doc, &bin] {
+        assert_eq!(json(&verify(&[f.to_str().unwrap(), "--root", &root])), want);
+    }
+    let mut lie = proof.clone();
+    lie["members"] = serde_json::json!(["0x6162", "0x63"]);
+    std::fs::write(&doc, lie.to_string()).unwrap();
+    fails(&verify(&[doc.to_str().unwrap()]), "members");
+    let mut dropped = proof.clone();
+    dropped["rangeProof"].as_array_mut().unwrap().pop();
+    std::fs::write(&doc, dropped.to_string()).unwrap();
+    fails(&verify(&[doc.to_str().unwrap()]), "invalid proof");
+    // A range of a map is the asker's error.
+    fails(
+        &svm(
+            &db,
+            &[
+                "prove",
+                "--contract",
+                C,
+                "--variable",
+                "1",
+                "--from",
+                "0x00",
+                "--to",
+                "0x01",
+            ],
+        ),
+        "sorted set",
+    );
+}
