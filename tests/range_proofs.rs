@@ -3,12 +3,14 @@
 //! on RocksDB; at every committed root random ranges are proven by
 //! svm-proofs and verified by svm-verify (from their binary form too) to
 //! exactly the model's members in the range; every dropped, spoiled or
-//! extra node, and a proof offered for another range, fails.
+//! extra node, and a proof offered for another range, fails. Element
+//! multiproofs on the same roots agree with one element proof per element
+//! (binary and JSON too); a dropped node or a repeated request fails.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use svm_proofs::prove_range;
-use svm_proofs::verify::{RangeProof, VerifyError, binary};
+use svm_proofs::verify::{ElementRequest, RangeProof, VerifyError, binary};
+use svm_proofs::{prove_element, prove_elements, prove_range};
 use svm_state::code::module_declaring;
 use svm_state::layout::{Kind, Layout};
 use svm_state::structure::{Element, PathKey, Structure};
@@ -159,6 +161,81 @@ fn sorted_set_ranges_are_provable_at_every_committed_root() {
         }
     }
     assert!(proven >= 150);
+    // Element multiproofs over the same roots: each element as its own
+    // proof says, every node once.
+    for (root, m) in &roots {
+        let mut requests = Vec::new();
+        for member in m.sorted.iter().take(3).cloned().chain([vec![0x42]]) {
+            requests.push(ElementRequest {
+                address: C.0,
+                variable: SORTED,
+                path: vec![PathKey::Key(member)],
+            });
+        }
+        for k in 0..4u8 {
+            let first = m
+                .nested
+                .get(&vec![k])
+                .and_then(|s| s.iter().next().cloned());
+            requests.push(ElementRequest {
+                address: C.0,
+                variable: NESTED,
+                path: vec![PathKey::Key(vec![k])],
+            });
+            requests.push(ElementRequest {
+                address: C.0,
+                variable: NESTED,
+                path: vec![
+                    PathKey::Key(vec![k]),
+                    PathKey::Key(first.unwrap_or_default()),
+                ],
+            });
+        }
+        requests.push(ElementRequest {
+            address: [0x77; 20],
+            variable: SORTED,
+            path: vec![PathKey::Key(vec![1])],
+        });
+        for with_code in [true, false] {
+            let (p, got) = prove_elements(&db, *root, &requests, with_code).unwrap();
+            assert_eq!(got.len(), requests.len());
+            for (r, g) in requests.iter().zip(&got) {
+                let (_, single) = prove_element(
+                    &db,
+                    *root,
+                    &Address::from(r.address),
+                    r.variable,
+                    &r.path,
+                    true,
+                )
+                .unwrap();
+                assert_eq!(*g, single);
+            }
+            let layouts: BTreeMap<[u8; 20], _> = if with_code {
+                BTreeMap::new()
+            } else {
+                [(C.0, layout())].into_iter().collect()
+            };
+            let q = binary::decode_elements(&binary::encode_elements(&p)).unwrap();
+            assert_eq!(q.verify(&root.0, &layouts).unwrap(), got);
+            let doc = svm_proofs::json::elements_to_json(&p, &got);
+            assert_eq!(
+                svm_proofs::json::verify_elements_json(&doc, Some(&root.0), &layouts).unwrap(),
+                got
+            );
+            for i in 0..p.nodes.len() {
+                let mut q = p.clone();
+                q.nodes.remove(i);
+                assert!(q.verify(&root.0, &layouts).is_err(), "node {i} dropped");
+            }
+            let mut twice = p.clone();
+            twice.requests.push(twice.requests[0].clone());
+            assert_eq!(
+                twice.verify(&root.0, &layouts),
+                Err(VerifyError::DuplicateRequest)
+            );
+        }
+    }
     // A range of something not a sorted set is the asker's error.
     let (root, _) = roots[0];
     assert!(prove_range(&db, root, &C, NESTED, &[], (b"a", b"b"), true).is_err());

@@ -200,6 +200,20 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
                 println!("{}", serde_json::to_string_pretty(&out)?);
                 return Ok(());
             }
+            Some(binary::Kind::Elements) => {
+                let p = binary::decode_elements(&bytes)?;
+                let layouts = match (&layout, p.requests.first()) {
+                    (Some(l), Some(r)) => [(r.address, l.clone())].into_iter().collect(),
+                    _ => Default::default(),
+                };
+                let proven = p.verify(root.as_ref().unwrap_or(&p.root), &layouts)?;
+                let out: Vec<_> = proven
+                    .iter()
+                    .map(|e| json::element_value_json(e.element.as_ref()))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&out)?);
+                return Ok(());
+            }
             Some(binary::Kind::Range) => {
                 let p = binary::decode_range(&bytes)?;
                 let proven = p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?;
@@ -217,7 +231,7 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             _ => {
                 return Err(CliError::Arg(format!(
                     "{}: a binary proof of a kind `svm verify` does not read \
-                     (it reads variable, receipt, element and range proofs)",
+                     (it reads variable, receipt, element, element multi- and range proofs)",
                     args.file
                 )));
             }

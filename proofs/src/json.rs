@@ -14,9 +14,9 @@ use serde_json::{Map, Value, json};
 use svm_verify::layout::Layout;
 use svm_verify::structure::PathKey;
 use svm_verify::{
-    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, ElementProof, ElementValue, Hash, MultiProof,
-    PageProof, ProvenElement, ProvenRange, ProvenVariable, RangeProof, ReceiptProof, ReceiptRecord,
-    Request, VariableProof, VerifyError, page_key,
+    ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, ElementMultiProof, ElementProof, ElementRequest,
+    ElementValue, Hash, MultiProof, PageProof, ProvenElement, ProvenRange, ProvenVariable,
+    RangeProof, ReceiptProof, ReceiptRecord, Request, VariableProof, VerifyError, page_key,
 };
 
 /// Why a JSON proof is refused.
@@ -373,6 +373,73 @@ pub fn verify_range_json(
     let p = range_from_json(v)?;
     let proven = p.verify(root.unwrap_or(&p.root), layout)?;
     same_claims(&range_to_json(&p, &proven), v)?;
+    Ok(proven)
+}
+
+/// The JSON form of an element multiproof and what it proves: `root`,
+/// `requests` (`address`, `variable`, `path`), `codes` (`address`, `code`),
+/// `proof` (every node once), and the claims `elements` (per request, as
+/// in an element proof; `null` absent).
+pub fn elements_to_json(p: &ElementMultiProof, proven: &[ProvenElement]) -> Value {
+    json!({
+        "root": hex(&p.root),
+        "requests": p.requests.iter().map(|r| json!({
+            "address": hex(&r.address),
+            "variable": r.variable,
+            "path": path_json(&r.path),
+        })).collect::<Vec<_>>(),
+        "codes": p.codes.iter().map(|(a, c)| json!({"address": hex(a), "code": hex(c)})).collect::<Vec<_>>(),
+        "proof": nodes(&p.nodes),
+        "elements": proven.iter().map(|e| element_value_json(e.element.as_ref())).collect::<Vec<_>>(),
+    })
+}
+
+/// Reads the proof out of a JSON element multiproof (claims ignored; see
+/// [`verify_elements_json`]).
+pub fn elements_from_json(v: &Value) -> Result<ElementMultiProof, JsonError> {
+    let list = |name: &'static str| -> Result<&Vec<Value>, JsonError> {
+        field(v, name)?
+            .as_array()
+            .ok_or_else(|| wrong(name, "not an array"))
+    };
+    let requests = list("requests")?
+        .iter()
+        .map(|r| {
+            Ok(ElementRequest {
+                address: fixed(field(r, "address")?, "address")?,
+                variable: u32_of(field(r, "variable")?, "variable")?,
+                path: path_of(r)?,
+            })
+        })
+        .collect::<Result<_, JsonError>>()?;
+    let codes = list("codes")?
+        .iter()
+        .map(|c| {
+            Ok((
+                fixed(field(c, "address")?, "address")?,
+                bytes_of(field(c, "code")?, "code")?,
+            ))
+        })
+        .collect::<Result<_, JsonError>>()?;
+    Ok(ElementMultiProof {
+        root: fixed(field(v, "root")?, "root")?,
+        requests,
+        codes,
+        nodes: nodes_of(field(v, "proof")?, "proof")?,
+    })
+}
+
+/// Verifies a JSON element multiproof against `root` (default: the root it
+/// names) with the layouts the verifier has; its claims must be what it
+/// proves.
+pub fn verify_elements_json(
+    v: &Value,
+    root: Option<&Hash>,
+    layouts: &std::collections::BTreeMap<svm_verify::Address, Layout>,
+) -> Result<Vec<ProvenElement>, JsonError> {
+    let p = elements_from_json(v)?;
+    let proven = p.verify(root.unwrap_or(&p.root), layouts)?;
+    same_claims(&elements_to_json(&p, &proven), v)?;
     Ok(proven)
 }
 

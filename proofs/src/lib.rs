@@ -18,5 +18,7 @@ pub mod json;
 mod prove;
 
 pub use error::ProveError;
-pub use prove::{prove_element, prove_many, prove_range, prove_receipt, prove_variable};
+pub use prove::{
+    prove_element, prove_elements, prove_many, prove_range, prove_receipt, prove_variable,
+};
 pub use svm_verify as verify;

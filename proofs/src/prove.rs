@@ -11,9 +11,9 @@ use svm_verify::structure::{
     Handle, PathKey, Structure, check_path, decode_child_handle, element_key, handle_key,
 };
 use svm_verify::{
-    Account, ContractNodes, EMPTY_CODE_HASH, ElementProof, MultiProof, PageProof, ProvenElement,
-    ProvenRange, ProvenVariable, RangeProof, ReceiptProof, ReceiptRecord, Request, VariableProof,
-    page_key, wasm, world_key,
+    Account, ContractNodes, EMPTY_CODE_HASH, ElementMultiProof, ElementProof, ElementRequest,
+    MultiProof, PageProof, ProvenElement, ProvenRange, ProvenVariable, RangeProof, ReceiptProof,
+    ReceiptRecord, Request, VariableProof, page_key, wasm, world_key,
 };
 
 use crate::ProveError;
@@ -231,6 +231,62 @@ pub fn prove_element<K: KvStore>(
         p.verify(&root.0, Some(&layout))?
     };
     Ok((p, proven))
+}
+
+/// Proves many elements (present or absent) across contracts and depths
+/// under the committed world root `root`, every node once; with
+/// `with_code`, each existing contract's code once. An element asked for
+/// twice is proven once. Returns the proof and what it proves for each
+/// request, in order.
+pub fn prove_elements<K: KvStore>(
+    db: &StateDb<K>,
+    root: H256,
+    requests: &[ElementRequest],
+    with_code: bool,
+) -> Result<(ElementMultiProof, Vec<ProvenElement>), ProveError> {
+    let mut seen_requests = std::collections::BTreeSet::new();
+    let requests: Vec<ElementRequest> = requests
+        .iter()
+        .filter(|r| seen_requests.insert((*r).clone()))
+        .cloned()
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut nodes = Vec::new();
+    let mut keep = |list: Vec<Vec<u8>>| {
+        for n in list {
+            if seen.insert(svm_verify::keccak256(&n)) {
+                nodes.push(n);
+            }
+        }
+    };
+    let mut codes = BTreeMap::new();
+    let mut layouts = BTreeMap::new();
+    for r in &requests {
+        let address = Address::from(r.address);
+        let (p, proven) = prove_element(db, root, &address, r.variable, &r.path, false)?;
+        keep(p.account);
+        for level in p.levels {
+            keep(level);
+        }
+        if let Some(acc) = proven.account
+            && !layouts.contains_key(&r.address)
+        {
+            let (code, layout) = code_and_layout(db, &address, &acc)?;
+            if with_code {
+                codes.insert(r.address, code);
+            }
+            layouts.insert(r.address, layout);
+        }
+    }
+    let proof = ElementMultiProof {
+        root: root.0,
+        requests,
+        codes: codes.into_iter().collect(),
+        nodes,
+    };
+    let given = if with_code { BTreeMap::new() } else { layouts };
+    let proven = proof.verify(&root.0, &given)?;
+    Ok((proof, proven))
 }
 
 /// Proves every member of the sorted set at `path` of structure variable

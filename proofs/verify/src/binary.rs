@@ -1,7 +1,8 @@
 //! The compact binary encoding of proofs (`docs/FORMATS.md`, "Proof
 //! encodings"): a 4-byte magic `svmP`, a version byte (1), a kind byte (1: a
 //! [`VariableProof`], 2: a [`MultiProof`], 3: a [`ReceiptProof`], 4: an
-//! [`ElementProof`], 5: a [`RangeProof`]), then the fields in order; hashes
+//! [`ElementProof`], 5: a [`RangeProof`], 6: an [`ElementMultiProof`]),
+//! then the fields in order; hashes
 //! and addresses as their bytes, numbers and lengths as shortest unsigned
 //! LEB128, byte strings length-prefixed, lists count-prefixed, an optional
 //! field as 0 (absent) or 1 and the field. Decoding accepts exactly what
@@ -11,8 +12,8 @@ use alloc::vec::Vec;
 
 use crate::layout::leb128;
 use crate::{
-    ContractNodes, ElementProof, MultiProof, PageProof, PathKey, RangeProof, ReceiptProof, Request,
-    VariableProof, VerifyError,
+    ContractNodes, ElementMultiProof, ElementProof, ElementRequest, MultiProof, PageProof, PathKey,
+    RangeProof, ReceiptProof, Request, VariableProof, VerifyError,
 };
 
 const MAGIC: &[u8; 4] = b"svmP";
@@ -22,6 +23,7 @@ const MULTI: u8 = 2;
 const RECEIPT: u8 = 3;
 const ELEMENT: u8 = 4;
 const RANGE: u8 = 5;
+const ELEMENTS: u8 = 6;
 
 fn bad(why: &'static str) -> VerifyError {
     VerifyError::Decode(why)
@@ -378,6 +380,55 @@ pub fn decode_element(input: &[u8]) -> Result<ElementProof, VerifyError> {
     })
 }
 
+/// Encodes an element multiproof: root, the requests (a count, then per
+/// request address, variable and path), the codes (a count, then per code
+/// address and bytes), and the nodes.
+pub fn encode_elements(p: &ElementMultiProof) -> Vec<u8> {
+    let mut out = header(ELEMENTS);
+    out.extend_from_slice(&p.root);
+    len(&mut out, p.requests.len());
+    for r in &p.requests {
+        out.extend_from_slice(&r.address);
+        leb128(&mut out, r.variable);
+        path(&mut out, &r.path);
+    }
+    len(&mut out, p.codes.len());
+    for (address, code) in &p.codes {
+        out.extend_from_slice(address);
+        bytes(&mut out, code);
+    }
+    nodes(&mut out, &p.nodes);
+    out
+}
+
+/// Decodes an element multiproof.
+pub fn decode_elements(input: &[u8]) -> Result<ElementMultiProof, VerifyError> {
+    let mut r = Reader { rest: input };
+    r.header(ELEMENTS)?;
+    let root = r.fixed()?;
+    let n = r.count(21)?;
+    let requests = (0..n)
+        .map(|_| {
+            Ok(ElementRequest {
+                address: r.fixed()?,
+                variable: r.u32()?,
+                path: r.path()?,
+            })
+        })
+        .collect::<Result<_, VerifyError>>()?;
+    let n = r.count(21)?;
+    let codes = (0..n)
+        .map(|_| Ok((r.fixed()?, r.bytes()?)))
+        .collect::<Result<_, VerifyError>>()?;
+    let nodes = r.nodes()?;
+    r.end(ElementMultiProof {
+        root,
+        requests,
+        codes,
+        nodes,
+    })
+}
+
 /// Decodes a range proof.
 pub fn decode_range(input: &[u8]) -> Result<RangeProof, VerifyError> {
     let mut r = Reader { rest: input };
@@ -414,6 +465,7 @@ pub fn kind(input: &[u8]) -> Option<Kind> {
         [VERSION, RECEIPT, ..] => Some(Kind::Receipt),
         [VERSION, ELEMENT, ..] => Some(Kind::Element),
         [VERSION, RANGE, ..] => Some(Kind::Range),
+        [VERSION, ELEMENTS, ..] => Some(Kind::Elements),
         _ => None,
     }
 }
@@ -431,6 +483,8 @@ pub enum Kind {
     Element,
     /// A [`RangeProof`].
     Range,
+    /// An [`ElementMultiProof`].
+    Elements,
 }
 
 /// Whether `input` starts like a binary proof (for tools that accept both

@@ -111,6 +111,53 @@ pub(crate) fn element(
     }
 }
 
+/// Looks up a trie path: the value at `key` under `root`, or `None`.
+pub(crate) type Walker<'a> = dyn FnMut(&Hash, &[u8]) -> Result<Option<Vec<u8>>, VerifyError> + 'a;
+
+/// The element at `path` (at least one key) of structure variable
+/// `variable` of a contract with `layout` and storage root `storage_root`,
+/// each trie path looked up with `walk` (in order: the handle's storage
+/// path, then each key's path; none after an empty structure or an absent
+/// key). `None`: absent.
+pub(crate) fn walk_element(
+    layout: &Layout,
+    storage_root: &Hash,
+    variable: u32,
+    path: &[PathKey],
+    walk: &mut Walker<'_>,
+) -> Result<Option<ElementValue>, VerifyError> {
+    if path.is_empty() {
+        return Err(VerifyError::WrongQuestion("an empty path"));
+    }
+    let mut kind = layout.structure(variable as usize)?.clone();
+    structure::check_path(&kind, path)?;
+    // The variable's handle in the storage trie; absent: empty.
+    let mut handle = match walk(storage_root, &handle_key(variable))? {
+        None => Handle::EMPTY,
+        Some(bytes) => Handle::decode_stored(&bytes)?,
+    };
+    for (depth, key) in path.iter().enumerate() {
+        if handle.is_empty() {
+            return Ok(None);
+        }
+        let Some(leaf) = walk(&handle.root, &element_key(&kind, key)?)? else {
+            return Ok(None);
+        };
+        let value = element(&kind, key, &leaf, handle.len)?;
+        if depth + 1 == path.len() {
+            return Ok(Some(value));
+        }
+        let (ElementValue::Structure(h), Some(inner)) = (value, kind.nested()) else {
+            return Err(VerifyError::WrongQuestion(
+                "a path deeper than the structures",
+            ));
+        };
+        handle = h;
+        kind = inner.clone();
+    }
+    Ok(None)
+}
+
 impl ElementProof {
     /// Verifies the proof against the trusted world root `root` (which must
     /// be the root the proof names), with the code's layout or `layout`
@@ -138,40 +185,17 @@ impl ElementProof {
             return Ok(proven(None, None));
         };
         let layout = layout_for(&account, self.code.as_deref(), layout)?;
-        let mut kind = layout.structure(self.variable as usize)?.clone();
-        structure::check_path(&kind, &self.path)?;
         let mut levels = self.levels.iter();
-        let mut level = || levels.next().ok_or(VerifyError::MissingNode);
-        // The variable's handle in the storage trie; absent: empty.
-        let handle =
-            crate::mpt::verify(&account.storage_root, &handle_key(self.variable), level()?)?;
-        let mut handle = match handle {
-            None => Handle::EMPTY,
-            Some(bytes) => Handle::decode_stored(&bytes)?,
-        };
-        let mut found = None;
-        for (depth, key) in self.path.iter().enumerate() {
-            let last = depth + 1 == self.path.len();
-            if handle.is_empty() {
-                break;
-            }
-            let leaf = crate::mpt::verify(&handle.root, &element_key(&kind, key)?, level()?)?;
-            let Some(leaf) = leaf else {
-                break;
-            };
-            let value = element(&kind, key, &leaf, handle.len)?;
-            if last {
-                found = Some(value);
-                break;
-            }
-            let (ElementValue::Structure(h), Some(inner)) = (value, kind.nested()) else {
-                return Err(VerifyError::WrongQuestion(
-                    "a path deeper than the structures",
-                ));
-            };
-            handle = h;
-            kind = inner.clone();
-        }
+        let found = walk_element(
+            &layout,
+            &account.storage_root,
+            self.variable,
+            &self.path,
+            &mut |root, key| {
+                let level = levels.next().ok_or(VerifyError::MissingNode)?;
+                crate::mpt::verify(root, key, level)
+            },
+        )?;
         if levels.next().is_some() {
             return Err(VerifyError::UnexpectedData);
         }

@@ -11,6 +11,8 @@
 //! - [`ReceiptProof`]: one receipt of a block, against its receipts root.
 //! - [`ElementProof`]: one element of a structure variable, nested to any
 //!   depth (account → handle → each structure's path).
+//! - [`ElementMultiProof`]: many elements across contracts and depths,
+//!   every node once.
 //! - [`RangeProof`]: every member of a sorted set in a range, nothing
 //!   missing (its nodes cover every subtree that can hold one).
 //! - [`binary`]: the compact encoding of them.
@@ -27,6 +29,7 @@ extern crate alloc;
 
 pub mod binary;
 mod element;
+mod element_multi;
 mod error;
 pub mod mpt;
 mod multi;
@@ -35,6 +38,7 @@ mod sorted_range;
 mod variable;
 
 pub use element::{ElementProof, ElementValue, PathKey, ProvenElement};
+pub use element_multi::{ElementMultiProof, ElementRequest};
 pub use error::VerifyError;
 pub use multi::{ContractNodes, MultiProof, Request};
 pub use page::page_key;
