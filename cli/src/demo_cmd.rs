@@ -1,7 +1,9 @@
 //! `svm demo`: the first thing a newcomer runs. Deploys the bundled example
 //! contracts (embedded in the binary, so it runs from any directory), runs a
-//! block of calls (one fails and changes nothing), and prints a short
-//! summary — or, with `--json`, every receipt.
+//! block of calls (one fails and changes nothing), then a second block on
+//! the contracts with unbounded structures (a map token, a sorted-set
+//! registry, nested mailboxes), and prints a short summary — or, with
+//! `--json`, every receipt.
 
 use primitive_types::U256;
 use svm_state::Address;
@@ -10,6 +12,25 @@ use svm_vm::{Arg, Call, Deploy, Receipt, Tx};
 use crate::error::CliError;
 use crate::hexarg;
 use crate::vm_cmd::{CALL_GAS, DEPLOY_GAS, VmArgs, open};
+
+/// The example contracts with structures, and their constructors.
+const STRUCTURE_CONTRACTS: [(&str, &str, Option<&str>); 3] = [
+    (
+        "map_token.wat",
+        include_str!("../../examples/contracts/map_token.wat"),
+        Some("init"),
+    ),
+    (
+        "registry.wat",
+        include_str!("../../examples/contracts/registry.wat"),
+        None,
+    ),
+    (
+        "inbox.wat",
+        include_str!("../../examples/contracts/inbox.wat"),
+        None,
+    ),
+];
 
 /// The example contracts, as shipped in `examples/contracts/`.
 const CONTRACTS: [(&str, &str); 2] = [
@@ -119,8 +140,14 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
     for (what, receipt) in names.into_iter().zip(result.receipts) {
         steps.push(Step { what, receipt });
     }
+    // The second block: structures.
+    let structures = structure_block(&vm, block, author, &mut steps)?;
     let root = vm.db().head().root;
     let view = vm.db().at(root)?;
+    let holders = view.structure_len(
+        &structures.map_token,
+        &svm_state::StructurePath::variable(2),
+    )?;
     // Variable 1 holds the balances of holders 0 to 3, eight bytes each.
     let balances: Vec<u64> = view
         .variable(&token, 1)?
@@ -134,12 +161,20 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
             "world_root": hexarg::format(root.as_bytes()),
             "block": {
                 "height": block.height,
+                "world_root": hexarg::format(result.world_root.as_bytes()),
                 "receipts_root": hexarg::format(result.receipts_root.as_bytes()),
             },
             "token": {
                 "address": hexarg::format(token.as_bytes()),
                 "balances_0_to_2": balances.iter().map(|b| hexarg::format(&b.to_le_bytes())).collect::<Vec<_>>(),
             },
+            "map_token": {
+                "address": hexarg::format(structures.map_token.as_bytes()),
+                "holders": holders,
+                "block": structures.height,
+            },
+            "registry": hexarg::format(structures.registry.as_bytes()),
+            "inbox": hexarg::format(structures.inbox.as_bytes()),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -174,6 +209,138 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
         "token balances: holder 0: {}, holder 1: {}, holder 2: {}",
         balances[0], balances[1], balances[2]
     );
+    println!(
+        "map token: {holders} holders in a map<address, u64> (block {}); prove one: \
+         `svm prove --contract {} --variable 2 --key {}`",
+        structures.height,
+        hexarg::format(structures.map_token.as_bytes()),
+        hexarg::format(structures.bob.as_bytes())
+    );
+    println!(
+        "registry names in order: `svm prove --contract {} --variable 0 --from 0x --to 0x{}`",
+        hexarg::format(structures.registry.as_bytes()),
+        "ff".repeat(64)
+    );
     println!("every receipt in full: add --json");
     Ok(())
+}
+
+/// What the structures block made.
+struct Structures {
+    map_token: Address,
+    registry: Address,
+    inbox: Address,
+    bob: Address,
+    height: u64,
+}
+
+/// Deploys the contracts with structures and runs a block of calls on them
+/// at the next height.
+fn structure_block(
+    vm: &svm_vm::Vm<svm_state::kv::RocksKv>,
+    block: svm_vm::BlockContext,
+    author: Address,
+    steps: &mut Vec<Step>,
+) -> Result<Structures, CliError> {
+    let mut deployed = Vec::new();
+    for (name, text, constructor) in STRUCTURE_CONTRACTS {
+        let code = svm_vm::wat_to_wasm(text.as_bytes()).map_err(CliError::Arg)?;
+        let tx = Deploy {
+            author,
+            nonce: vm.next_nonce(&author)?,
+            code,
+            balance: U256::zero(),
+            constructor: constructor.map(|c| (c.to_string(), vec![])),
+            gas_limit: DEPLOY_GAS,
+        };
+        let receipt = vm.deploy(&tx, block)?;
+        deployed.push(receipt.contract);
+        steps.push(Step {
+            what: format!("deploy {name}"),
+            receipt,
+        });
+    }
+    let (map_token, registry, inbox) = (deployed[0], deployed[1], deployed[2]);
+    let (alice, bob) = (
+        Address::from_low_u64_be(0xa11ce),
+        Address::from_low_u64_be(0xb0b),
+    );
+    let who = |a: Address| Arg::Bytes(a.as_bytes().to_vec());
+    let text = |t: &str| Arg::Bytes(t.as_bytes().to_vec());
+    let calls: Vec<(&str, Address, Address, &str, Vec<Arg>)> = vec![
+        (
+            "map_token",
+            map_token,
+            author,
+            "mint",
+            vec![who(alice), Arg::I64(1_000)],
+        ),
+        (
+            "map_token",
+            map_token,
+            alice,
+            "transfer",
+            vec![who(bob), Arg::I64(250)],
+        ),
+        (
+            "map_token",
+            map_token,
+            bob,
+            "transfer",
+            vec![who(alice), Arg::I64(500)],
+        ),
+        ("map_token", map_token, bob, "balance_of", vec![who(bob)]),
+        ("map_token", map_token, bob, "holders", vec![]),
+        (
+            "registry",
+            registry,
+            alice,
+            "register",
+            vec![text("alice.svm")],
+        ),
+        ("registry", registry, bob, "register", vec![text("bob.svm")]),
+        (
+            "registry",
+            registry,
+            bob,
+            "names",
+            vec![text(""), Arg::I32(10)],
+        ),
+        (
+            "inbox",
+            inbox,
+            alice,
+            "post",
+            vec![who(bob), text("hello bob")],
+        ),
+        ("inbox", inbox, bob, "read", vec![who(bob), Arg::I64(0)]),
+    ];
+    let mut txs = Vec::new();
+    let mut names = Vec::new();
+    for (name, contract, sender, function, args) in calls {
+        names.push(format!("{name}.{function}"));
+        txs.push(Tx::Call(Call {
+            contract,
+            sender,
+            function: function.into(),
+            args,
+            gas_limit: CALL_GAS,
+            value: U256::zero(),
+        }));
+    }
+    let next = svm_vm::BlockContext {
+        height: block.height + 1,
+        ..block
+    };
+    let result = vm.execute_block(&txs, next)?;
+    for (what, receipt) in names.into_iter().zip(result.receipts) {
+        steps.push(Step { what, receipt });
+    }
+    Ok(Structures {
+        map_token,
+        registry,
+        inbox,
+        bob,
+        height: next.height,
+    })
 }

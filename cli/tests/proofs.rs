@@ -173,7 +173,7 @@ fn prove_and_verify_a_receipt_of_the_demo_block() {
         serde_json::from_str(&stdout(&svm(&["block", &height, "--db", db]))).unwrap();
     assert_eq!(block["receiptsRoot"], receipts_root.as_str());
     assert_eq!(block["receipts"], 7);
-    assert_eq!(block["worldRoot"], demo["world_root"]);
+    assert_eq!(block["worldRoot"], demo["block"]["world_root"]);
     // The failing transfer (index 5) and the balance query (index 6).
     for (index, status) in [(5, 2), (6, 0)] {
         let which = format!("{height}:{index}");

@@ -52,14 +52,14 @@ enum Undo<S> {
         key: Vec<u8>,
         prev: Option<Vec<u8>>,
         prev_len: u64,
-        parent_len: Option<(StructurePath, u64)>,
+        parent_len: Vec<(StructurePath, u64)>,
     },
     /// A structure emptied or removed, with what was open inside it.
     Replaced {
         address: Address,
         path: StructurePath,
         removed: Vec<(StructurePath, Open<S>)>,
-        parent_len: Option<(StructurePath, u64)>,
+        parent_len: Vec<(StructurePath, u64)>,
     },
 }
 

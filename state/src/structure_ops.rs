@@ -11,11 +11,13 @@ use crate::structures::{
 };
 use crate::{Address, StateError};
 
-/// A structure's change of element count, and its parent's when the
-/// structure became empty or stopped being so inside a map.
+/// A structure's change of element count, and the previous counts of the
+/// maps holding it whose counts followed (a structure that became empty,
+/// or stopped being so, inside a map; and so on up while each such map did
+/// too).
 struct LenChange {
     prev_len: u64,
-    parent_len: Option<(StructurePath, u64)>,
+    parent_len: Vec<(StructurePath, u64)>,
 }
 
 impl<K: KvStore> Session<K> {
@@ -29,7 +31,9 @@ impl<K: KvStore> Session<K> {
     }
 
     /// Sets the count of the structure at `path` to `len`; in a map parent
-    /// an empty structure has no entry, so the parent's count follows.
+    /// an empty structure has no entry, so the parent's count follows, and
+    /// the grandparent's when the parent became empty or stopped being so,
+    /// and so on up.
     fn set_len(
         &mut self,
         address: &Address,
@@ -37,25 +41,40 @@ impl<K: KvStore> Session<K> {
         len: u64,
     ) -> Result<LenChange, StateError> {
         let prev_len = self.open_structure(address, path)?.len;
-        let mut parent_len = None;
-        if let Some((parent_path, _)) = path.parent()
-            && (prev_len == 0) != (len == 0)
-        {
-            let parent = self.open_structure(address, &parent_path)?;
-            if matches!(parent.kind, Structure::Map(_)) {
+        // Every count that changes, worked out before any changes (a
+        // stored count below its entries is a corrupt database, not a
+        // reason to panic, and leaves everything as it was).
+        let mut planned = Vec::new();
+        if (prev_len == 0) != (len == 0) {
+            let mut child = path.clone();
+            let mut emptied = len == 0;
+            while let Some((parent_path, _)) = child.parent() {
+                let parent = self.open_structure(address, &parent_path)?;
+                if !matches!(parent.kind, Structure::Map(_)) {
+                    break;
+                }
                 let prev = parent.len;
-                // A stored count below the entries is a corrupt database,
-                // not a reason to panic (nothing has changed yet).
-                parent.len = if len == 0 {
+                let next = if emptied {
                     prev.checked_sub(1).ok_or(StateError::CorruptStructure(
                         "a map's count is below its entries",
                     ))?
                 } else {
                     prev + 1
                 };
-                parent.changed = true;
-                parent_len = Some((parent_path, prev));
+                planned.push((parent_path.clone(), prev, next));
+                if (prev == 0) == (next == 0) {
+                    break;
+                }
+                emptied = next == 0;
+                child = parent_path;
             }
+        }
+        let mut parent_len = Vec::with_capacity(planned.len());
+        for (parent_path, prev, next) in planned {
+            let parent = self.open_structure(address, &parent_path)?;
+            parent.len = next;
+            parent.changed = true;
+            parent_len.push((parent_path, prev));
         }
         self.open_structure(address, path)?.len = len;
         Ok(LenChange {
@@ -525,10 +544,10 @@ impl<K: KvStore> Session<K> {
                         }
                     }
                 }
-                if let Some((p, len)) = parent_len
-                    && let Some(o) = c.structures.get_mut(&p)
-                {
-                    o.len = len;
+                for (p, len) in parent_len {
+                    if let Some(o) = c.structures.get_mut(&p) {
+                        o.len = len;
+                    }
                 }
             }
             Undo::Replaced {
@@ -549,10 +568,10 @@ impl<K: KvStore> Session<K> {
                     o.changed = true;
                     c.structures.insert(p, o);
                 }
-                if let Some((p, len)) = parent_len
-                    && let Some(o) = c.structures.get_mut(&p)
-                {
-                    o.len = len;
+                for (p, len) in parent_len {
+                    if let Some(o) = c.structures.get_mut(&p) {
+                        o.len = len;
+                    }
                 }
             }
             _ => {}

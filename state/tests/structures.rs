@@ -1,5 +1,6 @@
 //! Structures against a model: random operations on a map, a list, a set, a
-//! sorted set, a map of lists and a list of maps, with nested checkpoints
+//! sorted set, a map of lists, a list of maps and a structure four levels
+//! deep (map of maps of lists of maps), with nested checkpoints
 //! (kept or reverted), commits and reads; after every commit the contract's
 //! storage root is recomputed from the model with nothing but the trie's
 //! `root_of` and the written formats.
@@ -25,6 +26,8 @@ const SET: u32 = 3;
 const SORTED: u32 = 4;
 const MAP_OF_LISTS: u32 = 5;
 const LIST_OF_MAPS: u32 = 6;
+/// map<bytes, map<bytes, list<map<bytes, bytes>>>>: four levels.
+const DEEP: u32 = 7;
 
 fn layout() -> Layout {
     let nested = |s: Structure| Element::Structure(Box::new(s));
@@ -38,6 +41,9 @@ fn layout() -> Layout {
             Kind::Structure(Structure::SortedSet),
             Kind::Structure(Structure::Map(nested(Structure::List(Element::Bytes)))),
             Kind::Structure(Structure::List(nested(Structure::Map(Element::Bytes)))),
+            Kind::Structure(Structure::Map(nested(Structure::Map(nested(
+                Structure::List(nested(Structure::Map(Element::Bytes))),
+            ))))),
         ],
     )
     .unwrap()
@@ -51,7 +57,12 @@ struct Model {
     sorted: BTreeSet<Vec<u8>>,
     map_of_lists: BTreeMap<Vec<u8>, Vec<Vec<u8>>>,
     list_of_maps: Vec<BTreeMap<Vec<u8>, Vec<u8>>>,
+    deep: Deep,
 }
+
+/// The four-level structure: no empty map or list is kept (a map holds no
+/// empty structure); list elements may be empty maps.
+type Deep = BTreeMap<Vec<u8>, BTreeMap<Vec<u8>, Vec<BTreeMap<Vec<u8>, Vec<u8>>>>>;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -83,6 +94,14 @@ enum Op {
     /// Write changed nested structures into their parents (what the VM
     /// does after every transaction).
     Sync,
+    /// Four levels down: push an empty map onto deep[k1][k2].
+    DeepPush(Vec<u8>, Vec<u8>),
+    /// Set deep[k1][k2][i][k3] = v.
+    DeepSet(Vec<u8>, Vec<u8>, u8, Vec<u8>, Vec<u8>),
+    /// Pop deep[k1][k2].
+    DeepPop(Vec<u8>, Vec<u8>),
+    /// Remove deep[k1] (with everything under it).
+    DeepRemove(Vec<u8>),
 }
 
 fn key(g: &mut Gen) -> Vec<u8> {
@@ -99,7 +118,7 @@ fn value(g: &mut Gen) -> Vec<u8> {
 
 impl Arbitrary for Op {
     fn arbitrary(g: &mut Gen) -> Self {
-        match u8::arbitrary(g) % 25 {
+        match u8::arbitrary(g) % 29 {
             0 => Op::MapSet(key(g), value(g)),
             1 => Op::MapRemove(key(g)),
             2 => Op::Push(value(g)),
@@ -116,13 +135,17 @@ impl Arbitrary for Op {
             13 => Op::OuterPop,
             14 => Op::OuterSet(u8::arbitrary(g) % 4, key(g), value(g)),
             15 => Op::OuterClearAt(u8::arbitrary(g) % 4),
-            16 => Op::Clear(1 + u32::arbitrary(g) % 6),
+            16 => Op::Clear(1 + u32::arbitrary(g) % 7),
             17 => Op::Checkpoint,
             18 => Op::KeepCheckpoint,
             19 => Op::RevertCheckpoint,
             20 => Op::Reopen,
-            21 => Op::Entries(1 + u32::arbitrary(g) % 6),
+            21 => Op::Entries(1 + u32::arbitrary(g) % 7),
             22 => Op::Sync,
+            23 => Op::DeepPush(key(g), key(g)),
+            24 | 25 => Op::DeepSet(key(g), key(g), u8::arbitrary(g) % 3, key(g), value(g)),
+            26 => Op::DeepPop(key(g), key(g)),
+            27 => Op::DeepRemove(key(g)),
             _ => Op::Commit,
         }
     }
@@ -192,7 +215,36 @@ fn storage_root(m: &Model) -> [u8; 32] {
             })
             .collect(),
     );
+    let deep = handle(
+        m.deep
+            .iter()
+            .map(|(k1, middle)| {
+                let middle = handle(
+                    middle
+                        .iter()
+                        .map(|(k2, list)| {
+                            let list = handle(
+                                list.iter()
+                                    .enumerate()
+                                    .map(|(i, inner)| {
+                                        let leaf =
+                                            encode_list_leaf(&Value::Handle(map_handle(inner)));
+                                        (list_key(i as u32).to_vec(), leaf)
+                                    })
+                                    .collect(),
+                            );
+                            let leaf = encode_map_leaf(k2, &Value::Handle(list));
+                            (hashed_key(k2).unwrap().to_vec(), leaf)
+                        })
+                        .collect(),
+                );
+                let leaf = encode_map_leaf(k1, &Value::Handle(middle));
+                (hashed_key(k1).unwrap().to_vec(), leaf)
+            })
+            .collect(),
+    );
     let handles = [
+        (DEEP, deep),
         (MAP, map_handle(&m.map)),
         (LIST, list_handle(&m.list)),
         (SET, set),
@@ -209,7 +261,7 @@ fn storage_root(m: &Model) -> [u8; 32] {
 }
 
 /// Each top-level structure's length.
-fn lens_of(m: &Model) -> [(u32, usize); 6] {
+fn lens_of(m: &Model) -> [(u32, usize); 7] {
     [
         (MAP, m.map.len()),
         (LIST, m.list.len()),
@@ -217,6 +269,7 @@ fn lens_of(m: &Model) -> [(u32, usize); 6] {
         (SORTED, m.sorted.len()),
         (MAP_OF_LISTS, m.map_of_lists.len()),
         (LIST_OF_MAPS, m.list_of_maps.len()),
+        (DEEP, m.deep.len()),
     ]
 }
 
@@ -229,12 +282,21 @@ fn counts(m: &Model) -> (u64, u64) {
         m.sorted.len(),
         m.map_of_lists.len(),
         m.list_of_maps.len(),
+        m.deep.len(),
     ];
+    let deep = m.deep.values().flat_map(|middle| {
+        std::iter::once(middle.len()).chain(
+            middle
+                .values()
+                .flat_map(|list| std::iter::once(list.len()).chain(list.iter().map(BTreeMap::len))),
+        )
+    });
     let nested: Vec<usize> = m
         .map_of_lists
         .values()
         .map(Vec::len)
         .chain(m.list_of_maps.iter().map(BTreeMap::len))
+        .chain(deep)
         .collect();
     let structures = top.iter().chain(&nested).filter(|n| **n > 0).count();
     let elements: usize = top.iter().chain(&nested).sum();
@@ -393,6 +455,7 @@ fn run<K: KvStore>(ops: Vec<Op>, open: &dyn Fn() -> StateDb<K>) -> Result<(), St
                     SET => m.set.clear(),
                     SORTED => m.sorted.clear(),
                     MAP_OF_LISTS => m.map_of_lists.clear(),
+                    DEEP => m.deep.clear(),
                     _ => m.list_of_maps.clear(),
                 }
             }
@@ -434,6 +497,68 @@ fn run<K: KvStore>(ops: Vec<Op>, open: &dyn Fn() -> StateDb<K>) -> Result<(), St
                 }
                 committed = model.clone();
                 s = db.begin().unwrap();
+            }
+            Op::DeepPush(k1, k2) => {
+                let p = top(DEEP).child(k(k1)).child(k(k2));
+                let at = s.push_structure(&C, &p).unwrap();
+                let list = m
+                    .deep
+                    .entry(k1.clone())
+                    .or_default()
+                    .entry(k2.clone())
+                    .or_default();
+                if at != list.len() as u64 {
+                    return Err(format!("op {n}: deep push at {at}"));
+                }
+                list.push(BTreeMap::new());
+            }
+            Op::DeepSet(k1, k2, i, k3, v) => {
+                let p = top(DEEP)
+                    .child(k(k1))
+                    .child(k(k2))
+                    .child(PathKey::Index(u32::from(*i)));
+                let r = s.set_element(&C, &p, &k(k3), v);
+                let slot = m
+                    .deep
+                    .get_mut(k1)
+                    .and_then(|mid| mid.get_mut(k2))
+                    .and_then(|l| l.get_mut(usize::from(*i)));
+                match slot {
+                    Some(inner) => {
+                        r.map_err(|e| format!("op {n}: deep set: {e}"))?;
+                        inner.insert(k3.clone(), v.clone());
+                    }
+                    None => {
+                        if r.is_ok() {
+                            return Err(format!("op {n}: deep set past a list's end"));
+                        }
+                    }
+                }
+            }
+            Op::DeepPop(k1, k2) => {
+                let p = top(DEEP).child(k(k1)).child(k(k2));
+                let popped = s.pop(&C, &p).unwrap();
+                let mut model_popped = false;
+                if let Some(mid) = m.deep.get_mut(k1) {
+                    if let Some(list) = mid.get_mut(k2) {
+                        model_popped = list.pop().is_some();
+                        if list.is_empty() {
+                            mid.remove(k2);
+                        }
+                    }
+                    if mid.is_empty() {
+                        m.deep.remove(k1);
+                    }
+                }
+                if popped != model_popped {
+                    return Err(format!("op {n}: deep pop"));
+                }
+            }
+            Op::DeepRemove(k1) => {
+                let had = s.remove(&C, &top(DEEP), k1).unwrap();
+                if had != m.deep.remove(k1).is_some() {
+                    return Err(format!("op {n}: deep remove"));
+                }
             }
             Op::Sync => {
                 s.sync_structures().map_err(|e| format!("op {n}: {e}"))?;
@@ -481,6 +606,10 @@ fn run<K: KvStore>(ops: Vec<Op>, open: &dyn Fn() -> StateDb<K>) -> Result<(), St
                     MAP_OF_LISTS => {
                         keys(&all) == m.map_of_lists.keys().cloned().collect::<BTreeSet<_>>()
                             && all.len() == m.map_of_lists.len()
+                    }
+                    DEEP => {
+                        keys(&all) == m.deep.keys().cloned().collect::<BTreeSet<_>>()
+                            && all.len() == m.deep.len()
                     }
                     _ => all
                         .iter()
@@ -540,6 +669,27 @@ fn run<K: KvStore>(ops: Vec<Op>, open: &dyn Fn() -> StateDb<K>) -> Result<(), St
             let p = top(LIST_OF_MAPS).child(PathKey::Index(i as u32));
             if s.structure_len(&C, &p).unwrap() != inner.len() as u64 {
                 return Err(format!("op {n}: length of list_of_maps[{i}]"));
+            }
+        }
+        for (k1, middle) in &m.deep {
+            let p1 = top(DEEP).child(PathKey::Key(k1.clone()));
+            if s.structure_len(&C, &p1).unwrap() != middle.len() as u64 {
+                return Err(format!("op {n}: length of deep[{k1:?}]"));
+            }
+            for (k2, list) in middle {
+                let p2 = p1.child(PathKey::Key(k2.clone()));
+                if s.structure_len(&C, &p2).unwrap() != list.len() as u64 {
+                    return Err(format!("op {n}: length of deep[{k1:?}][{k2:?}]"));
+                }
+                for (i, inner) in list.iter().enumerate() {
+                    let p3 = p2.child(PathKey::Index(i as u32));
+                    for (k3, v) in inner {
+                        let got = s.element(&C, &p3, &PathKey::Key(k3.clone())).unwrap();
+                        if got.as_ref() != Some(v) {
+                            return Err(format!("op {n}: deep[{k1:?}][{k2:?}][{i}][{k3:?}]"));
+                        }
+                    }
+                }
             }
         }
         let first = s.next_member(&C, &top(SORTED), &[]).unwrap();
