@@ -98,7 +98,7 @@ fn deploy_call_and_demo() {
     assert_eq!(json(&o), single);
     let artifacts = std::fs::read_dir(db.join("artifacts")).unwrap().count();
     assert_eq!(
-        artifacts, 3,
+        artifacts, 6,
         "counter's cranelift artifact beside the others"
     );
 }
