@@ -164,10 +164,7 @@ fn same_claims(expected: &Value, v: &Value) -> Result<(), JsonError> {
 /// Reads the proof out of a JSON variable proof (its claims are ignored; see
 /// [`verify_variable_json`]).
 pub fn variable_from_json(v: &Value) -> Result<VariableProof, JsonError> {
-    let code = match v.get("code") {
-        None | Some(Value::Null) => None,
-        Some(c) => Some(bytes_of(c, "code")?),
-    };
+    let code = code_of(v)?;
     let pages = field(v, "storageProof")?
         .as_array()
         .ok_or_else(|| wrong("storageProof", "not an array"))?
@@ -258,10 +255,7 @@ pub fn element_to_json(p: &ElementProof, proven: &ProvenElement) -> Value {
 /// Reads the proof out of a JSON element proof (claims ignored; see
 /// [`verify_element_json`]).
 pub fn element_from_json(v: &Value) -> Result<ElementProof, JsonError> {
-    let code = match v.get("code") {
-        None | Some(Value::Null) => None,
-        Some(c) => Some(bytes_of(c, "code")?),
-    };
+    let code = code_of(v)?;
     let path = path_of(v)?;
     let levels = levels_of(v)?;
     Ok(ElementProof {
@@ -287,6 +281,14 @@ pub fn verify_element_json(
     let proven = p.verify(root.unwrap_or(&p.root), layout)?;
     same_claims(&element_to_json(&p, &proven), v)?;
     Ok(proven)
+}
+
+/// A proof's optional `code`.
+fn code_of(v: &Value) -> Result<Option<Vec<u8>>, JsonError> {
+    match v.get("code") {
+        None | Some(Value::Null) => Ok(None),
+        Some(c) => Ok(Some(bytes_of(c, "code")?)),
+    }
 }
 
 fn path_of(v: &Value) -> Result<Vec<PathKey>, JsonError> {
@@ -345,10 +347,7 @@ pub fn range_members_json(proven: &ProvenRange) -> Value {
 /// Reads the proof out of a JSON range proof (claims ignored; see
 /// [`verify_range_json`]).
 pub fn range_from_json(v: &Value) -> Result<RangeProof, JsonError> {
-    let code = match v.get("code") {
-        None | Some(Value::Null) => None,
-        Some(c) => Some(bytes_of(c, "code")?),
-    };
+    let code = code_of(v)?;
     Ok(RangeProof {
         root: fixed(field(v, "root")?, "root")?,
         address: fixed(field(v, "address")?, "address")?,

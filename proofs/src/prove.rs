@@ -160,6 +160,21 @@ fn descend<K: KvStore>(
     Ok((levels, kind, handle))
 }
 
+/// The kind of structure variable `variable` of the contract at `address`.
+fn variable_kind(
+    layout: &Layout,
+    address: &Address,
+    variable: u32,
+) -> Result<Structure, ProveError> {
+    Ok(layout
+        .structure(variable as usize)
+        .map_err(|source| ProveError::NoSuchVariable {
+            address: *address,
+            source,
+        })?
+        .clone())
+}
+
 /// The layout and the kind of structure variable `variable`, with `path`
 /// checked against it.
 fn structure_of<K: KvStore>(
@@ -170,13 +185,7 @@ fn structure_of<K: KvStore>(
     path: &[PathKey],
 ) -> Result<(Vec<u8>, Layout, Structure), ProveError> {
     let (code, layout) = code_and_layout(db, address, acc)?;
-    let kind: Structure = layout
-        .structure(variable as usize)
-        .map_err(|source| ProveError::NoSuchVariable {
-            address: *address,
-            source,
-        })?
-        .clone();
+    let kind = variable_kind(&layout, address, variable)?;
     check_path(&kind, path).map_err(|source| ProveError::BadPath {
         address: *address,
         source,
@@ -320,13 +329,7 @@ pub fn prove_range<K: KvStore>(
         return Ok((p, proven));
     };
     let (code, layout) = code_and_layout(db, address, &acc)?;
-    let kind: Structure = layout
-        .structure(variable as usize)
-        .map_err(|source| ProveError::NoSuchVariable {
-            address: *address,
-            source,
-        })?
-        .clone();
+    let kind = variable_kind(&layout, address, variable)?;
     // The verifier refuses a path that does not lead to a sorted set.
     let (levels, reached, handle) = descend(db, H256(acc.storage_root), variable, kind, path)?;
     p.levels = levels;

@@ -298,52 +298,67 @@ fn struct_clear<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32) -> Op<()> {
     env.on_state(|s, a| s.clear(a, &path))
 }
 
-/// The handle's structure, which must not be a list, and the key at
-/// (ptr, len), as bytes and as a path key.
+/// The handle's structure, which must be of a kind `op` applies to, and
+/// the key at (ptr, len), as bytes and as a path key.
 fn keyed<S: ContractState>(
     env: &mut Env<S>,
     store: &mut impl AsStoreMut,
-    op: &str,
+    (op, applies): (&str, fn(&Structure) -> bool),
     h: i32,
     key: (i32, i32),
     per_byte: u64,
-) -> Op<(StructurePath, Structure, Vec<u8>, PathKey)> {
+) -> Op<(StructurePath, Vec<u8>, PathKey)> {
     let (path, kind) = env.handles.get(h)?;
-    if matches!(kind, Structure::List(_)) {
+    if !applies(&kind) {
         return Err(kind_trap(op, &kind));
     }
     let key = take(env, store, key, max_key(&kind), per_byte, "a key")?;
     let path_key = PathKey::Key(key.clone());
-    Ok((path, kind, key, path_key))
+    Ok((path, key, path_key))
+}
+
+/// Maps, sets and sorted sets: what has keys.
+fn has_keys(kind: &Structure) -> bool {
+    !matches!(kind, Structure::List(_))
+}
+
+/// Maps of bytes.
+fn map_of_bytes(kind: &Structure) -> bool {
+    *kind == Structure::Map(Element::Bytes)
+}
+
+/// Sets and sorted sets.
+fn set(kind: &Structure) -> bool {
+    matches!(kind, Structure::Set | Structure::SortedSet)
 }
 
 fn struct_contains<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32, ptr: i32, len: i32) -> Op<i32> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, _, key, trie_key) = keyed(
+    let (path, key, path_key) = keyed(
         env,
         &mut store,
-        "struct_contains",
+        ("struct_contains", has_keys),
         h,
         (ptr, len),
         gas::ELEMENT_READ_BYTE,
     )?;
-    charge_read(env, &mut store, &path, Probe::Key(&trie_key))?;
+    charge_read(env, &mut store, &path, Probe::Key(&path_key))?;
     Ok(env.on_state(|s, a| s.contains(a, &path, &key))?.into())
 }
 
 fn struct_remove<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32, ptr: i32, len: i32) -> Op<i32> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, _, key, trie_key) = keyed(
+    let (path, key, path_key) = keyed(
         env,
         &mut store,
-        "struct_remove",
+        ("struct_remove", has_keys),
         h,
         (ptr, len),
         gas::ELEMENT_READ_BYTE,
     )?;
-    charge_write(env, &mut store, &path, &trie_key)?;
+    charge_write(env, &mut store, &path, &path_key)?;
     Ok(env.on_state(|s, a| s.remove(a, &path, &key))?.into())
 }
 
@@ -414,14 +429,10 @@ fn map_get<S: ContractState>(
 ) -> Op<i64> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, kind) = env.handles.get(h)?;
-    if kind != Structure::Map(Element::Bytes) {
-        return Err(kind_trap("map_get", &kind));
-    }
-    let (_, _, _, key) = keyed(
+    let (path, _, key) = keyed(
         env,
         &mut store,
-        "map_get",
+        ("map_get", map_of_bytes),
         h,
         (ptr, len),
         gas::ELEMENT_READ_BYTE,
@@ -458,14 +469,10 @@ fn map_set<S: ContractState>(
 ) -> Op<()> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, kind) = env.handles.get(h)?;
-    if kind != Structure::Map(Element::Bytes) {
-        return Err(kind_trap("map_set", &kind));
-    }
-    let (_, _, _, key) = keyed(
+    let (path, _, key) = keyed(
         env,
         &mut store,
-        "map_set",
+        ("map_set", map_of_bytes),
         h,
         (ptr, len),
         gas::ELEMENT_WRITE_BYTE,
@@ -487,19 +494,15 @@ fn map_set<S: ContractState>(
 fn set_insert<S: ContractState>(mut ctx: Ctx<'_, S>, h: i32, ptr: i32, len: i32) -> Op<i32> {
     let (env, mut store) = ctx.data_and_store_mut();
     charge(env, &mut store, gas::VMCALL)?;
-    let (path, kind) = env.handles.get(h)?;
-    if !matches!(kind, Structure::Set | Structure::SortedSet) {
-        return Err(kind_trap("set_insert", &kind));
-    }
-    let (_, _, member, trie_key) = keyed(
+    let (path, member, path_key) = keyed(
         env,
         &mut store,
-        "set_insert",
+        ("set_insert", set),
         h,
         (ptr, len),
         gas::ELEMENT_WRITE_BYTE,
     )?;
-    charge_write(env, &mut store, &path, &trie_key)?;
+    charge_write(env, &mut store, &path, &path_key)?;
     let added = env.on_state(|s, a| s.insert(a, &path, &member))?;
     if added {
         charge(env, &mut store, gas::ELEMENT_NEW)?;
