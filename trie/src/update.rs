@@ -351,10 +351,11 @@ fn build_children_par(rest: &[Op<'_>], bounds: &[usize; 17], depth: usize) -> Ch
     Children::from_array(array)
 }
 
-/// The reference of the subtree built at `depth` from sorted unique inserts.
-pub(crate) fn subtree_ref(ops: &[Op<'_>], depth: usize) -> ChildRef {
+/// The reference of the subtree built at `depth` from sorted unique inserts;
+/// its nodes referenced by hash go to `out`.
+pub(crate) fn subtree_ref(ops: &[Op<'_>], depth: usize, out: &mut NodeSet) -> ChildRef {
     match build_inserts(ops, depth) {
         None => ChildRef::EMPTY,
-        Some(node) => hash_slot(&mut Slot::dirty(node), &mut NodeSet::new(), 0),
+        Some(node) => hash_slot(&mut Slot::dirty(node), out, 0),
     }
 }

@@ -529,6 +529,64 @@ fn range_chunks_cover_the_whole_trie() {
     qc().tests(100).quickcheck(prop as fn(Script, u8) -> bool);
 }
 
+/// The nodes that verified chunks return, stored in an empty store, are the
+/// whole trie: a syncing node rebuilds exactly the source's nodes.
+#[test]
+fn range_chunks_rebuild_every_node() {
+    fn prop(script: Script, max: u8, max_bytes: u8) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&script, &store);
+        let max = 1 + usize::from(max % 7);
+        let max_bytes = 1 + usize::from(max_bytes % 90);
+        let rebuilt = Shared::default();
+        let mut start = Vec::new();
+        loop {
+            let p = proof::prove_range_capped(&store, root, &start, None, max, max_bytes).unwrap();
+            let nodes = proof::verify_range_nodes(root, &p).unwrap();
+            for (h, n) in &nodes {
+                assert_eq!(svm_trie::hash(n), *h);
+            }
+            rebuilt.0.write().unwrap().insert_all(&nodes);
+            match p.end {
+                None => break,
+                Some(mut end) => {
+                    end.push(0);
+                    start = end;
+                }
+            }
+        }
+        if root != EMPTY_ROOT {
+            assert!(rebuilt.node(&root).unwrap().is_some(), "root node rebuilt");
+        }
+        assert_eq!(reachable(&rebuilt, root), reachable(&store, root));
+        let trie = TrieMut::open(&rebuilt, root).unwrap();
+        let got: BTreeMap<_, _> = trie.iter().map(Result::unwrap).collect();
+        assert_eq!(got, model);
+        true
+    }
+    qc().tests(200)
+        .quickcheck(prop as fn(Script, u8, u8) -> bool);
+}
+
+/// A byte-capped chunk stops at the entry that reaches the cap, and a
+/// spoiled one returns no nodes.
+#[test]
+fn capped_chunks_stop_at_the_cap() {
+    let store = Shared::default();
+    let entries: Vec<(Vec<u8>, Vec<u8>)> = (0u8..50).map(|i| (vec![i, i], vec![i; 40])).collect();
+    let mut trie = TrieMut::new(&store);
+    trie.apply(entries.iter().map(|(k, v)| (k, v))).unwrap();
+    let c = trie.commit().unwrap();
+    store.0.write().unwrap().insert_all(&c.nodes);
+    // 42 bytes per entry: a cap of 100 takes three entries (126 bytes).
+    let p = proof::prove_range_capped(&store, c.root, b"", None, usize::MAX, 100).unwrap();
+    assert_eq!(p.entries.len(), 3);
+    assert_eq!(p.end, Some(vec![2, 2]));
+    let mut bad = p.clone();
+    bad.entries[1].1[0] ^= 1;
+    assert!(proof::verify_range_nodes(c.root, &bad).is_err());
+}
+
 #[test]
 fn empty_trie_proofs() {
     let store = MemoryStore::new();

@@ -18,7 +18,7 @@ mod range;
 mod single;
 
 pub use multi::{MultiProof, prove_many, verify_many};
-pub use range::{RangeProof, prove_range, verify_range};
+pub use range::{RangeProof, prove_range, prove_range_capped, verify_range, verify_range_nodes};
 pub use single::{KeyProof, prove, verify};
 
 use crate::{DecodeError, H256};

@@ -15,7 +15,7 @@ use crate::batch::Op;
 use crate::codec::{ChildRef, ChildView, NodeView, encode_branch, encode_extension};
 use crate::nibbles::{has_path, key_len, key_nibble, pack, unpack};
 use crate::update::subtree_ref;
-use crate::{EMPTY_ROOT, H256, NodeStore, TrieError, TrieMut, hash};
+use crate::{EMPTY_ROOT, H256, NodeSet, NodeStore, TrieError, TrieMut, hash};
 
 /// A chunk of a trie: every entry with `start <= key <= end` (no upper bound
 /// when `end` is `None`), and the nodes that tie them to the root.
@@ -93,6 +93,21 @@ pub fn prove_range<S: NodeStore>(
     end: Option<&[u8]>,
     max_entries: usize,
 ) -> Result<RangeProof, TrieError> {
+    prove_range_capped(store, root, start, end, max_entries, usize::MAX)
+}
+
+/// Like [`prove_range`], with a cap on bytes as well: the chunk stops at the
+/// first entry that brings the keys and values it holds to `max_bytes` or
+/// more (that entry included, so a chunk always makes progress). Snapshot
+/// sync asks for chunks this way.
+pub fn prove_range_capped<S: NodeStore>(
+    store: &S,
+    root: H256,
+    start: &[u8],
+    end: Option<&[u8]>,
+    max_entries: usize,
+    max_bytes: usize,
+) -> Result<RangeProof, TrieError> {
     if end.is_some_and(|e| e < start) {
         return Err(TrieError::InvalidRange);
     }
@@ -104,17 +119,21 @@ pub fn prove_range<S: NodeStore>(
     let max_entries = max_entries.max(1);
     let trie = TrieMut::open(store, root)?;
     let mut entries = Vec::new();
+    let mut bytes = 0usize;
+    let mut capped = false;
     for item in trie.iter_from(start) {
         let (k, v) = item?;
         if end.is_some_and(|e| &k[..] > e) {
             break;
         }
+        bytes = bytes.saturating_add(k.len() + v.len());
         entries.push((k, v));
-        if entries.len() == max_entries {
+        if entries.len() == max_entries || bytes >= max_bytes {
+            capped = true;
             break;
         }
     }
-    let proven_end = if entries.len() == max_entries {
+    let proven_end = if capped {
         entries.last().map(|(k, _)| k.clone())
     } else {
         end.map(<[u8]>::to_vec)
@@ -194,6 +213,27 @@ fn collect<S: NodeStore>(
 /// Checks that `proof.entries` are exactly the entries of the trie with root
 /// `root` in the proof's range.
 pub fn verify_range(root: H256, proof: &RangeProof) -> Result<(), ProofError> {
+    check_range(root, proof, None)
+}
+
+/// Verifies a range like [`verify_range`] and returns the trie's nodes the
+/// range determines: every node (referenced by hash, and the root node)
+/// whose subtree lies inside the range or straddles one of its bounds,
+/// children before parents. The chunks that tile a trie's whole key space
+/// together return every node of the trie, so a syncing node stores these
+/// and ends with the trie itself, its proof nodes checked on the way.
+pub fn verify_range_nodes(root: H256, proof: &RangeProof) -> Result<NodeSet, ProofError> {
+    let mut out = NodeSet::new();
+    check_range(root, proof, Some(&mut out))?;
+    Ok(out)
+}
+
+/// [`verify_range`], keeping the rebuilt nodes in `out` when given.
+fn check_range(
+    root: H256,
+    proof: &RangeProof,
+    mut out: Option<&mut NodeSet>,
+) -> Result<(), ProofError> {
     if proof.end.as_ref().is_some_and(|e| e < &proof.start) {
         return Err(ProofError::BadRange);
     }
@@ -232,11 +272,17 @@ pub fn verify_range(root: H256, proof: &RangeProof) -> Result<(), ProofError> {
     } else {
         ChildView::Hash(root.0)
     };
-    let got = rebuild(top, &mut Vec::new(), &ops, &bounds, &mut nodes)?;
+    let mut sink = NodeSet::new();
+    let got = rebuild(top, &mut Vec::new(), &ops, &bounds, &mut nodes, &mut sink)?;
     let got = match (got.as_hash(), got.is_empty()) {
         (_, true) => EMPTY_ROOT,
         (Some(h), _) => h,
-        (None, _) => hash(got.as_bytes()),
+        (None, _) => {
+            // A root under 32 bytes is still stored under its hash.
+            let h = hash(got.as_bytes());
+            sink.push(h, got.as_bytes());
+            h
+        }
     };
     if got != root {
         return Err(ProofError::RootMismatch {
@@ -244,7 +290,11 @@ pub fn verify_range(root: H256, proof: &RangeProof) -> Result<(), ProofError> {
             got,
         });
     }
-    nodes.all_used()
+    nodes.all_used()?;
+    if let Some(out) = out.as_deref_mut() {
+        out.append(sink);
+    }
+    Ok(())
 }
 
 /// Recomputes the reference of the subtree at `prefix` from the entries below
@@ -255,11 +305,12 @@ fn rebuild(
     ops: &[Op<'_>],
     bounds: &Bounds,
     nodes: &mut ProofNodes<'_>,
+    out: &mut NodeSet,
 ) -> Result<ChildRef, ProofError> {
     let depth = prefix.len();
     match bounds.classify(prefix) {
         Class::Outside => return Ok(ChildRef::of_view(&child)),
-        Class::Inside => return Ok(subtree_ref(ops, depth)),
+        Class::Inside => return Ok(subtree_ref(ops, depth, out)),
         Class::Boundary => {}
     }
     let mut slot = Vec::new();
@@ -272,7 +323,7 @@ fn rebuild(
         EMPTY_ROOT,
     )?;
     let Some(view) = view else {
-        return Ok(subtree_ref(ops, depth));
+        return Ok(subtree_ref(ops, depth, out));
     };
     let mut enc = Vec::new();
     match view {
@@ -280,7 +331,7 @@ fn rebuild(
             let mut key = prefix.clone();
             key.extend((0..path.len()).map(|i| path.at(i)));
             if bounds.contains(&key) {
-                return Ok(subtree_ref(ops, depth));
+                return Ok(subtree_ref(ops, depth, out));
             }
             // The leaf lies outside the range: it stays, beside whatever the entries add.
             let key = pack(&key).ok_or(ProofError::OddKey)?;
@@ -292,17 +343,17 @@ fn rebuild(
                 value: Some(value),
             });
             merged.extend_from_slice(&ops[pos..]);
-            return Ok(subtree_ref(&merged, depth));
+            return Ok(subtree_ref(&merged, depth, out));
         }
         NodeView::Extension { path, child } => {
             let nibbles = path.to_nibbles();
             let through = |op: &Op<'_>| has_path(op.key, depth, &nibbles);
             if !ops.iter().all(through) {
                 // Entries the extension's path rules out: the claim is false.
-                return Ok(subtree_ref(ops, depth));
+                return Ok(subtree_ref(ops, depth, out));
             }
             prefix.extend_from_slice(&nibbles);
-            let c = rebuild(child, prefix, ops, bounds, nodes)?;
+            let c = rebuild(child, prefix, ops, bounds, nodes, out)?;
             prefix.truncate(depth);
             if c.is_empty() {
                 return Ok(ChildRef::EMPTY);
@@ -325,12 +376,23 @@ fn rebuild(
                 let len =
                     rest[from..].partition_point(|op| usize::from(key_nibble(op.key, depth)) <= i);
                 prefix.push(i as u8);
-                *slot = rebuild(children[i], prefix, &rest[from..from + len], bounds, nodes)?;
+                *slot = rebuild(
+                    children[i],
+                    prefix,
+                    &rest[from..from + len],
+                    bounds,
+                    nodes,
+                    out,
+                )?;
                 prefix.pop();
                 from += len;
             }
             encode_branch(&refs, value, &mut enc);
         }
     }
-    Ok(ChildRef::of_encoding(&enc))
+    let r = ChildRef::of_encoding(&enc);
+    if let Some(h) = r.as_hash() {
+        out.push(h, &enc);
+    }
+    Ok(r)
 }
