@@ -232,7 +232,7 @@ pub fn verify_range_nodes(root: H256, proof: &RangeProof) -> Result<NodeSet, Pro
 fn check_range(
     root: H256,
     proof: &RangeProof,
-    mut out: Option<&mut NodeSet>,
+    out: Option<&mut NodeSet>,
 ) -> Result<(), ProofError> {
     if proof.end.as_ref().is_some_and(|e| e < &proof.start) {
         return Err(ProofError::BadRange);
@@ -291,7 +291,7 @@ fn check_range(
         });
     }
     nodes.all_used()?;
-    if let Some(out) = out.as_deref_mut() {
+    if let Some(out) = out {
         out.append(sink);
     }
     Ok(())
