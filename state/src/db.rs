@@ -9,7 +9,7 @@ use primitive_types::H256;
 use svm_trie::{NodeStore, StoreError};
 
 use crate::code::{get_code, layout_of};
-use crate::kv::{KvStore, RocksConfig, RocksKv};
+use crate::kv::{Column, KvStore, RocksConfig, RocksKv, WriteBatch};
 use crate::layout::Layout;
 use crate::meta::{self, Head};
 use crate::{CacheStats, Session, StateError, Store, View};
@@ -159,6 +159,30 @@ impl<K: KvStore> StateDb<K> {
     /// was.
     pub fn block(&self, height: u64) -> Result<Option<crate::BlockMeta>, StateError> {
         meta::block_at(&self.shared.store, height)
+    }
+
+    /// Makes `root` the head, in one write with `batch`: for a state that
+    /// arrived by snapshot sync, every node of which the caller has stored
+    /// and verified (`check` walks it again). The root node must be in the
+    /// store (any root but the empty world's). The new head is the next
+    /// commit in the sequence, so every earlier root stays readable.
+    pub fn adopt(&self, root: H256, batch: WriteBatch) -> Result<Head, StateError> {
+        self.shared.store.failure()?;
+        let stored = |r: &H256| self.shared.store.get(Column::Nodes, r.as_bytes());
+        if root != svm_trie::EMPTY_ROOT && stored(&root)?.is_none() {
+            return Err(StateError::UnknownRoot(root));
+        }
+        let mut head = self.shared.head();
+        let new_head = Head {
+            seq: head.seq + 1,
+            root,
+        };
+        let root_is_new = self.seq_of(&root)?.is_none();
+        let mut batch = batch;
+        meta::put_head(&mut batch, &new_head, root_is_new);
+        self.shared.store.write(batch, &svm_trie::NodeSet::new())?;
+        *head = new_head;
+        Ok(new_head)
     }
 
     /// Stored code by hash (checked against the hash).

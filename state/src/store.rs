@@ -266,6 +266,17 @@ impl<K: KvStore> KvStore for Store<K> {
         self.flush()?;
         self.kv.iter_prefix(column, prefix)
     }
+
+    fn scan(
+        &self,
+        column: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Entries, KvError> {
+        self.flush()?;
+        self.kv.scan(column, prefix, after, limit)
+    }
 }
 
 impl<K: KvStore> NodeStore for Store<K> {

@@ -94,6 +94,24 @@ fn check_against_model(kv: &dyn KvStore, batches: &Batches) {
                 want,
                 "{col:?} prefix {key:?}"
             );
+            // Paged scans, from every starting point and page size, see
+            // the same entries.
+            for limit in [1, 2, 5] {
+                let mut paged = Vec::new();
+                let mut after: Option<Vec<u8>> = None;
+                loop {
+                    let page = kv.scan(col, &key, after.as_deref(), limit).unwrap();
+                    assert!(page.len() <= limit);
+                    let Some(last) = page.last() else { break };
+                    after = Some(last.0.clone());
+                    paged.extend(page);
+                }
+                assert_eq!(paged, want, "{col:?} paged prefix {key:?}");
+            }
+            for after in [vec![], vec![0], vec![0xff, 0xff]] {
+                let tail: Vec<_> = want.iter().filter(|(k, _)| *k > after).cloned().collect();
+                assert_eq!(kv.scan(col, &key, Some(&after), usize::MAX).unwrap(), tail);
+            }
         }
     }
 }

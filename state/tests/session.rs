@@ -289,6 +289,16 @@ impl svm_state::kv::KvStore for Flaky {
     ) -> Result<svm_state::kv::Entries, svm_state::kv::KvError> {
         self.inner.iter_prefix(column, prefix)
     }
+
+    fn scan(
+        &self,
+        column: svm_state::kv::Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<svm_state::kv::Entries, svm_state::kv::KvError> {
+        self.inner.scan(column, prefix, after, limit)
+    }
 }
 
 #[test]
@@ -439,6 +449,16 @@ impl svm_state::kv::KvStore for Slow {
         prefix: &[u8],
     ) -> Result<svm_state::kv::Entries, svm_state::kv::KvError> {
         self.inner.iter_prefix(column, prefix)
+    }
+
+    fn scan(
+        &self,
+        column: svm_state::kv::Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<svm_state::kv::Entries, svm_state::kv::KvError> {
+        self.inner.scan(column, prefix, after, limit)
     }
 }
 

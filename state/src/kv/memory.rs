@@ -55,4 +55,25 @@ impl KvStore for MemoryKv {
             .map(|((_, k), v)| (k.clone(), v.clone()))
             .collect())
     }
+
+    fn scan(
+        &self,
+        column: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Entries, KvError> {
+        use std::ops::Bound;
+        let lower = match after {
+            Some(a) if a >= prefix => Bound::Excluded((column, a.to_vec())),
+            _ => Bound::Included((column, prefix.to_vec())),
+        };
+        Ok(self
+            .read()
+            .range((lower, Bound::Unbounded))
+            .take_while(|((c, k), _)| *c == column && k.starts_with(prefix))
+            .take(limit)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect())
+    }
 }

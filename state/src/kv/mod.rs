@@ -134,6 +134,18 @@ pub trait KvStore: Send + Sync + 'static {
 
     /// Every entry of `column` whose key starts with `prefix`, in key order.
     fn iter_prefix(&self, column: Column, prefix: &[u8]) -> Result<Entries, KvError>;
+
+    /// One page of a prefix, in key order: at most `limit` entries of
+    /// `column` whose key starts with `prefix` and is greater than `after`
+    /// (from the first when `None`). Paging with the last key returned walks
+    /// a prefix of any size in bounded memory.
+    fn scan(
+        &self,
+        column: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Entries, KvError>;
 }
 
 impl<T: KvStore + ?Sized> KvStore for std::sync::Arc<T> {
@@ -147,5 +159,15 @@ impl<T: KvStore + ?Sized> KvStore for std::sync::Arc<T> {
 
     fn iter_prefix(&self, column: Column, prefix: &[u8]) -> Result<Entries, KvError> {
         (**self).iter_prefix(column, prefix)
+    }
+
+    fn scan(
+        &self,
+        column: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Entries, KvError> {
+        (**self).scan(column, prefix, after, limit)
     }
 }

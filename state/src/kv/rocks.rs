@@ -193,4 +193,33 @@ impl KvStore for RocksKv {
         }
         Ok(out)
     }
+
+    fn scan(
+        &self,
+        column: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Entries, KvError> {
+        let from = match after {
+            Some(a) if a > prefix => a,
+            _ => prefix,
+        };
+        let mode = IteratorMode::From(from, Direction::Forward);
+        let mut out = Vec::new();
+        for entry in self.db.iterator_cf(self.cf(column)?, mode) {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, v) = entry.map_err(io)?;
+            if !k.starts_with(prefix) {
+                break;
+            }
+            if after.is_some_and(|a| &k[..] <= a) {
+                continue;
+            }
+            out.push((k.into_vec(), v.into_vec()));
+        }
+        Ok(out)
+    }
 }

@@ -157,6 +157,16 @@ impl KvStore for TestKv {
     ) -> Result<svm_state::kv::Entries, svm_state::kv::KvError> {
         self.inner.iter_prefix(column, prefix)
     }
+
+    fn scan(
+        &self,
+        column: svm_state::kv::Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<svm_state::kv::Entries, svm_state::kv::KvError> {
+        self.inner.scan(column, prefix, after, limit)
+    }
 }
 
 /// A VM over a [`TestKv`] with no node cache (every read reaches the store).

@@ -1,0 +1,446 @@
+//! The serving side: an HTTP server (axum on hyper and tokio) over a state
+//! database, for syncing nodes (ranges of any trie it holds, code by hash,
+//! the head) and light clients (variable, element and receipt proofs, as
+//! JSON or binary).
+//!
+//! Everything is bounded: entry bytes per answer (a soft cap), requests
+//! worked on at once (more get 503), open connections, the time to send a
+//! request's head, and each request's time (408). Bad requests get 4xx and
+//! a JSON `{"error": …}`. Reads never take the database's commit lock, so
+//! serving runs beside a node committing to the same database.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use primitive_types::H256;
+use serde_json::json;
+use svm_proofs::verify::binary;
+use svm_proofs::{ProveError, json as proof_json};
+use svm_state::kv::{Column, KvStore};
+use svm_state::structure::PathKey;
+use svm_state::{Address, StateDb};
+use svm_trie::MAX_KEY_LEN;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::wire::{
+    DEFAULT_REQUEST_BYTES, DEFAULT_SERVER_CAP, MIN_CHUNK_BYTES, VERSION, encode_range,
+};
+
+/// How to serve.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Soft cap on the entry bytes of one range answer (at least
+    /// [`MIN_CHUNK_BYTES`]).
+    pub max_bytes: usize,
+    /// Requests worked on at once; more are refused with 503.
+    pub max_concurrent: usize,
+    /// Connections open at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Time to answer one request (408 after).
+    pub timeout: Duration,
+    /// Time a client has to send a request's head.
+    pub header_timeout: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            max_bytes: DEFAULT_SERVER_CAP,
+            max_concurrent: 64,
+            max_connections: 256,
+            timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+struct App<K> {
+    db: Arc<StateDb<K>>,
+    max_bytes: usize,
+}
+
+/// An error answer: a status and a JSON message.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, axum::Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, msg.into())
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!("serving failed: {e}");
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+/// The router, for embedding in a node's own server.
+pub fn router<K: KvStore>(db: Arc<StateDb<K>>, config: &ServeConfig) -> Router {
+    let app = Arc::new(App {
+        db,
+        max_bytes: config.max_bytes.max(MIN_CHUNK_BYTES),
+    });
+    let limits = Arc::new(Limits {
+        permits: Semaphore::new(config.max_concurrent.max(1)),
+        max: config.max_concurrent.max(1),
+        timeout: config.timeout,
+    });
+    Router::new()
+        .route("/v1/head", get(head::<K>))
+        .route("/v1/range/{root}", get(range::<K>))
+        .route("/v1/code/{hash}", get(code::<K>))
+        .route("/v1/proof/variable", get(prove_variable::<K>))
+        .route("/v1/proof/element", get(prove_element::<K>))
+        .route("/v1/proof/receipt", get(prove_receipt::<K>))
+        .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such endpoint".into()) })
+        .with_state(app)
+        .layer(axum::middleware::from_fn_with_state(limits, limit))
+}
+
+struct Limits {
+    permits: Semaphore,
+    max: usize,
+    timeout: Duration,
+}
+
+/// Refuses requests beyond the concurrency limit and times out slow ones.
+async fn limit(State(limits): State<Arc<Limits>>, req: Request, next: Next) -> Response {
+    let Ok(_permit) = limits.permits.try_acquire() else {
+        return ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("busy: {} requests in progress", limits.max),
+        )
+        .into_response();
+    };
+    let path = req.uri().path().to_string();
+    match tokio::time::timeout(limits.timeout, next.run(req)).await {
+        Ok(r) => {
+            tracing::debug!(path, status = r.status().as_u16(), "served");
+            r
+        }
+        Err(_) => {
+            tracing::warn!(path, "request timed out");
+            ApiError(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("no answer within {:?}", limits.timeout),
+            )
+            .into_response()
+        }
+    }
+}
+
+/// Serves `db` on `listener` until `shutdown` completes.
+pub async fn serve<K: KvStore>(
+    listener: TcpListener,
+    db: Arc<StateDb<K>>,
+    config: &ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = router(db, config);
+    let connections = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let header_timeout = config.header_timeout;
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            p = connections.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+        };
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            a = listener.accept() => match a {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, go on.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, "connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Query parameters in order (a key may repeat).
+fn params(query: Option<String>) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|e| bad(format!("bad query string: {e}")))
+}
+
+fn param<'a>(ps: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    ps.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn hex_bytes(s: &str, what: &str) -> Result<Vec<u8>, ApiError> {
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    hex::decode(s).map_err(|e| bad(format!("{what}: not hex ({e})")))
+}
+
+fn hash_param(s: &str, what: &str) -> Result<H256, ApiError> {
+    let b = hex_bytes(s, what)?;
+    if b.len() != 32 {
+        return Err(bad(format!("{what}: {} bytes, not 32", b.len())));
+    }
+    Ok(H256::from_slice(&b))
+}
+
+fn number<T: std::str::FromStr>(
+    ps: &[(String, String)],
+    name: &str,
+) -> Result<Option<T>, ApiError> {
+    param(ps, name)
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| bad(format!("{name}: not a number: {v:?}")))
+        })
+        .transpose()
+}
+
+fn binary_format(ps: &[(String, String)]) -> Result<bool, ApiError> {
+    match param(ps, "format") {
+        None | Some("json") => Ok(false),
+        Some("binary") => Ok(true),
+        Some(other) => Err(bad(format!("format: {other:?} is not json or binary"))),
+    }
+}
+
+fn octets(bytes: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
+}
+
+/// Runs blocking database work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(internal)?
+}
+
+async fn head<K: KvStore>(State(app): State<Arc<App<K>>>) -> Response {
+    let head = app.db.head();
+    axum::Json(json!({
+        "version": VERSION,
+        "seq": head.seq,
+        "root": format!("{:#x}", head.root),
+        "maxBytes": app.max_bytes,
+    }))
+    .into_response()
+}
+
+async fn range<K: KvStore>(
+    State(app): State<Arc<App<K>>>,
+    Path(root): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let root = hash_param(&root, "root")?;
+    let ps = params(query)?;
+    let from = param(&ps, "from")
+        .map(|v| hex_bytes(v, "from"))
+        .transpose()?
+        .unwrap_or_default();
+    let to = param(&ps, "to").map(|v| hex_bytes(v, "to")).transpose()?;
+    let asked = number::<usize>(&ps, "max_bytes")?.unwrap_or(DEFAULT_REQUEST_BYTES);
+    for (what, key) in [("from", Some(&from)), ("to", to.as_ref())] {
+        if let Some(k) = key
+            && k.len() > MAX_KEY_LEN
+        {
+            return Err(bad(format!(
+                "{what}: {} bytes, more than {MAX_KEY_LEN}",
+                k.len()
+            )));
+        }
+    }
+    if to.as_ref().is_some_and(|t| *t < from) {
+        return Err(bad("to is below from"));
+    }
+    let max_bytes = asked.clamp(1, app.max_bytes);
+    blocking(move || {
+        let store = app.db.store();
+        if root != svm_trie::EMPTY_ROOT
+            && store
+                .get(Column::Nodes, root.as_bytes())
+                .map_err(internal)?
+                .is_none()
+        {
+            return Err(ApiError(
+                StatusCode::NOT_FOUND,
+                format!("root {root:#x} is not held here"),
+            ));
+        }
+        let proof = svm_trie::proof::prove_range_capped(
+            store,
+            root,
+            &from,
+            to.as_deref(),
+            usize::MAX,
+            max_bytes,
+        )
+        .map_err(internal)?;
+        Ok(octets(encode_range(&proof)))
+    })
+    .await
+}
+
+async fn code<K: KvStore>(
+    State(app): State<Arc<App<K>>>,
+    Path(hash): Path<String>,
+) -> Result<Response, ApiError> {
+    let hash = hash_param(&hash, "code hash")?;
+    blocking(move || match app.db.code(&hash).map_err(internal)? {
+        Some(code) => Ok(octets(code)),
+        None => Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("code {hash:#x} is not held here"),
+        )),
+    })
+    .await
+}
+
+fn prove_error(e: ProveError) -> ApiError {
+    match e {
+        ProveError::UnknownRoot(_) | ProveError::NoBlock(_) | ProveError::NoReceipt { .. } => {
+            ApiError(StatusCode::NOT_FOUND, e.to_string())
+        }
+        ProveError::NotAContract(_)
+        | ProveError::NoSuchVariable { .. }
+        | ProveError::BadPath { .. }
+        | ProveError::Code { .. } => bad(e.to_string()),
+        other => internal(other),
+    }
+}
+
+/// What a state proof request names: root, contract, variable, code or not.
+struct Target {
+    root: H256,
+    address: Address,
+    variable: u32,
+    with_code: bool,
+}
+
+fn target<K: KvStore>(app: &App<K>, ps: &[(String, String)]) -> Result<Target, ApiError> {
+    let root = match param(ps, "root") {
+        Some(r) => hash_param(r, "root")?,
+        None => app.db.head().root,
+    };
+    let contract = param(ps, "contract").ok_or_else(|| bad("contract is missing"))?;
+    let address = hex_bytes(contract, "contract")?;
+    if address.len() != 20 {
+        return Err(bad(format!("contract: {} bytes, not 20", address.len())));
+    }
+    let variable = number::<u32>(ps, "variable")?.ok_or_else(|| bad("variable is missing"))?;
+    let with_code = match param(ps, "code") {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(other) => return Err(bad(format!("code: {other:?} is not true or false"))),
+    };
+    Ok(Target {
+        root,
+        address: Address::from_slice(&address),
+        variable,
+        with_code,
+    })
+}
+
+async fn prove_variable<K: KvStore>(
+    State(app): State<Arc<App<K>>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let ps = params(query)?;
+    let t = target(&app, &ps)?;
+    let binary_out = binary_format(&ps)?;
+    blocking(move || {
+        let (proof, proven) =
+            svm_proofs::prove_variable(&*app.db, t.root, &t.address, t.variable, t.with_code)
+                .map_err(prove_error)?;
+        Ok(if binary_out {
+            octets(binary::encode_variable(&proof))
+        } else {
+            axum::Json(proof_json::variable_to_json(&proof, &proven)).into_response()
+        })
+    })
+    .await
+}
+
+async fn prove_element<K: KvStore>(
+    State(app): State<Arc<App<K>>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let ps = params(query)?;
+    let t = target(&app, &ps)?;
+    let binary_out = binary_format(&ps)?;
+    let path = ps
+        .iter()
+        .filter(|(k, _)| k == "key")
+        .map(|(_, v)| {
+            if v.starts_with("0x") {
+                hex_bytes(v, "key").map(PathKey::Key)
+            } else {
+                v.parse::<u32>()
+                    .map(PathKey::Index)
+                    .map_err(|_| bad(format!("key {v:?}: a list index or 0x-hex")))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if path.is_empty() {
+        return Err(bad("key is missing (one per level)"));
+    }
+    blocking(move || {
+        let (proof, proven) =
+            svm_proofs::prove_element(&*app.db, t.root, &t.address, t.variable, &path, t.with_code)
+                .map_err(prove_error)?;
+        Ok(if binary_out {
+            octets(binary::encode_element(&proof))
+        } else {
+            axum::Json(proof_json::element_to_json(&proof, &proven)).into_response()
+        })
+    })
+    .await
+}
+
+async fn prove_receipt<K: KvStore>(
+    State(app): State<Arc<App<K>>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let ps = params(query)?;
+    let height = number::<u64>(&ps, "height")?.ok_or_else(|| bad("height is missing"))?;
+    let index = number::<u64>(&ps, "index")?.ok_or_else(|| bad("index is missing"))?;
+    let binary_out = binary_format(&ps)?;
+    blocking(move || {
+        let (proof, receipt, block) =
+            svm_proofs::prove_receipt(&*app.db, height, index).map_err(prove_error)?;
+        Ok(if binary_out {
+            octets(binary::encode_receipt(&proof))
+        } else {
+            let context = json!({
+                "height": block.height,
+                "time": block.time,
+                "worldRoot": format!("{:#x}", block.world_root),
+            });
+            axum::Json(proof_json::receipt_to_json(&proof, &receipt, Some(context))).into_response()
+        })
+    })
+    .await
+}
