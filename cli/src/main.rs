@@ -7,6 +7,7 @@ mod hexarg;
 mod input;
 mod proof_cmd;
 mod state_cmd;
+mod sync_cmd;
 mod trie_cmd;
 mod vm_cmd;
 
@@ -52,6 +53,15 @@ enum Command {
         #[command(flatten)]
         db: db_arg::DbArg,
     },
+    /// Serve the database to syncing nodes and light clients over HTTP:
+    /// ranges of any trie held, code, the head, proofs.
+    Serve(sync_cmd::ServeArgs),
+    /// Sync the state at a trusted world root from one or more servers,
+    /// verifying every chunk; resumable after a kill (rerun the command).
+    Sync(sync_cmd::SyncArgs),
+    /// Export a state as snapshot files, or import one.
+    #[command(subcommand)]
+    Snapshot(sync_cmd::SnapshotCommand),
     /// The state database: head, accounts, pages, variables, integrity check.
     State {
         #[command(subcommand)]
@@ -72,6 +82,9 @@ fn main() -> ExitCode {
         Command::Prove(args) => proof_cmd::prove(args),
         Command::Verify(args) => proof_cmd::verify(args),
         Command::Block { height, db } => state_cmd::block(height, &db),
+        Command::Serve(args) => sync_cmd::serve(args),
+        Command::Sync(args) => sync_cmd::sync(args),
+        Command::Snapshot(cmd) => sync_cmd::snapshot(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

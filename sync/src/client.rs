@@ -429,9 +429,10 @@ impl<K: KvStore> Run<K> {
         let key = job.key();
         let failed = self.failures.get(&key);
         let attempts = failed.map_or(0, Vec::len);
-        let exhausted = || SyncError::Exhausted {
-            what: job.describe(),
-            reasons: failed
+        let exhausted = || {
+            // Each distinct failure once, with how often it happened.
+            let mut reasons: Vec<(String, usize)> = Vec::new();
+            let all = failed
                 .into_iter()
                 .flatten()
                 .map(|(s, r)| format!("{}: {r}", self.sources[*s].source.name()))
@@ -440,8 +441,20 @@ impl<K: KvStore> Run<K> {
                         .iter()
                         .filter(|s| s.dropped)
                         .map(|s| format!("{}: dropped", s.source.name())),
-                )
-                .collect(),
+                );
+            for r in all {
+                match reasons.iter_mut().find(|(x, _)| *x == r) {
+                    Some((_, n)) => *n += 1,
+                    None => reasons.push((r, 1)),
+                }
+            }
+            SyncError::Exhausted {
+                what: job.describe(),
+                reasons: reasons
+                    .into_iter()
+                    .map(|(r, n)| if n > 1 { format!("{r} (×{n})") } else { r })
+                    .collect(),
+            }
         };
         if attempts >= self.config.attempts {
             return Err(exhausted());

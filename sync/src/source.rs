@@ -90,7 +90,7 @@ impl HttpSource {
                 .client
                 .get(uri)
                 .await
-                .map_err(|e| SourceError::Unavailable(format!("request failed: {e}")))?;
+                .map_err(|e| SourceError::Unavailable(format!("request failed: {}", chain(&e))))?;
             let status = resp.status();
             let declared = resp
                 .headers()
@@ -150,6 +150,22 @@ impl Source for HttpSource {
     fn code(&self, hash: H256) -> BoxFuture<'_, Result<Vec<u8>, SourceError>> {
         Box::pin(self.get(format!("/v1/code/{hash:#x}"), MAX_CODE_BYTES))
     }
+}
+
+/// An error and its causes, as one line ("client error (Connect): tcp
+/// connect error: Connection refused").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// The URL path and query of a range request.
