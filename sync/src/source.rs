@@ -86,11 +86,10 @@ impl HttpSource {
             .parse()
             .map_err(|e| SourceError::Bad(format!("bad request URL: {e}")))?;
         let fetch = async {
-            let resp = self
-                .client
-                .get(uri)
-                .await
-                .map_err(|e| SourceError::Unavailable(format!("request failed: {}", chain(&e))))?;
+            let resp =
+                self.client.get(uri).await.map_err(|e| {
+                    SourceError::Unavailable(format!("request failed: {}", chain(&e)))
+                })?;
             let status = resp.status();
             let declared = resp
                 .headers()
