@@ -256,8 +256,8 @@ impl<'a, K: KvStore> Journal<'a, K> {
         Ok(self.tasks(None, 1)?.is_empty() && self.code(None, 1)?.is_empty())
     }
 
-    /// Deletes up to `limit` journal entries other than the target root;
-    /// returns how many it deleted (0: only the target is left).
+    /// Deletes up to `limit` journal entries other than the target root and
+    /// the counters; returns how many it deleted (0: only those are left).
     pub(crate) fn clear_some(&self, limit: usize) -> Result<usize, JournalError> {
         let store = self.db.store();
         let mut batch = WriteBatch::new();
@@ -268,7 +268,7 @@ impl<'a, K: KvStore> Journal<'a, K> {
             let Some(last) = page.last() else { break };
             after = Some(last.0.clone());
             for (k, _) in page {
-                if k != ROOT {
+                if k != ROOT && k != STATS {
                     batch.delete(Column::Meta, &k);
                     n += 1;
                 }
@@ -311,9 +311,11 @@ pub(crate) fn put_stats(batch: &mut WriteBatch, stats: &Stats) {
     batch.put(Column::Meta, STATS, &stats.encode());
 }
 
-/// Ends the sync: the target root goes with the head's change.
+/// Ends the sync: the target root and the counters go with the head's
+/// change.
 pub(crate) fn finish(batch: &mut WriteBatch) {
     batch.delete(Column::Meta, ROOT);
+    batch.delete(Column::Meta, STATS);
 }
 
 #[cfg(test)]
