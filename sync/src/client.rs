@@ -181,6 +181,8 @@ enum Failure {
     Misbehaved(String),
     /// The source lacks it or is unavailable: try another.
     Retry(String),
+    /// The source is overloaded: ask again after a pause.
+    Busy(String),
     /// The sync cannot go on.
     Fatal(SyncError),
 }
@@ -195,6 +197,9 @@ struct SourceState {
 
 /// Sources in a row dropped after this many consecutive failures.
 const MAX_STRIKES: u32 = 8;
+
+/// Busy answers for one job in a row before they count as a failure.
+const MAX_BUSY: u32 = 64;
 
 /// Journal entries read per page.
 const PAGE: usize = 256;
@@ -257,6 +262,7 @@ pub async fn sync<K: KvStore>(
         next_source: 0,
         in_flight: HashSet::new(),
         failures: HashMap::new(),
+        busy: HashMap::new(),
         queue: VecDeque::new(),
         code_cursor: None,
         task_cursor: None,
@@ -283,6 +289,8 @@ struct Run<K> {
     in_flight: HashSet<Vec<u8>>,
     /// Per job: each failed attempt's source and reason.
     failures: HashMap<Vec<u8>, Vec<(usize, String)>>,
+    /// Per job: busy answers in a row.
+    busy: HashMap<Vec<u8>, u32>,
     queue: VecDeque<Job>,
     code_cursor: Option<H256>,
     task_cursor: Option<Vec<u8>>,
@@ -310,6 +318,7 @@ impl<K: KvStore> Run<K> {
                 Ok(fetched) => {
                     self.sources[source].strikes = 0;
                     self.failures.remove(&job.key());
+                    self.busy.remove(&job.key());
                     self.write(job, fetched).await?;
                     observer.event(&Event::Progress { stats: self.stats });
                 }
@@ -317,6 +326,15 @@ impl<K: KvStore> Run<K> {
                 Err(Failure::Misbehaved(reason)) => {
                     self.sources[source].dropped = true;
                     self.refused(&job, source, reason, true, observer);
+                }
+                Err(Failure::Busy(reason)) => {
+                    // Overload is no fault: only a long run of it counts.
+                    let busy = self.busy.entry(job.key()).or_default();
+                    *busy += 1;
+                    if *busy >= MAX_BUSY {
+                        self.busy.remove(&job.key());
+                        self.refused(&job, source, reason, false, observer);
+                    }
                 }
                 Err(Failure::Retry(reason)) => {
                     let s = &mut self.sources[source];
@@ -378,11 +396,9 @@ impl<K: KvStore> Run<K> {
                 continue;
             }
             let source = self.pick(&job)?;
-            if let Some(delay) = self.backoff(&key) {
-                tokio::time::sleep(delay).await;
-            }
+            let delay = self.backoff(&key);
             self.in_flight.insert(key);
-            self.spawn(job, source);
+            self.spawn(job, source, delay);
         }
         Ok(())
     }
@@ -416,11 +432,21 @@ impl<K: KvStore> Run<K> {
         Ok(())
     }
 
-    /// A pause before retrying a job that failed on every source.
-    fn backoff(&self, key: &[u8]) -> Option<Duration> {
+    /// A pause before retrying a job that failed on every source, or that
+    /// found its source busy.
+    fn backoff(&self, key: &[u8]) -> Duration {
         let n = self.failures.get(key).map_or(0, Vec::len);
         let live = self.sources.iter().filter(|s| !s.dropped).count().max(1);
-        (n >= live).then(|| Duration::from_millis(100 << (n / live).min(5)))
+        let failed = if n >= live {
+            Duration::from_millis(100 << (n / live).min(5))
+        } else {
+            Duration::ZERO
+        };
+        let busy = match self.busy.get(key) {
+            Some(&b) if b > 0 => Duration::from_millis(20 << b.min(5)),
+            _ => Duration::ZERO,
+        };
+        failed.max(busy)
     }
 
     /// The source to ask next for `job`: a live one, preferring those it
@@ -479,11 +505,14 @@ impl<K: KvStore> Run<K> {
         }
     }
 
-    fn spawn(&mut self, job: Job, index: usize) {
+    fn spawn(&mut self, job: Job, index: usize, delay: Duration) {
         let source = self.sources[index].source.clone();
         let db = self.db.clone();
         let max_bytes = self.config.max_bytes;
         self.workers.spawn(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             let result = fetch(&*source, &db, &job, max_bytes).await;
             (job, index, result)
         });
@@ -567,6 +596,7 @@ async fn fetch<K: KvStore>(
     let source_failed = |e: SourceError| match e {
         SourceError::Bad(r) => Failure::Misbehaved(r),
         SourceError::NotHeld(r) | SourceError::Unavailable(r) => Failure::Retry(r),
+        SourceError::Busy(r) => Failure::Busy(r),
     };
     match job {
         Job::Code(hash) => {

@@ -26,10 +26,13 @@ pub enum SourceError {
     /// file): another source may.
     #[error("not held: {0}")]
     NotHeld(String),
-    /// The source could not be reached, failed, was busy or too slow:
-    /// worth another try later.
+    /// The source could not be reached, failed or was too slow: worth
+    /// another try later.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The source is overloaded (HTTP 503, 429): ask again after a pause.
+    #[error("busy: {0}")]
+    Busy(String),
     /// The source answered something no honest source would (a bad status,
     /// an oversized body).
     #[error("{0}")]
@@ -123,7 +126,8 @@ impl HttpSource {
             let what = format!("HTTP {}: {message}", status.as_u16());
             Err(match status.as_u16() {
                 404 => SourceError::NotHeld(what),
-                408 | 429 | 500..=599 => SourceError::Unavailable(what),
+                429 | 503 => SourceError::Busy(what),
+                408 | 500..=599 => SourceError::Unavailable(what),
                 _ => SourceError::Bad(what),
             })
         };
