@@ -1,6 +1,6 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
 
 mod alloc;
 mod map_token_bench;
@@ -8,6 +8,7 @@ mod proof_bench;
 mod report;
 mod state_bench;
 mod structure_bench;
+mod sync_bench;
 mod trie_bench;
 mod vm_bench;
 
@@ -44,23 +45,25 @@ struct Args {
     /// Accounts (and token holders) in the VM benchmark.
     #[arg(long, default_value_t = 100_000)]
     accounts: usize,
-    /// Plain accounts in the proof benchmark.
+    /// Plain accounts in the proof and sync benchmarks.
     #[arg(long, default_value_t = 1_000_000)]
     proof_accounts: usize,
-    /// Contracts (of `--proof-pages` full pages) in the proof benchmark.
+    /// Contracts (of `--proof-pages` full pages) in the proof and sync
+    /// benchmarks.
     #[arg(long, default_value_t = 1_000)]
     proof_contracts: usize,
     /// Pages per contract in the proof benchmark.
     #[arg(long, default_value_t = 100)]
     proof_pages: usize,
-    /// Elements in each structure of the structure benchmark.
+    /// Elements in each structure of the structure benchmark (and in all
+    /// contracts' maps together in the sync benchmark).
     #[arg(long, default_value_t = 1_000_000)]
     elements: usize,
     /// Token holders in the map-token benchmark (one row pair each).
     #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000])]
     holders: Vec<usize>,
     /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token"], default_value = "all")]
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -72,6 +75,11 @@ struct Args {
 }
 
 fn main() {
+    // The sync benchmark runs its server and client as children of itself.
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if sync_bench::child(&raw) {
+        return;
+    }
     let args = Args::parse();
     let config = trie_bench::Config {
         keys: args.keys.max(2),
@@ -122,6 +130,14 @@ fn main() {
             holders: args.holders.clone(),
             blocks: 5,
             reps: args.reps.max(1),
+        }));
+    }
+    if args.suite == "all" || args.suite == "sync" {
+        tables.extend(sync_bench::run(&sync_bench::Config {
+            accounts: args.proof_accounts,
+            contracts: args.proof_contracts.max(1),
+            pages: args.proof_pages.clamp(1, 1 << 16),
+            elements: args.elements,
         }));
     }
     if args.json {

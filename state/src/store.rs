@@ -236,6 +236,19 @@ impl<K: KvStore> Store<K> {
     }
 }
 
+impl<K: KvStore> Store<K> {
+    /// Writes `batch` with `nodes` atomically and directly (never behind),
+    /// leaving the node cache alone: for bulk ingest (snapshot sync), whose
+    /// nodes no reader is waiting for and which would only push the nodes
+    /// readers need out of the cache.
+    pub fn ingest(&self, mut batch: WriteBatch, nodes: &NodeSet) -> Result<(), KvError> {
+        let _one = lock(&self.flushing);
+        self.flush_locked()?;
+        batch.put_nodes(nodes);
+        self.kv.write(batch)
+    }
+}
+
 impl<K> Drop for Store<K> {
     fn drop(&mut self) {
         // Wait for the last write. Had it failed, the head on disk is simply

@@ -576,7 +576,7 @@ impl<K: KvStore> Run<K> {
                 _ => unreachable!("a job's result is of its own kind"),
             };
             journal::put_stats(&mut batch, &stats);
-            db.store().write(batch, &nodes)?;
+            db.store().ingest(batch, &nodes)?;
             Ok(stats)
         })
         .await
