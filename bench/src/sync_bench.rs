@@ -359,7 +359,15 @@ fn sync_child(
 pub(crate) fn child(args: &[String]) -> bool {
     match args.first().map(String::as_str) {
         Some("--serve-child") => {
-            let db = Arc::new(open(&PathBuf::from(&args[1])));
+            let config = StateConfig {
+                node_cache_bytes: std::env::var("SVM_BENCH_SERVER_CACHE_MIB")
+                    .ok()
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .map_or(StateConfig::default().node_cache_bytes, |m| m << 20),
+                ..StateConfig::default()
+            };
+            let db =
+                Arc::new(StateDb::open_rocks(&PathBuf::from(&args[1]), &config).expect("database"));
             let runtime = tokio::runtime::Runtime::new().expect("runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

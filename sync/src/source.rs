@@ -187,7 +187,7 @@ pub fn range_path(req: &RangeRequest) -> String {
 }
 
 /// An exported snapshot: `ranges/<root>/<from>` and `code/<hash>` files
-/// (hex names; `from` of the first range is `start`).
+/// ([`range_file`], [`code_file`]).
 pub struct DirSource {
     dir: PathBuf,
     name: String,
@@ -223,10 +223,14 @@ impl DirSource {
     }
 }
 
-/// A range's file in a snapshot directory, relative to it.
+/// A range's file in a snapshot directory, relative to it: its start key
+/// in hex (`start` for the empty key; `k` ‖ keccak256 of the key in hex for
+/// keys over 100 bytes, which no file system would take as a name).
 pub fn range_file(req: &RangeRequest) -> PathBuf {
     let from = if req.from.is_empty() {
         "start".to_string()
+    } else if req.from.len() > 100 {
+        format!("k{}", hex::encode(keccak_hash::keccak(&req.from)))
     } else {
         hex::encode(&req.from)
     };
