@@ -190,7 +190,8 @@ enum Failure {
 /// Per-source standing.
 struct SourceState {
     source: Arc<dyn Source>,
-    dropped: bool,
+    /// Why the source was dropped, if it was.
+    dropped: Option<String>,
     /// Consecutive unavailable answers.
     strikes: u32,
 }
@@ -254,7 +255,7 @@ pub async fn sync<K: KvStore>(
             .into_iter()
             .map(|source| SourceState {
                 source,
-                dropped: false,
+                dropped: None,
                 strikes: 0,
             })
             .collect(),
@@ -324,7 +325,7 @@ impl<K: KvStore> Run<K> {
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Misbehaved(reason)) => {
-                    self.sources[source].dropped = true;
+                    self.sources[source].dropped = Some(reason.clone());
                     self.refused(&job, source, reason, true, observer);
                 }
                 Err(Failure::Busy(reason)) => {
@@ -340,7 +341,11 @@ impl<K: KvStore> Run<K> {
                     let s = &mut self.sources[source];
                     s.strikes += 1;
                     let dropped = s.strikes >= MAX_STRIKES;
-                    s.dropped |= dropped;
+                    if dropped {
+                        s.dropped = Some(format!(
+                            "{MAX_STRIKES} failures in a row, the last: {reason}"
+                        ));
+                    }
                     self.refused(&job, source, reason, dropped, observer);
                 }
             }
@@ -436,7 +441,12 @@ impl<K: KvStore> Run<K> {
     /// found its source busy.
     fn backoff(&self, key: &[u8]) -> Duration {
         let n = self.failures.get(key).map_or(0, Vec::len);
-        let live = self.sources.iter().filter(|s| !s.dropped).count().max(1);
+        let live = self
+            .sources
+            .iter()
+            .filter(|s| s.dropped.is_none())
+            .count()
+            .max(1);
         let failed = if n >= live {
             Duration::from_millis(100 << (n / live).min(5))
         } else {
@@ -462,12 +472,10 @@ impl<K: KvStore> Run<K> {
                 .into_iter()
                 .flatten()
                 .map(|(s, r)| format!("{}: {r}", self.sources[*s].source.name()))
-                .chain(
-                    self.sources
-                        .iter()
-                        .filter(|s| s.dropped)
-                        .map(|s| format!("{}: dropped", s.source.name())),
-                );
+                .chain(self.sources.iter().filter_map(|s| {
+                    let why = s.dropped.as_ref()?;
+                    Some(format!("{}: dropped: {why}", s.source.name()))
+                }));
             for r in all {
                 match reasons.iter_mut().find(|(x, _)| *x == r) {
                     Some((_, n)) => *n += 1,
@@ -489,7 +497,7 @@ impl<K: KvStore> Run<K> {
         let tried = |i: usize| failed.is_some_and(|f| f.iter().any(|(s, _)| *s == i));
         let live: Vec<usize> = (0..n)
             .map(|i| (self.next_source + i) % n)
-            .filter(|i| !self.sources[*i].dropped)
+            .filter(|i| self.sources[*i].dropped.is_none())
             .collect();
         let choice = live
             .iter()
