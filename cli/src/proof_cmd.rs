@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use svm_proofs::verify::binary;
 use svm_proofs::verify::layout::Layout;
-use svm_proofs::{json, prove_element, prove_range, prove_receipt, prove_variable};
+use svm_proofs::{
+    AnyProofError, Proven, json, prove_element, prove_range, prove_receipt, prove_variable,
+    verify_any,
+};
 
 use crate::db_arg::DbArg;
 use crate::error::CliError;
@@ -187,86 +190,45 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             Layout::decode(&bytes).map_err(|e| CliError::Arg(format!("--layout: {e}")))
         })
         .transpose()?;
-    let proven = if binary::is_binary(&bytes) {
-        match binary::kind(&bytes) {
-            Some(binary::Kind::Variable) => {
-                let p = binary::decode_variable(&bytes)?;
-                p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?
-            }
-            Some(binary::Kind::Element) => {
-                let p = binary::decode_element(&bytes)?;
-                let proven = p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?;
-                let out = json::element_value_json(proven.element.as_ref());
-                println!("{}", serde_json::to_string_pretty(&out)?);
-                return Ok(());
-            }
-            Some(binary::Kind::Elements) => {
-                let p = binary::decode_elements(&bytes)?;
-                let layouts = match (&layout, p.requests.first()) {
-                    (Some(l), Some(r)) => [(r.address, l.clone())].into_iter().collect(),
-                    _ => Default::default(),
-                };
-                let proven = p.verify(root.as_ref().unwrap_or(&p.root), &layouts)?;
-                let out: Vec<_> = proven
-                    .iter()
-                    .map(|e| json::element_value_json(e.element.as_ref()))
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&out)?);
-                return Ok(());
-            }
-            Some(binary::Kind::Range) => {
-                let p = binary::decode_range(&bytes)?;
-                let proven = p.verify(root.as_ref().unwrap_or(&p.root), layout.as_ref())?;
-                let out = json::range_members_json(&proven);
-                println!("{}", serde_json::to_string_pretty(&out)?);
-                return Ok(());
-            }
-            Some(binary::Kind::Receipt) => {
-                let p = binary::decode_receipt(&bytes)?;
-                let receipt = p.verify(root.as_ref().unwrap_or(&p.receipts_root))?;
-                let out = json::receipt_record_to_json(&receipt);
-                println!("{}", serde_json::to_string_pretty(&out)?);
-                return Ok(());
-            }
-            _ => {
-                return Err(CliError::Arg(format!(
-                    "{}: a binary proof of a kind `svm verify` does not read \
-                     (it reads variable, receipt, element, element multi- and range proofs)",
-                    args.file
-                )));
-            }
+    let proven = match verify_any(&bytes, root.as_ref(), layout.as_ref()) {
+        Ok(p) => p,
+        Err(AnyProofError::NotAProof(message)) => {
+            return Err(CliError::Json {
+                path: args.file.clone(),
+                message,
+            });
         }
-    } else {
-        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| CliError::Json {
-            path: args.file.clone(),
-            message: e.to_string(),
-        })?;
-        if v.get("rangeProof").is_some() {
-            // A sorted-set range proof.
-            let proven = json::verify_range_json(&v, root.as_ref(), layout.as_ref())?;
-            let out = json::range_members_json(&proven);
-            println!("{}", serde_json::to_string_pretty(&out)?);
-            return Ok(());
+        Err(AnyProofError::UnknownKind) => {
+            return Err(CliError::Arg(format!(
+                "{}: a binary proof of a kind `svm verify` does not read \
+                 (it reads variable, receipt, element, element multi- and range proofs)",
+                args.file
+            )));
         }
-        if v.get("levels").is_some() {
-            // An element proof.
-            let proven = json::verify_element_json(&v, root.as_ref(), layout.as_ref())?;
-            let out = json::element_value_json(proven.element.as_ref());
-            println!("{}", serde_json::to_string_pretty(&out)?);
-            return Ok(());
+        Err(AnyProofError::Binary(e)) => return Err(e.into()),
+        Err(AnyProofError::Json(e)) => return Err(e.into()),
+    };
+    let proven = match proven {
+        Proven::Variable(p) => p,
+        Proven::Element(p) => return print_json(&json::element_value_json(p.element.as_ref())),
+        Proven::Elements(ps) => {
+            let out: Vec<_> = ps
+                .iter()
+                .map(|e| json::element_value_json(e.element.as_ref()))
+                .collect();
+            return print_json(&serde_json::Value::Array(out));
         }
-        if v.get("receiptsRoot").is_some() {
-            // A receipt proof: --root is the trusted receipts root.
-            let receipt = json::verify_receipt_json(&v, root.as_ref())?;
-            let out = json::receipt_record_to_json(&receipt);
-            println!("{}", serde_json::to_string_pretty(&out)?);
-            return Ok(());
-        }
-        json::verify_variable_json(&v, root.as_ref(), layout.as_ref())?
+        Proven::Range(p) => return print_json(&json::range_members_json(&p)),
+        Proven::Receipt(r) => return print_json(&json::receipt_record_to_json(&r)),
     };
     match &proven.value {
         Some(v) => println!("{}", hexarg::format(v)),
         None => println!("absent: no account at {}", hexarg::format(&proven.address)),
     }
+    Ok(())
+}
+
+fn print_json(v: &serde_json::Value) -> Result<(), CliError> {
+    println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }

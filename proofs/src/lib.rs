@@ -13,10 +13,12 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod any;
 mod error;
 pub mod json;
 mod prove;
 
+pub use any::{AnyProofError, Proven, verify_any};
 pub use error::ProveError;
 pub use prove::{
     prove_element, prove_elements, prove_many, prove_range, prove_receipt, prove_variable,

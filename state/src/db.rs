@@ -89,6 +89,17 @@ pub struct StateDb<K> {
     shared: Arc<Shared<K>>,
 }
 
+/// Another handle on the same database: the same head, caches and store
+/// (one writer at a time still: a commit whose base is no longer the head
+/// fails with [`StateError::StaleBase`]).
+impl<K> Clone for StateDb<K> {
+    fn clone(&self) -> Self {
+        StateDb {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
 impl<K: KvStore> std::fmt::Debug for StateDb<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "StateDb(head {:?})", *self.shared.head())

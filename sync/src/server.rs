@@ -263,45 +263,76 @@ async fn range<K: KvStore>(
         .unwrap_or_default();
     let to = param(&ps, "to").map(|v| hex_bytes(v, "to")).transpose()?;
     let asked = number::<usize>(&ps, "max_bytes")?.unwrap_or(DEFAULT_REQUEST_BYTES);
-    for (what, key) in [("from", Some(&from)), ("to", to.as_ref())] {
+    let max_bytes = asked.clamp(1, app.max_bytes);
+    blocking(move || {
+        answer_range(&app.db, root, &from, to.as_deref(), max_bytes)
+            .map(octets)
+            .map_err(|e| match e {
+                RangeRequestError::NotHeld(_) => ApiError(StatusCode::NOT_FOUND, e.to_string()),
+                RangeRequestError::Store(_) => internal(e),
+                _ => bad(e.to_string()),
+            })
+    })
+    .await
+}
+
+/// Why a range request gets no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum RangeRequestError {
+    /// A bound longer than any key.
+    #[error("{what}: {len} bytes, more than {MAX_KEY_LEN}")]
+    KeyTooLong {
+        /// `from` or `to`.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+    },
+    /// `to` below `from`.
+    #[error("to is below from")]
+    Inverted,
+    /// The trie is not held here.
+    #[error("root {0:#x} is not held here")]
+    NotHeld(H256),
+    /// The database failed.
+    #[error("{0}")]
+    Store(String),
+}
+
+/// The answer to a range request (FORMATS.md, "Snapshot sync protocol"):
+/// the range message of the entries of the trie at `root` from `from` (up
+/// to `to`, if given), stopping at the entry that reaches `max_bytes` (at
+/// least 1; the caller caps it), with its boundary proof. What the
+/// `/v1/range` endpoint serves, for hosts that carry requests their own way.
+pub fn answer_range<K: KvStore>(
+    db: &StateDb<K>,
+    root: H256,
+    from: &[u8],
+    to: Option<&[u8]>,
+    max_bytes: usize,
+) -> Result<Vec<u8>, RangeRequestError> {
+    for (what, key) in [("from", Some(from)), ("to", to)] {
         if let Some(k) = key
             && k.len() > MAX_KEY_LEN
         {
-            return Err(bad(format!(
-                "{what}: {} bytes, more than {MAX_KEY_LEN}",
-                k.len()
-            )));
+            return Err(RangeRequestError::KeyTooLong { what, len: k.len() });
         }
     }
-    if to.as_ref().is_some_and(|t| *t < from) {
-        return Err(bad("to is below from"));
+    if to.is_some_and(|t| t < from) {
+        return Err(RangeRequestError::Inverted);
     }
-    let max_bytes = asked.clamp(1, app.max_bytes);
-    blocking(move || {
-        let store = app.db.store();
-        if root != svm_trie::EMPTY_ROOT
-            && store
-                .get(Column::Nodes, root.as_bytes())
-                .map_err(internal)?
-                .is_none()
-        {
-            return Err(ApiError(
-                StatusCode::NOT_FOUND,
-                format!("root {root:#x} is not held here"),
-            ));
-        }
-        let proof = svm_trie::proof::prove_range_capped(
-            store,
-            root,
-            &from,
-            to.as_deref(),
-            usize::MAX,
-            max_bytes,
-        )
-        .map_err(internal)?;
-        Ok(octets(encode_range(&proof)))
-    })
-    .await
+    let store = db.store();
+    if root != svm_trie::EMPTY_ROOT
+        && store
+            .get(Column::Nodes, root.as_bytes())
+            .map_err(|e| RangeRequestError::Store(e.to_string()))?
+            .is_none()
+    {
+        return Err(RangeRequestError::NotHeld(root));
+    }
+    let proof =
+        svm_trie::proof::prove_range_capped(store, root, from, to, usize::MAX, max_bytes.max(1))
+            .map_err(|e| RangeRequestError::Store(e.to_string()))?;
+    Ok(encode_range(&proof))
 }
 
 async fn code<K: KvStore>(

@@ -1,0 +1,39 @@
+//! Every entry point runs through [`guard`]: a panic becomes
+//! `SVM_STATUS_PANIC` instead of unwinding into the caller, and a failure
+//! writes its message to the caller's error buffer.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::memory::{SvmBuffer, give};
+use crate::status::{FfiError, SvmStatus};
+
+/// Runs `f`, turning its error or panic into a status and a message in
+/// `err` (when not NULL; emptied on success).
+///
+/// The closures are unwind-safe in the sense that matters: what a panic
+/// can leave half-done is a session never committed (dropped: nothing
+/// changes) or a lock whose users recover from poisoning.
+pub(crate) fn guard(err: *mut SvmBuffer, f: impl FnOnce() -> Result<(), FfiError>) -> SvmStatus {
+    let outcome = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string());
+        Err(FfiError::new(
+            SvmStatus::Panic,
+            format!("svm panicked (a bug in svm; nothing was committed): {what}"),
+        ))
+    });
+    let (status, message) = match outcome {
+        Ok(()) => (SvmStatus::Ok, None),
+        Err(e) => (e.status, Some(e.message)),
+    };
+    if !err.is_null() {
+        let buffer = message.map_or(SvmBuffer::EMPTY, |m| give(m.into_bytes()));
+        // SAFETY: the documented contract of every entry point: `err` is
+        // NULL or valid for a write of an SvmBuffer.
+        unsafe { err.write(buffer) };
+    }
+    status
+}
