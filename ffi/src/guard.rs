@@ -37,3 +37,29 @@ pub(crate) fn guard(err: *mut SvmBuffer, f: impl FnOnce() -> Result<(), FfiError
     }
     status
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_status_and_a_message() {
+        let mut err = SvmBuffer::EMPTY;
+        let status = guard(&mut err, || panic!("boom {}", 7));
+        assert_eq!(status, SvmStatus::Panic);
+        // SAFETY: a buffer `guard` handed out.
+        let message = unsafe { std::slice::from_raw_parts(err.ptr, err.len) }.to_vec();
+        assert!(String::from_utf8_lossy(&message).contains("boom 7"));
+        // SAFETY: as above, freed once.
+        assert_eq!(
+            unsafe { crate::memory::svm_buffer_free(&mut err) },
+            SvmStatus::Ok
+        );
+        // Without an error buffer, the status alone.
+        assert_eq!(
+            guard(std::ptr::null_mut(), || panic!("quiet")),
+            SvmStatus::Panic
+        );
+        assert_eq!(guard(std::ptr::null_mut(), || Ok(())), SvmStatus::Ok);
+    }
+}
