@@ -1,0 +1,3 @@
+module svm
+
+go 1.19

@@ -1,0 +1,151 @@
+package svm
+
+/*
+#include "svm.h"
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"runtime"
+	"sync"
+)
+
+// VM deploys and calls contracts on a database.
+type VM struct {
+	mu sync.RWMutex
+	h  *C.SvmVm
+}
+
+// VMConfig of NewVM (zero values: the defaults). The limits that decide
+// results are not options: every node uses the same.
+type VMConfig struct {
+	// MaxTxGas is the most gas one transaction may ask for.
+	MaxTxGas uint64 `json:"max_tx_gas,omitempty"`
+	// MaxBlockGas is the most a block's transactions may ask for together.
+	MaxBlockGas uint64 `json:"max_block_gas,omitempty"`
+	// ModuleCacheBytes of compiled modules kept in memory.
+	ModuleCacheBytes uint64 `json:"module_cache_bytes,omitempty"`
+	// ArtifactDir keeps compiled modules on disk across runs.
+	ArtifactDir string `json:"artifact_dir,omitempty"`
+}
+
+// NewVM creates a VM over db (ErrReadOnly for a read-only database).
+func NewVM(db *DB, cfg *VMConfig) (*VM, error) {
+	var c []byte
+	if cfg != nil {
+		c, _ = json.Marshal(cfg) // numbers and a string: cannot fail
+	}
+	var h *C.SvmVm
+	err := db.with(func(dh *C.SvmDb) error {
+		var errb C.SvmBuffer
+		s := C.svm_vm_new(dh, view(c), &h, &errb)
+		runtime.KeepAlive(c)
+		return check(s, &errb)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &VM{h: h}, nil
+}
+
+// Close frees the VM after the calls in flight; a second Close is an
+// ErrBadHandle. Every transaction was committed when its call returned.
+func (vm *VM) Close() error {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	if vm.h == nil {
+		return closed("VM")
+	}
+	var errb C.SvmBuffer
+	err := check(C.svm_vm_free(vm.h, &errb), &errb)
+	vm.h = nil
+	return err
+}
+
+func (vm *VM) with(f func(h *C.SvmVm) error) error {
+	vm.mu.RLock()
+	defer vm.mu.RUnlock()
+	if vm.h == nil {
+		return closed("VM")
+	}
+	return f(vm.h)
+}
+
+func cblock(b Block) C.SvmBlock {
+	return C.SvmBlock{height: C.uint64_t(b.Height), time: C.uint64_t(b.Time)}
+}
+
+func (vm *VM) single(tx Tx, b Block, deploy bool) (Receipt, error) {
+	enc, err := tx.encode()
+	if err != nil {
+		return Receipt{}, err
+	}
+	var out C.SvmBuffer
+	err = vm.with(func(h *C.SvmVm) error {
+		var errb C.SvmBuffer
+		var s C.SvmStatus
+		if deploy {
+			s = C.svm_vm_deploy(h, view(enc), cblock(b), &out, &errb)
+		} else {
+			s = C.svm_vm_call(h, view(enc), cblock(b), &out, &errb)
+		}
+		runtime.KeepAlive(enc)
+		return check(s, &errb)
+	})
+	if err != nil {
+		return Receipt{}, err
+	}
+	it, err := rlpOne(take(&out))
+	if err != nil {
+		return Receipt{}, err
+	}
+	return decodeReceipt(it)
+}
+
+// Deploy deploys a contract and commits. A refused module or failing
+// constructor is a receipt that changed nothing; an error means no receipt
+// could be made (invalid transaction, the node's failure).
+func (vm *VM) Deploy(tx Deploy, b Block) (Receipt, error) { return vm.single(tx, b, true) }
+
+// Call calls a contract: commits on success, changes nothing on failure.
+func (vm *VM) Call(tx Call, b Block) (Receipt, error) { return vm.single(tx, b, false) }
+
+// ExecuteBlock runs txs in order (a failed one reverted alone) and commits
+// once. An invalid transaction or block (ErrInvalidTx), or the node's
+// failure, commits nothing.
+func (vm *VM) ExecuteBlock(txs []Tx, b Block) (BlockResult, error) {
+	items := make([][]byte, len(txs))
+	for i, tx := range txs {
+		if tx == nil {
+			return BlockResult{}, &Error{Status: StatusInvalidInput, Message: "a nil transaction"}
+		}
+		enc, err := tx.encode()
+		if err != nil {
+			return BlockResult{}, err
+		}
+		items[i] = enc
+	}
+	enc := rlpList(items...)
+	var out C.SvmBuffer
+	err := vm.with(func(h *C.SvmVm) error {
+		var errb C.SvmBuffer
+		s := C.svm_vm_execute_block(h, view(enc), cblock(b), &out, &errb)
+		runtime.KeepAlive(enc)
+		return check(s, &errb)
+	})
+	if err != nil {
+		return BlockResult{}, err
+	}
+	return decodeBlockResult(take(&out))
+}
+
+// NextNonce is the nonce author's next deploy must carry.
+func (vm *VM) NextNonce(author Address) (uint64, error) {
+	var n C.uint64_t
+	err := vm.with(func(h *C.SvmVm) error {
+		var errb C.SvmBuffer
+		return check(C.svm_vm_next_nonce(h, view(author[:]), &n, &errb), &errb)
+	})
+	return uint64(n), err
+}
