@@ -12,6 +12,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod address;
+mod altstack;
 mod compile;
 mod config;
 mod depth;

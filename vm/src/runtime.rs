@@ -360,6 +360,8 @@ impl<K: KvStore> Vm<K> {
 
     /// Applies `tx` to `state`; on failure the caller discards what it did.
     fn apply<S: ContractState>(&self, state: S, tx: &Tx, block: BlockContext) -> Applied<S> {
+        // Before wasmer sets up this thread for contract code.
+        crate::altstack::ensure();
         match tx {
             Tx::Deploy(d) => self.apply_deploy(state, d, tx.intrinsic_gas(), block),
             Tx::Call(c) => self.apply_call(state, c, tx.intrinsic_gas(), block),
