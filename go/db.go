@@ -212,7 +212,7 @@ func (db *DB) Variable(root *Hash, addr Address, index uint32) ([]byte, error) {
 }
 
 // Step is one step of a path into nested structures: Index or Key.
-type Step interface{ encodeStep() []byte }
+type Step interface{ encodeStep(e *encoder) }
 
 // Index selects a list element.
 type Index uint32
@@ -220,17 +220,19 @@ type Index uint32
 // Key selects a map value or a set member.
 type Key []byte
 
-func (i Index) encodeStep() []byte { return rlpList(rlpUint(0), rlpUint(uint64(i))) }
-func (k Key) encodeStep() []byte   { return rlpList(rlpUint(1), rlpBytes(k)) }
+func (i Index) encodeStep(e *encoder) { e.list(func() { e.uint(0); e.uint(uint64(i)) }) }
+func (k Key) encodeStep(e *encoder)   { e.list(func() { e.uint(1); e.bytes(k) }) }
 
 func encodePath(path []Step) []byte {
-	items := make([][]byte, 0, len(path))
-	for _, s := range path {
-		if s != nil {
-			items = append(items, s.encodeStep())
+	var e encoder
+	e.list(func() {
+		for _, s := range path {
+			if s != nil {
+				s.encodeStep(&e)
+			}
 		}
-	}
-	return rlpList(items...)
+	})
+	return e.buf
 }
 
 // Element is an element of structure variable variable of the contract

@@ -8,49 +8,76 @@ import (
 // RLP, the part the C API's encodings use (docs/FORMATS.md, "C API
 // encodings"): byte strings, unsigned integers and lists.
 
-func rlpHeader(n int, base byte) []byte {
+// encoder appends RLP to one buffer: no allocation per item.
+type encoder struct{ buf []byte }
+
+// maxHeader is the longest header of an item (a length of up to 8 bytes).
+const maxHeader = 9
+
+func appendHeader(buf []byte, n int, base byte) []byte {
 	if n < 56 {
-		return []byte{base + byte(n)}
+		return append(buf, base+byte(n))
 	}
-	var be []byte
-	for v := uint64(n); v > 0; v >>= 8 {
-		be = append([]byte{byte(v)}, be...)
+	k := 0
+	for v := n; v > 0; v >>= 8 {
+		k++
 	}
-	return append([]byte{base + 55 + byte(len(be))}, be...)
+	buf = append(buf, base+55+byte(k))
+	for i := k - 1; i >= 0; i-- {
+		buf = append(buf, byte(n>>(8*i)))
+	}
+	return buf
 }
 
-func rlpBytes(b []byte) []byte {
+func (e *encoder) header(n int, base byte) { e.buf = appendHeader(e.buf, n, base) }
+
+func (e *encoder) bytes(b []byte) {
 	if len(b) == 1 && b[0] < 0x80 {
-		return []byte{b[0]}
+		e.buf = append(e.buf, b[0])
+		return
 	}
-	return append(rlpHeader(len(b), 0x80), b...)
+	e.header(len(b), 0x80)
+	e.buf = append(e.buf, b...)
 }
 
-func rlpUint(v uint64) []byte {
-	var be []byte
-	for ; v > 0; v >>= 8 {
-		be = append([]byte{byte(v)}, be...)
+func (e *encoder) uint(v uint64) {
+	switch {
+	case v == 0:
+		e.buf = append(e.buf, 0x80)
+	case v < 0x80:
+		e.buf = append(e.buf, byte(v))
+	default:
+		k := 0
+		for x := v; x > 0; x >>= 8 {
+			k++
+		}
+		e.buf = append(e.buf, 0x80+byte(k))
+		for i := k - 1; i >= 0; i-- {
+			e.buf = append(e.buf, byte(v>>(8*i)))
+		}
 	}
-	return rlpBytes(be)
 }
 
-func rlpBig(v *big.Int) []byte {
-	if v == nil {
-		return rlpBytes(nil)
+func (e *encoder) big(v *big.Int) {
+	if v == nil || v.Sign() == 0 {
+		e.buf = append(e.buf, 0x80)
+		return
 	}
-	return rlpBytes(v.Bytes())
+	e.bytes(v.Bytes())
 }
 
-func rlpList(items ...[]byte) []byte {
-	n := 0
-	for _, it := range items {
-		n += len(it)
-	}
-	out := rlpHeader(n, 0xc0)
-	for _, it := range items {
-		out = append(out, it...)
-	}
-	return out
+// list encodes what items appends as one list: the header is written into
+// room kept in front, then the payload moved up against it.
+func (e *encoder) list(items func()) {
+	start := len(e.buf)
+	var room [maxHeader]byte
+	e.buf = append(e.buf, room[:]...)
+	items()
+	n := len(e.buf) - start - maxHeader
+	h := appendHeader(room[:0], n, 0xc0)
+	copy(e.buf[start:], h)
+	copy(e.buf[start+len(h):], e.buf[start+maxHeader:])
+	e.buf = e.buf[:start+len(h)+n]
 }
 
 // rlpItem is one decoded item: a string's bytes or a list's payload.
@@ -122,6 +149,24 @@ func rlpItems(it rlpItem) ([]rlpItem, error) {
 		out = append(out, x)
 	}
 	return out, nil
+}
+
+// rlpFields splits a list into exactly len(dst) items.
+func rlpFields(it rlpItem, dst []rlpItem) error {
+	if !it.list {
+		return errRLP
+	}
+	rest := it.payload
+	for i := range dst {
+		var err error
+		if dst[i], rest, err = rlpSplit(rest); err != nil {
+			return err
+		}
+	}
+	if len(rest) != 0 {
+		return errRLP
+	}
+	return nil
 }
 
 func rlpToUint(it rlpItem) (uint64, error) {

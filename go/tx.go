@@ -6,7 +6,7 @@ import (
 )
 
 // Arg is an argument to a contract function: I32, I64 or Bytes.
-type Arg interface{ encodeArg() []byte }
+type Arg interface{ encodeArg(e *encoder) }
 
 // I32 is an i32 parameter.
 type I32 int32
@@ -17,32 +17,49 @@ type I64 int64
 // Bytes are copied into the contract's memory and passed as (ptr, len).
 type Bytes []byte
 
-func (a I32) encodeArg() []byte   { return rlpList(rlpUint(0), rlpUint(uint64(uint32(a)))) }
-func (a I64) encodeArg() []byte   { return rlpList(rlpUint(1), rlpUint(uint64(a))) }
-func (a Bytes) encodeArg() []byte { return rlpList(rlpUint(2), rlpBytes(a)) }
+func (a I32) encodeArg(e *encoder) {
+	e.list(func() { e.uint(0); e.uint(uint64(uint32(a))) })
+}
 
-func encodeArgs(args []Arg) ([]byte, error) {
-	items := make([][]byte, len(args))
+func (a I64) encodeArg(e *encoder) {
+	e.list(func() { e.uint(1); e.uint(uint64(a)) })
+}
+
+func (a Bytes) encodeArg(e *encoder) {
+	e.list(func() { e.uint(2); e.bytes(a) })
+}
+
+func checkArgs(args []Arg) error {
 	for i, a := range args {
 		if a == nil {
-			return nil, &Error{Status: StatusInvalidInput, Message: fmt.Sprintf("argument %d is nil", i)}
+			return &Error{Status: StatusInvalidInput, Message: fmt.Sprintf("argument %d is nil", i)}
 		}
-		items[i] = a.encodeArg()
 	}
-	return rlpList(items...), nil
+	return nil
+}
+
+func encodeArgs(e *encoder, args []Arg) {
+	e.list(func() {
+		for _, a := range args {
+			a.encodeArg(e)
+		}
+	})
 }
 
 var maxU256 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
 
-func amount(v *big.Int, what string) ([]byte, error) {
+func checkAmount(v *big.Int, what string) error {
 	if v != nil && (v.Sign() < 0 || v.Cmp(maxU256) > 0) {
-		return nil, &Error{Status: StatusInvalidInput, Message: what + " is not a 256-bit unsigned amount"}
+		return &Error{Status: StatusInvalidInput, Message: what + " is not a 256-bit unsigned amount"}
 	}
-	return rlpBig(v), nil
+	return nil
 }
 
 // Tx is a transaction: a Deploy or a Call.
-type Tx interface{ encode() ([]byte, error) }
+type Tx interface {
+	check() error
+	encodeTo(e *encoder)
+}
 
 // Deploy creates a contract at the address derived from Author and Nonce.
 type Deploy struct {
@@ -70,36 +87,60 @@ type Call struct {
 	Value *big.Int
 }
 
-func (d Deploy) encode() ([]byte, error) {
-	balance, err := amount(d.Balance, "balance")
-	if err != nil {
-		return nil, err
+func (d Deploy) check() error {
+	if err := checkAmount(d.Balance, "balance"); err != nil {
+		return err
 	}
-	ctor := rlpList()
-	if d.Constructor != "" {
-		args, err := encodeArgs(d.ConstructorArgs)
-		if err != nil {
-			return nil, err
-		}
-		ctor = rlpList(rlpBytes([]byte(d.Constructor)), args)
-	} else if len(d.ConstructorArgs) > 0 {
-		return nil, &Error{Status: StatusInvalidInput, Message: "constructor arguments without a constructor"}
+	if d.Constructor == "" && len(d.ConstructorArgs) > 0 {
+		return &Error{Status: StatusInvalidInput, Message: "constructor arguments without a constructor"}
 	}
-	return rlpList(rlpUint(0), rlpBytes(d.Author[:]), rlpUint(d.Nonce), rlpBytes(d.Code),
-		balance, ctor, rlpUint(d.GasLimit)), nil
+	return checkArgs(d.ConstructorArgs)
 }
 
-func (c Call) encode() ([]byte, error) {
-	value, err := amount(c.Value, "value")
-	if err != nil {
+func (d Deploy) encodeTo(e *encoder) {
+	e.list(func() {
+		e.uint(0)
+		e.bytes(d.Author[:])
+		e.uint(d.Nonce)
+		e.bytes(d.Code)
+		e.big(d.Balance)
+		e.list(func() {
+			if d.Constructor != "" {
+				e.bytes([]byte(d.Constructor))
+				encodeArgs(e, d.ConstructorArgs)
+			}
+		})
+		e.uint(d.GasLimit)
+	})
+}
+
+func (c Call) check() error {
+	if err := checkAmount(c.Value, "value"); err != nil {
+		return err
+	}
+	return checkArgs(c.Args)
+}
+
+func (c Call) encodeTo(e *encoder) {
+	e.list(func() {
+		e.uint(1)
+		e.bytes(c.Contract[:])
+		e.bytes(c.Sender[:])
+		e.bytes([]byte(c.Function))
+		encodeArgs(e, c.Args)
+		e.uint(c.GasLimit)
+		e.big(c.Value)
+	})
+}
+
+// encodeTx is a checked transaction's C API form.
+func encodeTx(tx Tx) ([]byte, error) {
+	if err := tx.check(); err != nil {
 		return nil, err
 	}
-	args, err := encodeArgs(c.Args)
-	if err != nil {
-		return nil, err
-	}
-	return rlpList(rlpUint(1), rlpBytes(c.Contract[:]), rlpBytes(c.Sender[:]),
-		rlpBytes([]byte(c.Function)), args, rlpUint(c.GasLimit), value), nil
+	var e encoder
+	tx.encodeTo(&e)
+	return e.buf, nil
 }
 
 // Block is the block a transaction runs in.
@@ -134,9 +175,11 @@ type BlockResult struct {
 	Receipts     []Receipt
 }
 
+// decodeReceipt reads a receipt out of b, a buffer the caller owns:
+// byte fields alias it.
 func decodeReceipt(it rlpItem) (Receipt, error) {
-	f, err := rlpItems(it)
-	if err != nil || len(f) != 8 || len(f[2].payload) != 20 {
+	var f [8]rlpItem
+	if err := rlpFields(it, f[:]); err != nil || len(f[2].payload) != 20 {
 		return Receipt{}, errRLP
 	}
 	var r Receipt
@@ -150,15 +193,22 @@ func decodeReceipt(it rlpItem) (Receipt, error) {
 		return Receipt{}, err
 	}
 	copy(r.Contract[:], f[2].payload)
-	r.ReturnData = append([]byte{}, f[3].payload...)
-	logs, err := rlpItems(f[4])
-	if err != nil {
-		return Receipt{}, err
+	if len(f[3].payload) > 0 {
+		r.ReturnData = f[3].payload
 	}
-	for _, l := range logs {
-		r.Logs = append(r.Logs, append([]byte{}, l.payload...))
+	if !f[4].list {
+		return Receipt{}, errRLP
 	}
-	r.Error = string(f[5].payload)
+	for rest := f[4].payload; len(rest) > 0; {
+		var l rlpItem
+		if l, rest, err = rlpSplit(rest); err != nil || l.list {
+			return Receipt{}, errRLP
+		}
+		r.Logs = append(r.Logs, l.payload)
+	}
+	if len(f[5].payload) > 0 {
+		r.Error = string(f[5].payload)
+	}
 	if r.StateRoot, err = rlpToHash(f[6]); err != nil {
 		return Receipt{}, err
 	}
@@ -173,22 +223,23 @@ func decodeBlockResult(b []byte) (BlockResult, error) {
 	if err != nil {
 		return BlockResult{}, err
 	}
-	f, err := rlpItems(it)
-	if err != nil || len(f) != 3 || len(f[0].payload) != 32 || len(f[1].payload) != 32 {
+	var f [3]rlpItem
+	if err := rlpFields(it, f[:]); err != nil || len(f[0].payload) != 32 || len(f[1].payload) != 32 || !f[2].list {
 		return BlockResult{}, errRLP
 	}
 	var out BlockResult
 	copy(out.WorldRoot[:], f[0].payload)
 	copy(out.ReceiptsRoot[:], f[1].payload)
-	rs, err := rlpItems(f[2])
-	if err != nil {
-		return BlockResult{}, err
-	}
-	out.Receipts = make([]Receipt, len(rs))
-	for i, r := range rs {
-		if out.Receipts[i], err = decodeReceipt(r); err != nil {
+	for rest := f[2].payload; len(rest) > 0; {
+		var r rlpItem
+		if r, rest, err = rlpSplit(rest); err != nil {
 			return BlockResult{}, err
 		}
+		receipt, err := decodeReceipt(r)
+		if err != nil {
+			return BlockResult{}, err
+		}
+		out.Receipts = append(out.Receipts, receipt)
 	}
 	return out, nil
 }

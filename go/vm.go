@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"sync"
 )
@@ -77,7 +78,7 @@ func cblock(b Block) C.SvmBlock {
 }
 
 func (vm *VM) single(tx Tx, b Block, deploy bool) (Receipt, error) {
-	enc, err := tx.encode()
+	enc, err := encodeTx(tx)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -115,18 +116,21 @@ func (vm *VM) Call(tx Call, b Block) (Receipt, error) { return vm.single(tx, b, 
 // once. An invalid transaction or block (ErrInvalidTx), or the node's
 // failure, commits nothing.
 func (vm *VM) ExecuteBlock(txs []Tx, b Block) (BlockResult, error) {
-	items := make([][]byte, len(txs))
 	for i, tx := range txs {
 		if tx == nil {
-			return BlockResult{}, &Error{Status: StatusInvalidInput, Message: "a nil transaction"}
+			return BlockResult{}, &Error{Status: StatusInvalidInput, Message: fmt.Sprintf("transaction %d is nil", i)}
 		}
-		enc, err := tx.encode()
-		if err != nil {
+		if err := tx.check(); err != nil {
 			return BlockResult{}, err
 		}
-		items[i] = enc
 	}
-	enc := rlpList(items...)
+	e := encoder{buf: make([]byte, 0, 128*len(txs)+16)}
+	e.list(func() {
+		for _, tx := range txs {
+			tx.encodeTo(&e)
+		}
+	})
+	enc := e.buf
 	var out C.SvmBuffer
 	err := vm.with(func(h *C.SvmVm) error {
 		var errb C.SvmBuffer

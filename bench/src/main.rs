@@ -1,8 +1,9 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync|ffi] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
 
 mod alloc;
+mod ffi_bench;
 mod map_token_bench;
 mod proof_bench;
 mod report;
@@ -36,7 +37,8 @@ struct Args {
     /// Contracts in the state benchmark.
     #[arg(long, default_value_t = 10_000)]
     contracts: usize,
-    /// Blocks committed in the state benchmark.
+    /// Blocks committed in the state benchmark (and blocks of 1,000
+    /// transfers per pass in the ffi benchmark).
     #[arg(long, default_value_t = 100)]
     blocks: usize,
     /// Transactions per block in the state benchmark.
@@ -63,7 +65,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000])]
     holders: Vec<usize>,
     /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync"], default_value = "all")]
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -77,7 +79,7 @@ struct Args {
 fn main() {
     // The sync benchmark runs its server and client as children of itself.
     let raw: Vec<String> = std::env::args().skip(1).collect();
-    if sync_bench::child(&raw) {
+    if sync_bench::child(&raw) || ffi_bench::child(&raw) {
         return;
     }
     let args = Args::parse();
@@ -138,6 +140,13 @@ fn main() {
             contracts: args.proof_contracts.max(1),
             pages: args.proof_pages.clamp(1, 1 << 16),
             elements: args.elements,
+        }));
+    }
+    if args.suite == "all" || args.suite == "ffi" {
+        tables.extend(ffi_bench::run(&ffi_bench::Config {
+            holders: args.accounts.clamp(2, 262_000),
+            blocks: args.blocks.max(1),
+            reps: args.reps.max(1),
         }));
     }
     if args.json {
