@@ -449,7 +449,7 @@ fn bad_handles_pointers_and_lengths_are_errors() {
 }
 
 #[test]
-fn threads_share_a_vm_and_a_close_waits_for_running_calls() {
+fn threads_share_a_vm() {
     let db = memory_db();
     let vm = new_vm(db);
     let contract = run(vm, &deploy_tx(counter(), 0), 1)
@@ -462,12 +462,8 @@ fn threads_share_a_vm_and_a_close_waits_for_running_calls() {
             std::thread::spawn(move || {
                 let (db, vm) = (db_id as *mut SvmDb, vm_id as *mut SvmVm);
                 for i in 0..25 {
-                    let r = run(
-                        vm,
-                        &call_tx(&contract, "increment", vec![Arg::I64(1)]),
-                        2 + t * 100 + i,
-                    )
-                    .expect("call");
+                    let call = call_tx(&contract, "increment", vec![Arg::I64(1)]);
+                    let r = run(vm, &call, 2 + t * 100 + i).expect("call");
                     assert_eq!(r.status, 0, "{}", r.message);
                     // Reads run beside the writes.
                     let v = variable(db, &contract, 0);
@@ -487,6 +483,62 @@ fn threads_share_a_vm_and_a_close_waits_for_running_calls() {
     assert_eq!(head.seq, 101, "one commit per call, none lost");
     free_vm(vm);
     close_db(db);
+}
+
+#[test]
+fn closing_handles_under_running_calls_is_safe() {
+    let db = memory_db();
+    let vm = new_vm(db);
+    let contract = run(vm, &deploy_tx(counter(), 0), 1)
+        .expect("deploy")
+        .contract;
+    let vm_id = vm as usize;
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let contract = contract.clone();
+            let started_tx = started_tx.clone();
+            std::thread::spawn(move || {
+                let vm = vm_id as *mut SvmVm;
+                let mut outcomes = Vec::new();
+                for i in 0..200 {
+                    if i == 2 {
+                        started_tx.send(()).expect("main waits");
+                    }
+                    let call = call_tx(&contract, "increment", vec![Arg::I64(1)]);
+                    outcomes.push(run(vm, &call, 2).map(|r| r.status));
+                }
+                outcomes
+            })
+        })
+        .collect();
+    for _ in 0..3 {
+        started.recv().expect("a thread started");
+    }
+    // The database handle ends first (the VM keeps the database), then the
+    // VM's while calls are running on it.
+    close_db(db);
+    free_vm(vm);
+    let mut refused = 0;
+    for t in threads {
+        let outcomes = t.join().expect("no thread crashed");
+        // Each thread's calls succeed until the VM handle ends, and are
+        // refused as a bad handle after.
+        let first_bad = outcomes
+            .iter()
+            .position(Result::is_err)
+            .unwrap_or(outcomes.len());
+        assert!(outcomes[..first_bad].iter().all(|o| *o == Ok(0)));
+        assert!(
+            outcomes[first_bad..]
+                .iter()
+                .all(|o| matches!(o, Err((SvmStatus::BadHandle, _)))),
+            "{:?}",
+            &outcomes[first_bad..]
+        );
+        refused += outcomes.len() - first_bad;
+    }
+    assert!(refused > 0, "every call finished before the handle ended");
 }
 
 /// An element path of one key step: RLP `[[1, key]]`.
