@@ -96,8 +96,9 @@ fn parent() {
         .unwrap()
     });
 
-    // The uninterrupted sync, for its chunk count.
+    // The uninterrupted sync, for its chunk count and its time.
     let ref_dir = tempfile::tempdir().unwrap();
+    let timed = Instant::now();
     let source: Arc<dyn Source> = Arc::new(HttpSource::new(&url, Duration::from_secs(30)).unwrap());
     let reference = runtime
         .block_on(sync(
@@ -109,6 +110,10 @@ fn parent() {
         ))
         .unwrap();
     let chunks = reference.stats.chunks;
+    // Each run syncs for a random part of this window before the kill: all
+    // the runs together take about a quarter of the sync, however fast the
+    // machine, so every kill lands mid-sync.
+    let window = (timed.elapsed().as_micros() as u64 / (2 * KILLS as u64)).max(1_000);
 
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
@@ -139,10 +144,10 @@ fn parent() {
         });
         // One time in four, kill it while it opens and starts.
         if kill % 4 == 3 {
-            std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
+            std::thread::sleep(Duration::from_micros(rng.next() % window));
         } else {
             let _ = rx.recv_timeout(Duration::from_secs(30));
-            std::thread::sleep(Duration::from_micros(rng.next() % 60_000));
+            std::thread::sleep(Duration::from_micros(rng.next() % window));
         }
         child.kill().unwrap();
         assert!(!child.wait().unwrap().success());
