@@ -9,9 +9,9 @@ use svm_state::kv::{KvStore, MemoryKv, RocksConfig, RocksKv};
 use svm_state::{Address, StateConfig, StateDb, StructurePath, View};
 
 use crate::codec::decode_path;
-use crate::guard::guard;
+use crate::guard::{guard, guard_buffer};
 use crate::handles::{self, SvmDb};
-use crate::memory::{SvmBuffer, SvmBytes, clear, put};
+use crate::memory::{SvmBuffer, SvmBytes};
 use crate::status::{FfiError, SvmStatus};
 
 /// The key-value store under every database the C API opens.
@@ -350,15 +350,13 @@ pub unsafe extern "C" fn svm_db_account(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let (root, addr) = unsafe { (root.slice("root")?, address.slice("address")?) };
         let addr = self::address(addr)?;
         let account = with_db(db, |h| Ok(view_at(&h.db, root)?.account(&addr)?))?
             .ok_or_else(|| FfiError::not_found(format!("no account at {addr:#x}")))?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, account.encode()) }
+        Ok(account.encode())
     })
 }
 
@@ -376,14 +374,12 @@ pub unsafe extern "C" fn svm_db_variable(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let (root, addr) = unsafe { (root.slice("root")?, address.slice("address")?) };
         let addr = self::address(addr)?;
         let value = with_db(db, |h| Ok(view_at(&h.db, root)?.variable(&addr, variable)?))?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, value) }
+        Ok(value)
     })
 }
 
@@ -405,9 +401,8 @@ pub unsafe extern "C" fn svm_db_element(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let (root, addr, path) = unsafe {
             (
                 root.slice("root")?,
@@ -423,8 +418,7 @@ pub unsafe extern "C" fn svm_db_element(
         let at = StructurePath { variable, keys };
         let value = with_db(db, |h| Ok(view_at(&h.db, root)?.element(&addr, &at, &key)?))?
             .ok_or_else(|| FfiError::not_found("no such element"))?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, value) }
+        Ok(value)
     })
 }
 
@@ -440,13 +434,11 @@ pub unsafe extern "C" fn svm_db_code(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let hash = H256(unsafe { hash.array::<32>("code hash") }?);
         let code = with_db(db, |h| Ok(h.db.code(&hash)?))?
             .ok_or_else(|| FfiError::not_found(format!("no code {hash:#x}")))?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, code) }
+        Ok(code)
     })
 }

@@ -4,7 +4,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::memory::{SvmBuffer, give};
+use crate::memory::{SvmBuffer, clear, give, put};
 use crate::status::{FfiError, SvmStatus};
 
 /// Runs `f`, turning its error or panic into a status and a message in
@@ -36,6 +36,30 @@ pub(crate) fn guard(err: *mut SvmBuffer, f: impl FnOnce() -> Result<(), FfiError
         unsafe { err.write(buffer) };
     }
     status
+}
+
+/// [`guard`] for a call whose result is one buffer: `out` is emptied
+/// first (a failure leaves nothing to free) and must not be NULL, checked
+/// before `f` runs (so no transaction commits whose receipt could not be
+/// handed over); it receives what `f` returns.
+///
+/// `out` and `err` must be NULL or valid for a write of an [`SvmBuffer`]
+/// (every entry point's documented contract).
+pub(crate) fn guard_buffer(
+    out: *mut SvmBuffer,
+    err: *mut SvmBuffer,
+    f: impl FnOnce() -> Result<Vec<u8>, FfiError>,
+) -> SvmStatus {
+    guard(err, || {
+        // SAFETY: the contract above.
+        unsafe { clear(out) };
+        if out.is_null() {
+            return Err(FfiError::null("the output buffer"));
+        }
+        let bytes = f()?;
+        // SAFETY: as above.
+        unsafe { put(out, bytes) }
+    })
 }
 
 #[cfg(test)]

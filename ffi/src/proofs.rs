@@ -8,9 +8,9 @@ use svm_proofs::{json, prove_element, prove_receipt, prove_variable, verify_any}
 
 use crate::codec::decode_path;
 use crate::db::{address, root_or_head, with_db};
-use crate::guard::guard;
+use crate::guard::guard_buffer;
 use crate::handles::SvmDb;
-use crate::memory::{SvmBuffer, SvmBytes, clear, put};
+use crate::memory::{SvmBuffer, SvmBytes};
 use crate::status::{FfiError, SvmStatus};
 
 /// Proofs in their compact binary encoding (what `svm_verify_proof` and
@@ -52,9 +52,8 @@ pub unsafe extern "C" fn svm_prove_variable(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let (root, addr) = unsafe { (root.slice("root")?, address.slice("address")?) };
         let addr = self::address(addr)?;
         let binary_out = binary_format(format)?;
@@ -67,8 +66,7 @@ pub unsafe extern "C" fn svm_prove_variable(
                 to_bytes(&json::variable_to_json(&proof, &proven))
             })
         })?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, bytes) }
+        Ok(bytes)
     })
 }
 
@@ -90,9 +88,8 @@ pub unsafe extern "C" fn svm_prove_element(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let (root, addr, path) = unsafe {
             (
                 root.slice("root")?,
@@ -115,8 +112,7 @@ pub unsafe extern "C" fn svm_prove_element(
                 to_bytes(&json::element_to_json(&proof, &proven))
             })
         })?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, bytes) }
+        Ok(bytes)
     })
 }
 
@@ -135,9 +131,8 @@ pub unsafe extern "C" fn svm_prove_receipt(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
-        // SAFETY: the caller's promise.
-        unsafe { clear(out) };
+    guard_buffer(out, err, || {
+        // SAFETY: the caller's promises.
         let binary_out = binary_format(format)?;
         let bytes = with_db(db, |h| {
             let (proof, receipt, block) = prove_receipt(&h.db, height, index)?;
@@ -152,8 +147,7 @@ pub unsafe extern "C" fn svm_prove_receipt(
                 to_bytes(&json::receipt_to_json(&proof, &receipt, Some(context)))
             })
         })?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, bytes) }
+        Ok(bytes)
     })
 }
 
@@ -177,9 +171,8 @@ pub unsafe extern "C" fn svm_verify_proof(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let (proof, layout) = unsafe { (proof.slice("proof")?, layout.slice("layout")?) };
         let root = H256(unsafe { root.array::<32>("trusted root") }?);
         let layout = if layout.is_empty() {
@@ -188,7 +181,6 @@ pub unsafe extern "C" fn svm_verify_proof(
             Some(Layout::decode(layout).map_err(|e| FfiError::invalid(format!("layout: {e}")))?)
         };
         let proven = verify_any(proof, Some(&root.0), layout.as_ref())?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, to_bytes(&proven.to_json())) }
+        Ok(to_bytes(&proven.to_json()))
     })
 }

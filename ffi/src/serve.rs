@@ -5,9 +5,9 @@ use primitive_types::H256;
 use svm_sync::{RangeRequestError, answer_range};
 
 use crate::db::with_db;
-use crate::guard::guard;
+use crate::guard::guard_buffer;
 use crate::handles::SvmDb;
-use crate::memory::{SvmBuffer, SvmBytes, clear, put};
+use crate::memory::{SvmBuffer, SvmBytes};
 use crate::status::{FfiError, SvmStatus};
 
 /// The most entry bytes one range answer carries (2 MiB); larger requests
@@ -34,9 +34,8 @@ pub unsafe extern "C" fn svm_serve_range(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let root = H256(unsafe { root.array::<32>("root") }?);
         let (from, to) = unsafe { (from.slice("from")?, to.slice("to")?) };
         let to = (!to.is_empty()).then_some(to);
@@ -54,8 +53,7 @@ pub unsafe extern "C" fn svm_serve_range(
                 _ => FfiError::invalid(e.to_string()),
             })
         })?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, message) }
+        Ok(message)
     })
 }
 

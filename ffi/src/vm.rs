@@ -8,9 +8,9 @@ use svm_vm::{BlockContext, CompilerKind, Tx, Vm, VmConfig};
 
 use crate::codec::{decode_block, decode_tx, encode_block_result, encode_receipt};
 use crate::db::{DbHandle, Kv, address, put_value};
-use crate::guard::guard;
+use crate::guard::{guard, guard_buffer};
 use crate::handles::{self, SvmDb, SvmVm};
-use crate::memory::{SvmBuffer, SvmBytes, clear, put};
+use crate::memory::{SvmBuffer, SvmBytes};
 use crate::status::{FfiError, SvmStatus};
 
 /// A VM and the database it writes.
@@ -156,7 +156,8 @@ fn write<T>(
     f(&handle.vm)
 }
 
-/// One transaction of kind `kind`, committed on its own.
+/// One transaction (a deploy if `deploy`), committed on its own: its
+/// receipt.
 ///
 /// # Safety
 /// As `svm_vm_call`.
@@ -165,22 +166,16 @@ unsafe fn single(
     tx: SvmBytes,
     block: SvmBlock,
     deploy: bool,
-    receipt: *mut SvmBuffer,
-) -> Result<(), FfiError> {
-    // SAFETY: the caller's promises.
-    unsafe { clear(receipt) };
+) -> Result<Vec<u8>, FfiError> {
+    // SAFETY: the caller's promise on the view.
     let tx = decode_tx(unsafe { tx.slice("transaction") }?)?;
-    if receipt.is_null() {
-        return Err(FfiError::null("the receipt buffer"));
-    }
     let r = write(vm, |vm| match (&tx, deploy) {
         (Tx::Deploy(d), true) => Ok(vm.deploy(d, block.into())?),
         (Tx::Call(c), false) => Ok(vm.call(c, block.into())?),
         (_, true) => Err(FfiError::invalid("a call passed to svm_vm_deploy")),
         (_, false) => Err(FfiError::invalid("a deploy passed to svm_vm_call")),
     })?;
-    // SAFETY: the caller's promise on `receipt`.
-    unsafe { put(receipt, encode_receipt(&r)) }
+    Ok(encode_receipt(&r))
 }
 
 /// Deploys a contract: `tx` is a deploy transaction (FORMATS.md, "C API
@@ -202,7 +197,7 @@ pub unsafe extern "C" fn svm_vm_deploy(
     err: *mut SvmBuffer,
 ) -> SvmStatus {
     // SAFETY: the caller's promises, passed on.
-    guard(err, || unsafe { single(vm, tx, block, true, receipt) })
+    guard_buffer(receipt, err, || unsafe { single(vm, tx, block, true) })
 }
 
 /// Calls a contract: `tx` is a call transaction. Commits on success,
@@ -219,7 +214,7 @@ pub unsafe extern "C" fn svm_vm_call(
     err: *mut SvmBuffer,
 ) -> SvmStatus {
     // SAFETY: the caller's promises, passed on.
-    guard(err, || unsafe { single(vm, tx, block, false, receipt) })
+    guard_buffer(receipt, err, || unsafe { single(vm, tx, block, false) })
 }
 
 /// Executes a block: `txs` is an RLP list of transactions, run in order
@@ -238,16 +233,11 @@ pub unsafe extern "C" fn svm_vm_execute_block(
     result: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(result, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(result) };
         let txs = decode_block(unsafe { txs.slice("block") }?)?;
-        if result.is_null() {
-            return Err(FfiError::null("the result buffer"));
-        }
         let r = write(vm, |vm| Ok(vm.execute_block(&txs, block.into())?))?;
-        // SAFETY: the caller's promise on `result`.
-        unsafe { put(result, encode_block_result(&r)) }
+        Ok(encode_block_result(&r))
     })
 }
 
@@ -284,12 +274,10 @@ pub unsafe extern "C" fn svm_wat_to_wasm(
     out: *mut SvmBuffer,
     err: *mut SvmBuffer,
 ) -> SvmStatus {
-    guard(err, || {
+    guard_buffer(out, err, || {
         // SAFETY: the caller's promises.
-        unsafe { clear(out) };
         let wat = unsafe { wat.slice("text") }?;
         let wasm = svm_vm::wat_to_wasm(wat).map_err(FfiError::invalid)?;
-        // SAFETY: the caller's promise on `out`.
-        unsafe { put(out, wasm) }
+        Ok(wasm)
     })
 }
