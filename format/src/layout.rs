@@ -227,6 +227,18 @@ impl Layout {
         })
     }
 
+    /// Whether a library with this layout may run against the storage of a
+    /// contract with layout `other`: the same page size, and this layout's
+    /// variables are `other`'s first ones, each of the same kind at the same
+    /// place (the packing rule makes a prefix of the declarations land
+    /// where the whole does). The empty layout is compatible with any.
+    pub fn is_prefix_of(&self, other: &Layout) -> bool {
+        self.vars.is_empty()
+            || (self.page_size == other.page_size
+                && self.vars.len() <= other.vars.len()
+                && self.vars.iter().zip(&other.vars).all(|(a, b)| a == b))
+    }
+
     /// Bytes per page.
     pub fn page_size(&self) -> u32 {
         self.page_size
@@ -363,6 +375,27 @@ mod tests {
     use alloc::vec;
     use alloc::vec::Vec;
     use quickcheck::{QuickCheck, TestResult};
+
+    #[test]
+    fn prefixes_are_compatible_layouts() {
+        let map = Kind::Structure(Structure::Map(crate::structure::Element::Bytes));
+        let whole = Layout::with_kinds(4096, &[Kind::Bytes(8), map.clone(), Kind::Bytes(4000)])
+            .unwrap();
+        let prefix = Layout::with_kinds(4096, &[Kind::Bytes(8), map.clone()]).unwrap();
+        assert!(prefix.is_prefix_of(&whole));
+        assert!(whole.is_prefix_of(&whole));
+        assert!(!whole.is_prefix_of(&prefix));
+        let empty = Layout::with_kinds(1024, &[]).unwrap();
+        assert!(empty.is_prefix_of(&whole));
+        // Another size, kind or page size is not compatible.
+        for other in [
+            Layout::with_kinds(4096, &[Kind::Bytes(16)]).unwrap(),
+            Layout::with_kinds(4096, &[map]).unwrap(),
+            Layout::with_kinds(1024, &[Kind::Bytes(8)]).unwrap(),
+        ] {
+            assert!(!other.is_prefix_of(&whole), "{other:?}");
+        }
+    }
 
     #[test]
     fn packing_rule() {

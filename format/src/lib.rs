@@ -15,6 +15,7 @@ extern crate alloc;
 
 pub mod account;
 pub mod code;
+pub mod event;
 mod hash;
 pub mod layout;
 pub mod mpt;

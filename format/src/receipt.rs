@@ -1,11 +1,13 @@
 //! A receipt's consensus encoding: what a block's receipts root commits to
 //! and a receipt proof proves. Only what every node computes the same way is
 //! in it — the outcome as a stable code, gas, the contract, the return data
-//! and the logs; never a message text.
+//! and the events of every frame that succeeded, in order; never a message
+//! text.
 
 use alloc::vec::Vec;
 
 use crate::Address;
+use crate::event::Event;
 use crate::rlp::{self, Item, RlpError};
 
 /// The status of a successful transaction.
@@ -35,11 +37,21 @@ pub enum FailureCode {
     InsufficientBalance = 9,
     /// A credit would overflow a 256-bit balance.
     BalanceOverflow = 10,
+    /// A contract call past the limit of nested contract frames.
+    CallDepth = 11,
+    /// A call into a contract already on the call stack that does not
+    /// accept reentry.
+    Reentrancy = 12,
+    /// A library call whose template's layout is not a prefix of the
+    /// caller's.
+    IncompatibleLayout = 13,
+    /// No template holds the code hash.
+    TemplateNotFound = 14,
 }
 
 impl FailureCode {
     /// Every code, in order.
-    pub const ALL: [FailureCode; 10] = [
+    pub const ALL: [FailureCode; 14] = [
         FailureCode::OutOfGas,
         FailureCode::Trap,
         FailureCode::FunctionNotFound,
@@ -50,6 +62,10 @@ impl FailureCode {
         FailureCode::InvalidNonce,
         FailureCode::InsufficientBalance,
         FailureCode::BalanceOverflow,
+        FailureCode::CallDepth,
+        FailureCode::Reentrancy,
+        FailureCode::IncompatibleLayout,
+        FailureCode::TemplateNotFound,
     ];
 
     /// The code of status byte `status` (`None` for success or an unknown
@@ -70,8 +86,9 @@ pub struct ReceiptRecord {
     pub contract: Address,
     /// Return data (empty on failure).
     pub return_data: Vec<u8>,
-    /// Log entries in order (none on failure).
-    pub logs: Vec<Vec<u8>>,
+    /// Events in the order they were emitted, across every frame that
+    /// succeeded (none on failure).
+    pub events: Vec<Event>,
 }
 
 fn uint_u64(item: Item<'_>) -> Result<u64, RlpError> {
@@ -87,28 +104,30 @@ fn string(item: Item<'_>) -> Result<&[u8], RlpError> {
 }
 
 impl ReceiptRecord {
-    /// The RLP list `[status, gas_used, contract, return_data, [log, …]]`.
+    /// The RLP list `[status, gas_used, contract, return_data,
+    /// [event, …]]` (events: [`Event::encode_into`]).
     pub fn encode(&self) -> Vec<u8> {
-        let mut logs = Vec::new();
-        for log in &self.logs {
-            rlp::encode_bytes(&mut logs, log);
+        let mut events = Vec::new();
+        for event in &self.events {
+            event.encode_into(&mut events);
         }
-        let mut fields = Vec::with_capacity(40 + self.return_data.len() + logs.len());
+        let mut fields = Vec::with_capacity(40 + self.return_data.len() + events.len());
         rlp::encode_uint(&mut fields, &[self.status]);
         rlp::encode_uint(&mut fields, &self.gas_used.to_be_bytes());
         rlp::encode_bytes(&mut fields, &self.contract);
         rlp::encode_bytes(&mut fields, &self.return_data);
-        rlp::encode_list(&mut fields, &logs);
+        rlp::encode_list(&mut fields, &events);
         let mut out = Vec::with_capacity(fields.len() + 9);
         rlp::encode_list(&mut out, &fields);
         out
     }
 
     /// Decodes [`ReceiptRecord::encode`]'s output (canonical forms only, a
-    /// known status, no return data or logs on failure).
+    /// known status, events within their limits, no return data or events
+    /// on failure).
     pub fn decode(bytes: &[u8]) -> Result<Self, RlpError> {
         let fields = rlp::items(rlp::one(bytes)?)?;
-        let [status, gas_used, contract, return_data, logs] = fields[..] else {
+        let [status, gas_used, contract, return_data, events] = fields[..] else {
             return Err(RlpError("receipt: not five fields"));
         };
         let status = uint_u64(status)?;
@@ -119,14 +138,14 @@ impl ReceiptRecord {
         let contract: Address = string(contract)?
             .try_into()
             .map_err(|_| RlpError("receipt: the contract is not 20 bytes"))?;
-        let logs = rlp::items(logs)?
+        let events = rlp::items(events)?
             .into_iter()
-            .map(|l| string(l).map(<[u8]>::to_vec))
+            .map(Event::decode_item)
             .collect::<Result<Vec<_>, _>>()?;
         let return_data = string(return_data)?.to_vec();
-        if status != SUCCESS && (!return_data.is_empty() || !logs.is_empty()) {
+        if status != SUCCESS && (!return_data.is_empty() || !events.is_empty()) {
             return Err(RlpError(
-                "receipt: a failure carries no return data or logs",
+                "receipt: a failure carries no return data or events",
             ));
         }
         Ok(ReceiptRecord {
@@ -134,7 +153,7 @@ impl ReceiptRecord {
             gas_used: uint_u64(gas_used)?,
             contract,
             return_data,
-            logs,
+            events,
         })
     }
 }
@@ -150,13 +169,23 @@ pub fn receipt_key(index: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::MAX_EVENT_TTL;
 
     fn hex(bytes: &[u8]) -> alloc::string::String {
         bytes.iter().map(|b| alloc::format!("{b:02x}")).collect()
     }
 
-    /// Pinned encodings: a success with return data and two logs, and a
-    /// failure.
+    fn event(contract: u8, topics: usize, data: &[u8], ttl: u64) -> Event {
+        Event {
+            contract: [contract; 20],
+            topics: (0..topics).map(|i| [i as u8; 32]).collect(),
+            data: data.to_vec(),
+            ttl,
+        }
+    }
+
+    /// Pinned encodings: a success with return data and two events (one
+    /// from a contract it called), and a failure.
     #[test]
     fn receipt_vectors() {
         let ok = ReceiptRecord {
@@ -164,18 +193,21 @@ mod tests {
             gas_used: 49_347,
             contract: [0xa8; 20],
             return_data: alloc::vec![0x2a, 0, 0, 0, 0, 0, 0, 0],
-            logs: alloc::vec![alloc::vec![1], alloc::vec![]],
+            events: alloc::vec![event(0xa8, 0, &[1], 0), event(0xb9, 2, &[], 100)],
         };
         assert_eq!(
             hex(&ok.encode()),
-            "e58082c0c394a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8882a00000000000000c20180"
+            "f89a8082c0c394a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8882a00000000000000\
+             f876d894a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8a8c00180f85b94b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9b9\
+             f842a00000000000000000000000000000000000000000000000000000000000000000\
+             a001010101010101010101010101010101010101010101010101010101010101018064"
         );
         let failed = ReceiptRecord {
             status: FailureCode::Trap as u8,
             gas_used: 27_908,
             contract: [0x42; 20],
             return_data: alloc::vec![],
-            logs: alloc::vec![],
+            events: alloc::vec![],
         };
         assert_eq!(
             hex(&failed.encode()),
@@ -189,9 +221,9 @@ mod tests {
                 .append(&r.gas_used)
                 .append(&r.contract.to_vec())
                 .append(&r.return_data);
-            s.begin_list(r.logs.len());
-            for l in &r.logs {
-                s.append(l);
+            s.begin_list(r.events.len());
+            for e in &r.events {
+                s.append_raw(&e.encode(), 1);
             }
             assert_eq!(r.encode(), s.out().to_vec());
         }
@@ -207,9 +239,10 @@ mod tests {
             gas_used: 1,
             contract: [0; 20],
             return_data: data.to_vec(),
-            logs: alloc::vec![],
+            events: alloc::vec![],
         };
-        assert!(ReceiptRecord::decode(&bad(11, &[]).encode()).is_err());
+        assert!(ReceiptRecord::decode(&bad(15, &[]).encode()).is_err());
+        assert!(ReceiptRecord::decode(&bad(14, &[]).encode()).is_ok());
         assert!(ReceiptRecord::decode(&bad(2, &[1]).encode()).is_err());
         assert!(ReceiptRecord::decode(&bad(0, &[1]).encode()).is_ok());
         let mut trailing = bad(0, &[]).encode();
@@ -224,12 +257,16 @@ mod tests {
             status: u8,
             gas: u64,
             data: Vec<u8>,
-            logs: Vec<Vec<u8>>,
+            events: Vec<(u8, u8, Vec<u8>, u32)>,
             noise: Vec<(u16, u8)>,
         ) -> bool {
-            let status = status % 11;
-            let (data, logs) = if status == SUCCESS {
-                (data, logs)
+            let status = status % 15;
+            let events = events
+                .into_iter()
+                .map(|(c, t, d, ttl)| event(c, usize::from(t % 5), &d, u64::from(ttl) % (MAX_EVENT_TTL + 1)))
+                .collect();
+            let (data, events) = if status == SUCCESS {
+                (data, events)
             } else {
                 (Vec::new(), Vec::new())
             };
@@ -238,7 +275,7 @@ mod tests {
                 gas_used: gas,
                 contract: [status; 20],
                 return_data: data,
-                logs,
+                events,
             };
             let bytes = r.encode();
             if ReceiptRecord::decode(&bytes) != Ok(r) {
@@ -256,6 +293,6 @@ mod tests {
         }
         quickcheck::QuickCheck::new()
             .tests(2_000)
-            .quickcheck(prop as fn(u8, u64, Vec<u8>, Vec<Vec<u8>>, Vec<(u16, u8)>) -> bool);
+            .quickcheck(prop as fn(u8, u64, Vec<u8>, Vec<(u8, u8, Vec<u8>, u32)>, Vec<(u16, u8)>) -> bool);
     }
 }
