@@ -55,7 +55,7 @@ func checkAmount(v *big.Int, what string) error {
 	return nil
 }
 
-// Tx is a transaction: a Deploy or a Call.
+// Tx is a transaction: a Deploy, a Call, a Template or a Spawn.
 type Tx interface {
 	check() error
 	encodeTo(e *encoder)
@@ -91,10 +91,7 @@ func (d Deploy) check() error {
 	if err := checkAmount(d.Balance, "balance"); err != nil {
 		return err
 	}
-	if d.Constructor == "" && len(d.ConstructorArgs) > 0 {
-		return &Error{Status: StatusInvalidInput, Message: "constructor arguments without a constructor"}
-	}
-	return checkArgs(d.ConstructorArgs)
+	return checkConstructor(d.Constructor, d.ConstructorArgs)
 }
 
 func (d Deploy) encodeTo(e *encoder) {
@@ -104,13 +101,81 @@ func (d Deploy) encodeTo(e *encoder) {
 		e.uint(d.Nonce)
 		e.bytes(d.Code)
 		e.big(d.Balance)
-		e.list(func() {
-			if d.Constructor != "" {
-				e.bytes([]byte(d.Constructor))
-				encodeArgs(e, d.ConstructorArgs)
-			}
-		})
+		encodeConstructor(e, d.Constructor, d.ConstructorArgs)
 		e.uint(d.GasLimit)
+	})
+}
+
+// Template stores Code once, at the template address of its hash, without
+// creating a contract: contracts are spawned from it (Spawn) and contracts
+// call its functions as a library.
+type Template struct {
+	Author Address
+	// Nonce must be the author's next one (VM.NextNonce).
+	Nonce    uint64
+	Code     []byte
+	GasLimit uint64
+}
+
+// Spawn creates a contract running the code of the template with code hash
+// Template, at the address derived from Author and Nonce.
+type Spawn struct {
+	Author Address
+	// Nonce must be the author's next one (VM.NextNonce).
+	Nonce    uint64
+	Template Hash
+	// Balance moves from the author to the contract (nil: zero).
+	Balance *big.Int
+	// Constructor, if not empty, runs after creation with ConstructorArgs.
+	Constructor     string
+	ConstructorArgs []Arg
+	GasLimit        uint64
+}
+
+func checkConstructor(name string, args []Arg) error {
+	if name == "" && len(args) > 0 {
+		return &Error{Status: StatusInvalidInput, Message: "constructor arguments without a constructor"}
+	}
+	return checkArgs(args)
+}
+
+func encodeConstructor(e *encoder, name string, args []Arg) {
+	e.list(func() {
+		if name != "" {
+			e.bytes([]byte(name))
+			encodeArgs(e, args)
+		}
+	})
+}
+
+func (t Template) check() error { return nil }
+
+func (t Template) encodeTo(e *encoder) {
+	e.list(func() {
+		e.uint(2)
+		e.bytes(t.Author[:])
+		e.uint(t.Nonce)
+		e.bytes(t.Code)
+		e.uint(t.GasLimit)
+	})
+}
+
+func (s Spawn) check() error {
+	if err := checkAmount(s.Balance, "balance"); err != nil {
+		return err
+	}
+	return checkConstructor(s.Constructor, s.ConstructorArgs)
+}
+
+func (s Spawn) encodeTo(e *encoder) {
+	e.list(func() {
+		e.uint(3)
+		e.bytes(s.Author[:])
+		e.uint(s.Nonce)
+		e.bytes(s.Template[:])
+		e.big(s.Balance)
+		encodeConstructor(e, s.Constructor, s.ConstructorArgs)
+		e.uint(s.GasLimit)
 	})
 }
 
@@ -161,11 +226,53 @@ type Receipt struct {
 	GasUsed    uint64
 	Contract   Address
 	ReturnData []byte
-	Logs       [][]byte
+	// Events are those of every frame that succeeded, in order.
+	Events []Event
 	// StateRoot and WorldRoot are the roots after a transaction committed
 	// on its own (nil inside a block: the block's roots are the result's).
 	StateRoot *Hash
 	WorldRoot *Hash
+}
+
+// Event is what a contract emitted: up to four topics, data, and for how
+// many blocks nodes' event indexes keep it (0: the receipt only).
+type Event struct {
+	Contract Address
+	Topics   []Hash
+	Data     []byte
+	TTL      uint64
+}
+
+// decodeEvent reads an event item; byte fields alias the buffer.
+func decodeEvent(it rlpItem) (Event, error) {
+	var f [4]rlpItem
+	if err := rlpFields(it, f[:]); err != nil || len(f[0].payload) != 20 || !f[1].list {
+		return Event{}, errRLP
+	}
+	var ev Event
+	copy(ev.Contract[:], f[0].payload)
+	for rest := f[1].payload; len(rest) > 0; {
+		var t rlpItem
+		var err error
+		if t, rest, err = rlpSplit(rest); err != nil || t.list || len(t.payload) != 32 {
+			return Event{}, errRLP
+		}
+		var h Hash
+		copy(h[:], t.payload)
+		ev.Topics = append(ev.Topics, h)
+	}
+	if f[2].list {
+		return Event{}, errRLP
+	}
+	if len(f[2].payload) > 0 {
+		ev.Data = f[2].payload
+	}
+	ttl, err := rlpToUint(f[3])
+	if err != nil {
+		return Event{}, err
+	}
+	ev.TTL = ttl
+	return ev, nil
 }
 
 // BlockResult is what a block did.
@@ -200,11 +307,15 @@ func decodeReceipt(it rlpItem) (Receipt, error) {
 		return Receipt{}, errRLP
 	}
 	for rest := f[4].payload; len(rest) > 0; {
-		var l rlpItem
-		if l, rest, err = rlpSplit(rest); err != nil || l.list {
+		var it rlpItem
+		if it, rest, err = rlpSplit(rest); err != nil {
 			return Receipt{}, errRLP
 		}
-		r.Logs = append(r.Logs, l.payload)
+		ev, err := decodeEvent(it)
+		if err != nil {
+			return Receipt{}, err
+		}
+		r.Events = append(r.Events, ev)
 	}
 	if len(f[5].payload) > 0 {
 		r.Error = string(f[5].payload)

@@ -77,7 +77,16 @@ func cblock(b Block) C.SvmBlock {
 	return C.SvmBlock{height: C.uint64_t(b.Height), time: C.uint64_t(b.Time)}
 }
 
-func (vm *VM) single(tx Tx, b Block, deploy bool) (Receipt, error) {
+// Which entry point runs a transaction on its own.
+type entry int
+
+const (
+	entryDeploy entry = iota
+	entryCall
+	entryAny
+)
+
+func (vm *VM) single(tx Tx, b Block, via entry) (Receipt, error) {
 	enc, err := encodeTx(tx)
 	if err != nil {
 		return Receipt{}, err
@@ -86,10 +95,13 @@ func (vm *VM) single(tx Tx, b Block, deploy bool) (Receipt, error) {
 	err = vm.with(func(h *C.SvmVm) error {
 		var errb C.SvmBuffer
 		var s C.SvmStatus
-		if deploy {
+		switch via {
+		case entryDeploy:
 			s = C.svm_vm_deploy(h, view(enc), cblock(b), &out, &errb)
-		} else {
+		case entryCall:
 			s = C.svm_vm_call(h, view(enc), cblock(b), &out, &errb)
+		default:
+			s = C.svm_vm_execute(h, view(enc), cblock(b), &out, &errb)
 		}
 		runtime.KeepAlive(enc)
 		return check(s, &errb)
@@ -107,10 +119,19 @@ func (vm *VM) single(tx Tx, b Block, deploy bool) (Receipt, error) {
 // Deploy deploys a contract and commits. A refused module or failing
 // constructor is a receipt that changed nothing; an error means no receipt
 // could be made (invalid transaction, the node's failure).
-func (vm *VM) Deploy(tx Deploy, b Block) (Receipt, error) { return vm.single(tx, b, true) }
+func (vm *VM) Deploy(tx Deploy, b Block) (Receipt, error) { return vm.single(tx, b, entryDeploy) }
 
 // Call calls a contract: commits on success, changes nothing on failure.
-func (vm *VM) Call(tx Call, b Block) (Receipt, error) { return vm.single(tx, b, false) }
+func (vm *VM) Call(tx Call, b Block) (Receipt, error) { return vm.single(tx, b, entryCall) }
+
+// Execute runs a transaction of any kind (Deploy, Call, Template, Spawn) on
+// its own and commits it if it succeeds.
+func (vm *VM) Execute(tx Tx, b Block) (Receipt, error) {
+	if tx == nil {
+		return Receipt{}, &Error{Status: StatusInvalidInput, Message: "the transaction is nil"}
+	}
+	return vm.single(tx, b, entryAny)
+}
 
 // ExecuteBlock runs txs in order (a failed one reverted alone) and commits
 // once. An invalid transaction or block (ErrInvalidTx), or the node's

@@ -193,8 +193,8 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
         if !r.return_data.is_empty() {
             println!("      returned {}", shown(&r.return_data));
         }
-        for log in &r.logs {
-            println!("      logged {}", shown(log));
+        for event in &r.events {
+            println!("      logged {}", shown(&event.data));
         }
     }
     println!(

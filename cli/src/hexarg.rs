@@ -38,6 +38,11 @@ pub(crate) fn root(s: &str) -> Result<svm_trie::H256, CliError> {
     Ok(svm_trie::H256::from_slice(&parse_fixed(s, "root", 32)?))
 }
 
+/// A 32-byte value (a code hash, a topic) given as `0x…` hex.
+pub(crate) fn hash32(s: &str, what: &str) -> Result<svm_trie::H256, CliError> {
+    Ok(svm_trie::H256::from_slice(&parse_fixed(s, what, 32)?))
+}
+
 /// A step of a structure path: a decimal list index, or a `0x…` key.
 pub(crate) fn path_key(s: &str) -> Result<svm_state::structure::PathKey, CliError> {
     use svm_state::structure::PathKey;

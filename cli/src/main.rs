@@ -3,6 +3,7 @@
 mod db_arg;
 mod demo_cmd;
 mod error;
+mod events_cmd;
 mod hexarg;
 mod input;
 mod proof_cmd;
@@ -35,8 +36,14 @@ enum Command {
     Trie(trie_cmd::TrieCommand),
     /// Deploy a contract (WebAssembly binary or text); prints the receipt.
     Deploy(vm_cmd::DeployArgs),
+    /// Spawn a contract from a template (`svm deploy --template`): its own
+    /// storage, the template's code; prints the receipt.
+    Spawn(vm_cmd::SpawnArgs),
     /// Call a contract's function; prints the receipt.
     Call(vm_cmd::CallArgs),
+    /// Events the node keeps (emitted with a time-to-live not yet passed),
+    /// by contract, topic and block heights: one JSON object per line.
+    Events(events_cmd::EventsArgs),
     /// Deploy the bundled example contracts, run calls, and print what
     /// happened (`--json`: every receipt).
     Demo(demo_cmd::DemoArgs),
@@ -77,7 +84,9 @@ fn main() -> ExitCode {
         Command::Trie(cmd) => trie_cmd::run(cmd),
         Command::State { command, db } => state_cmd::run(command, db),
         Command::Deploy(args) => vm_cmd::deploy(args),
+        Command::Spawn(args) => vm_cmd::spawn(args),
         Command::Call(args) => vm_cmd::call(args),
+        Command::Events(args) => events_cmd::run(args),
         Command::Demo(args) => demo_cmd::run(args),
         Command::Prove(args) => proof_cmd::prove(args),
         Command::Verify(args) => proof_cmd::verify(args),

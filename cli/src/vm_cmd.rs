@@ -1,9 +1,12 @@
-//! `svm deploy` and `svm call`: contracts on the state database.
+//! `svm deploy`, `svm spawn` and `svm call`: contracts on the state
+//! database.
 
 use clap::Args;
 use primitive_types::U256;
 use svm_state::kv::RocksKv;
-use svm_vm::{Arg, BlockContext, Call, CompilerKind, Deploy, Receipt, Vm, VmConfig};
+use svm_vm::{
+    Arg, BlockContext, Call, CompilerKind, Deploy, Receipt, Spawn, Template, Vm, VmConfig,
+};
 
 use crate::db_arg::DbArg;
 use crate::error::CliError;
@@ -48,16 +51,53 @@ impl From<CompilerArg> for CompilerKind {
 pub(crate) struct DeployArgs {
     /// The module: WebAssembly binary (.wasm) or text (.wat).
     file: String,
+    /// The constructor's arguments: `i32:N`, `i64:N`, or bytes as `0x…`.
+    args: Vec<String>,
+    /// Deploy the code as a template (no contract; contracts are spawned
+    /// from it with `svm spawn`, libraries called in it); prints the
+    /// receipt and the code hash.
+    #[arg(long, conflicts_with_all = ["constructor", "balance"])]
+    template: bool,
+    /// A function to run once the contract exists, with ARGS.
+    #[arg(long)]
+    constructor: Option<String>,
+    #[command(flatten)]
+    author: AuthorArgs,
+    /// Gas limit (the deploy's intrinsic gas: 46,000 + 50 per code byte).
+    #[arg(long, default_value_t = DEPLOY_GAS)]
+    gas: u64,
+    #[command(flatten)]
+    vm: VmArgs,
+}
+
+/// Who creates a contract or template, with which nonce and value.
+#[derive(Args)]
+pub(crate) struct AuthorArgs {
     /// The author's address.
     #[arg(long, default_value = "0x00000000000000000000000000000000000a0001")]
     author: String,
-    /// The author's deploy nonce (default: the author's next one).
+    /// The author's nonce (default: the author's next one).
     #[arg(long)]
     nonce: Option<u64>,
     /// Value the author moves to the new contract (decimal).
     #[arg(long, default_value = "0")]
     balance: String,
-    /// Gas limit (the deploy's intrinsic gas: 46,000 + 50 per code byte).
+}
+
+/// `svm spawn`.
+#[derive(Args)]
+pub(crate) struct SpawnArgs {
+    /// The template's code hash (0x-hex, 32 bytes).
+    template: String,
+    /// The constructor's arguments: `i32:N`, `i64:N`, or bytes as `0x…`.
+    args: Vec<String>,
+    /// A function to run once the contract exists, with ARGS.
+    #[arg(long)]
+    constructor: Option<String>,
+    #[command(flatten)]
+    author: AuthorArgs,
+    /// Gas limit (the spawn's intrinsic gas: 46,000, plus 1 per byte of the
+    /// template's code).
     #[arg(long, default_value_t = DEPLOY_GAS)]
     gas: u64,
     #[command(flatten)]
@@ -145,6 +185,11 @@ fn print(receipt: &Receipt) -> Result<(), CliError> {
 /// Fails (exit 1) on a failed receipt, after printing it.
 fn outcome(receipt: &Receipt) -> Result<(), CliError> {
     print(receipt)?;
+    failure(receipt)
+}
+
+/// An error (exit 1) for a failed receipt.
+fn failure(receipt: &Receipt) -> Result<(), CliError> {
     match &receipt.error {
         None => Ok(()),
         Some(e) => Err(CliError::Arg(format!("transaction failed: {e}"))),
@@ -167,25 +212,86 @@ fn read_code(path: &str) -> Result<Vec<u8>, CliError> {
     })
 }
 
+/// The constructor of `--constructor NAME ARGS…` (ARGS without a name is
+/// an error).
+fn constructor(
+    name: &Option<String>,
+    args: &[String],
+) -> Result<Option<(String, Vec<Arg>)>, CliError> {
+    match name {
+        Some(name) => Ok(Some((
+            name.clone(),
+            args.iter().map(|a| arg(a)).collect::<Result<_, _>>()?,
+        ))),
+        None if args.is_empty() => Ok(None),
+        None => Err(CliError::Arg(
+            "constructor arguments need --constructor NAME".into(),
+        )),
+    }
+}
+
+impl AuthorArgs {
+    /// The author, its nonce (the next one by default) and the balance.
+    fn resolve(&self, vm: &Vm<RocksKv>) -> Result<(svm_state::Address, u64, U256), CliError> {
+        let author = hexarg::address(&self.author)?;
+        let balance = amount(&self.balance)?;
+        let nonce = match self.nonce {
+            Some(n) => n,
+            None => vm.next_nonce(&author)?,
+        };
+        Ok((author, nonce, balance))
+    }
+}
+
 /// Runs `svm deploy`.
 pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
     let code = read_code(&args.file)?;
-    let author = hexarg::address(&args.author)?;
-    let balance = amount(&args.balance)?;
+    let constructor = constructor(&args.constructor, &args.args)?;
+    if args.template && !args.args.is_empty() {
+        return Err(CliError::Arg("a template has no constructor".into()));
+    }
     let (vm, block) = open(&args.vm)?;
-    let nonce = match args.nonce {
-        Some(n) => n,
-        None => vm.next_nonce(&author)?,
-    };
+    let (author, nonce, balance) = args.author.resolve(&vm)?;
+    if args.template {
+        let hash = svm_state::code::code_hash(&code);
+        let tx = Template {
+            author,
+            nonce,
+            code,
+            gas_limit: args.gas,
+        };
+        let receipt = vm.template(&tx, block)?;
+        let mut json = serde_json::to_value(&receipt)?;
+        json["code_hash"] = serde_json::Value::String(hexarg::format(hash.as_bytes()));
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return failure(&receipt);
+    }
     let tx = Deploy {
         author,
         nonce,
         code,
         balance,
-        constructor: None,
+        constructor,
         gas_limit: args.gas,
     };
     outcome(&vm.deploy(&tx, block)?)
+}
+
+/// Runs `svm spawn`.
+pub(crate) fn spawn(args: SpawnArgs) -> Result<(), CliError> {
+    let template = hexarg::hash32(&args.template, "the template's code hash")?;
+    let constructor = constructor(&args.constructor, &args.args)?;
+    let (vm, block) = open(&args.vm)?;
+    let (author, nonce, balance) = args.author.resolve(&vm)?;
+    let tx = Spawn {
+        author,
+        nonce,
+        template,
+        balance,
+        constructor,
+        gas_limit: args.gas,
+    };
+    outcome(&vm.spawn(&tx, block)?)
 }
 
 /// Runs `svm call`.

@@ -6,7 +6,7 @@ use primitive_types::{H256, U256};
 use svm_format::rlp::{self, Item, RlpError};
 use svm_state::Address;
 use svm_state::structure::PathKey;
-use svm_vm::{Arg, BlockResult, Call, Deploy, Receipt, Tx};
+use svm_vm::{Arg, BlockResult, Call, Deploy, Receipt, Spawn, Template, Tx};
 
 use crate::status::FfiError;
 
@@ -14,13 +14,10 @@ use crate::status::FfiError;
 pub const SVM_TX_DEPLOY: u8 = 0;
 /// The kind tag of a call transaction.
 pub const SVM_TX_CALL: u8 = 1;
-
-/// The tag of an `i32` argument.
-const ARG_I32: u64 = 0;
-/// The tag of an `i64` argument.
-const ARG_I64: u64 = 1;
-/// The tag of a byte-string argument.
-const ARG_BYTES: u64 = 2;
+/// The kind tag of a template transaction.
+pub const SVM_TX_TEMPLATE: u8 = 2;
+/// The kind tag of a spawn transaction.
+pub const SVM_TX_SPAWN: u8 = 3;
 
 /// The tag of a list-index step of an element path.
 const STEP_INDEX: u64 = 0;
@@ -77,20 +74,28 @@ fn fields<'a, const N: usize>(item: Item<'a>, what: &str) -> Result<[Item<'a>; N
 }
 
 fn args(item: Item<'_>) -> Result<Vec<Arg>, FfiError> {
-    list(item, "arguments")?
-        .into_iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let what = format!("argument {i}");
-            let [tag, value] = fields(a, &what)?;
-            match uint(tag, 8, &what)? {
-                ARG_I32 => Ok(Arg::I32(uint(value, 4, &what)? as u32 as i32)),
-                ARG_I64 => Ok(Arg::I64(uint(value, 8, &what)? as i64)),
-                ARG_BYTES => Ok(Arg::Bytes(string(value, &what)?.to_vec())),
-                other => Err(FfiError::invalid(format!("{what}: unknown tag {other}"))),
-            }
-        })
-        .collect()
+    svm_vm::args::decode_args_item(item).map_err(FfiError::invalid)
+}
+
+fn constructor(item: Item<'_>) -> Result<Option<(String, Vec<Arg>)>, FfiError> {
+    match list(item, "constructor")?[..] {
+        [] => Ok(None),
+        [name, a] => Ok(Some((text(name, "constructor name")?, args(a)?))),
+        _ => Err(FfiError::invalid(
+            "constructor: neither [] nor [name, [arguments]]",
+        )),
+    }
+}
+
+fn hash(item: Item<'_>, what: &str) -> Result<H256, FfiError> {
+    let bytes = string(item, what)?;
+    if bytes.len() != 32 {
+        return Err(FfiError::invalid(format!(
+            "{what}: {} bytes, not 32",
+            bytes.len()
+        )));
+    }
+    Ok(H256::from_slice(bytes))
 }
 
 fn tx_item(item: Item<'_>) -> Result<Tx, FfiError> {
@@ -106,21 +111,12 @@ fn tx_item(item: Item<'_>) -> Result<Tx, FfiError> {
                     rest.len()
                 )));
             };
-            let constructor = match list(*constructor, "constructor")?[..] {
-                [] => None,
-                [name, a] => Some((text(name, "constructor name")?, args(a)?)),
-                _ => {
-                    return Err(FfiError::invalid(
-                        "constructor: neither [] nor [name, [arguments]]",
-                    ));
-                }
-            };
             Ok(Tx::Deploy(Deploy {
                 author: address(*author, "deploy author")?,
                 nonce: uint(*nonce, 8, "deploy nonce")?,
                 code: string(*code, "deploy code")?.to_vec(),
                 balance: u256(*balance, "deploy balance")?,
-                constructor,
+                constructor: constructor(*constructor)?,
                 gas_limit: uint(*gas_limit, 8, "deploy gas limit")?,
             }))
         }
@@ -140,33 +136,53 @@ fn tx_item(item: Item<'_>) -> Result<Tx, FfiError> {
                 value: u256(*value, "call value")?,
             }))
         }
+        k if k == u64::from(SVM_TX_TEMPLATE) => {
+            let [author, nonce, code, gas_limit] = rest else {
+                return Err(FfiError::invalid(format!(
+                    "template: {} fields after the kind, not 4",
+                    rest.len()
+                )));
+            };
+            Ok(Tx::Template(Template {
+                author: address(*author, "template author")?,
+                nonce: uint(*nonce, 8, "template nonce")?,
+                code: string(*code, "template code")?.to_vec(),
+                gas_limit: uint(*gas_limit, 8, "template gas limit")?,
+            }))
+        }
+        k if k == u64::from(SVM_TX_SPAWN) => {
+            let [author, nonce, template, balance, constructor, gas_limit] = rest else {
+                return Err(FfiError::invalid(format!(
+                    "spawn: {} fields after the kind, not 6",
+                    rest.len()
+                )));
+            };
+            Ok(Tx::Spawn(Spawn {
+                author: address(*author, "spawn author")?,
+                nonce: uint(*nonce, 8, "spawn nonce")?,
+                template: hash(*template, "spawn template")?,
+                balance: u256(*balance, "spawn balance")?,
+                constructor: constructor(*constructor)?,
+                gas_limit: uint(*gas_limit, 8, "spawn gas limit")?,
+            }))
+        }
         other => Err(FfiError::invalid(format!(
-            "transaction: unknown kind {other} (0 deploy, 1 call)"
+            "transaction: unknown kind {other} (0 deploy, 1 call, 2 template, 3 spawn)"
         ))),
     }
 }
 
 fn encode_args(out: &mut Vec<u8>, args: &[Arg]) {
-    let mut items = Vec::new();
-    for a in args {
-        let mut f = Vec::new();
-        match a {
-            Arg::I32(v) => {
-                rlp::encode_uint(&mut f, &ARG_I32.to_be_bytes());
-                rlp::encode_uint(&mut f, &(*v as u32).to_be_bytes());
-            }
-            Arg::I64(v) => {
-                rlp::encode_uint(&mut f, &ARG_I64.to_be_bytes());
-                rlp::encode_uint(&mut f, &(*v as u64).to_be_bytes());
-            }
-            Arg::Bytes(b) => {
-                rlp::encode_uint(&mut f, &ARG_BYTES.to_be_bytes());
-                rlp::encode_bytes(&mut f, b);
-            }
-        }
-        rlp::encode_list(&mut items, &f);
+    svm_vm::args::encode_args_into(out, args);
+}
+
+fn encode_constructor(out: &mut Vec<u8>, constructor: &Option<(String, Vec<Arg>)>) {
+    let mut c = Vec::new();
+    if let Some((name, args)) = constructor {
+        rlp::encode_bytes(&mut c, name.as_bytes());
+        encode_args(&mut c, args);
     }
-    rlp::encode_list(out, &items);
+    rlp::encode_list(out, &c);
 }
 
 fn tx_into(out: &mut Vec<u8>, tx: &Tx) {
@@ -178,13 +194,24 @@ fn tx_into(out: &mut Vec<u8>, tx: &Tx) {
             rlp::encode_uint(&mut f, &d.nonce.to_be_bytes());
             rlp::encode_bytes(&mut f, &d.code);
             rlp::encode_uint(&mut f, &d.balance.to_big_endian());
-            let mut c = Vec::new();
-            if let Some((name, args)) = &d.constructor {
-                rlp::encode_bytes(&mut c, name.as_bytes());
-                encode_args(&mut c, args);
-            }
-            rlp::encode_list(&mut f, &c);
+            encode_constructor(&mut f, &d.constructor);
             rlp::encode_uint(&mut f, &d.gas_limit.to_be_bytes());
+        }
+        Tx::Template(t) => {
+            rlp::encode_uint(&mut f, &[SVM_TX_TEMPLATE]);
+            rlp::encode_bytes(&mut f, t.author.as_bytes());
+            rlp::encode_uint(&mut f, &t.nonce.to_be_bytes());
+            rlp::encode_bytes(&mut f, &t.code);
+            rlp::encode_uint(&mut f, &t.gas_limit.to_be_bytes());
+        }
+        Tx::Spawn(s) => {
+            rlp::encode_uint(&mut f, &[SVM_TX_SPAWN]);
+            rlp::encode_bytes(&mut f, s.author.as_bytes());
+            rlp::encode_uint(&mut f, &s.nonce.to_be_bytes());
+            rlp::encode_bytes(&mut f, s.template.as_bytes());
+            rlp::encode_uint(&mut f, &s.balance.to_big_endian());
+            encode_constructor(&mut f, &s.constructor);
+            rlp::encode_uint(&mut f, &s.gas_limit.to_be_bytes());
         }
         Tx::Call(c) => {
             rlp::encode_uint(&mut f, &[SVM_TX_CALL]);
@@ -259,16 +286,13 @@ fn root_bytes(out: &mut Vec<u8>, root: Option<H256>) {
 /// failure's message, then the roots (empty when not claimed).
 fn receipt_into(out: &mut Vec<u8>, r: &Receipt) {
     let record = r.record();
-    let mut logs = Vec::new();
-    for log in &record.logs {
-        rlp::encode_bytes(&mut logs, log);
-    }
-    let mut f = Vec::with_capacity(128 + record.return_data.len() + logs.len());
-    rlp::encode_uint(&mut f, &[record.status]);
-    rlp::encode_uint(&mut f, &record.gas_used.to_be_bytes());
-    rlp::encode_bytes(&mut f, &record.contract);
-    rlp::encode_bytes(&mut f, &record.return_data);
-    rlp::encode_list(&mut f, &logs);
+    // The consensus encoding's list, opened to append the rest.
+    let consensus = record.encode();
+    let fields = rlp::one(&consensus)
+        .map(|item| item.payload)
+        .unwrap_or_default();
+    let mut f = Vec::with_capacity(128 + fields.len());
+    f.extend_from_slice(fields);
     let message = r.error.as_ref().map(|e| e.to_string()).unwrap_or_default();
     rlp::encode_bytes(&mut f, message.as_bytes());
     root_bytes(&mut f, r.state_root);
@@ -382,7 +406,12 @@ mod tests {
             gas_used: 42,
             contract: Address::repeat_byte(3),
             return_data: vec![1, 2],
-            logs: vec![vec![9]],
+            events: vec![svm_vm::Event {
+                contract: [3; 20],
+                topics: vec![[4; 32]],
+                data: vec![9],
+                ttl: 5,
+            }],
             state_root: None,
             world_root: Some(H256::repeat_byte(5)),
         };
@@ -424,24 +453,40 @@ mod tests {
     impl Arbitrary for AnyTx {
         fn arbitrary(g: &mut quickcheck::Gen) -> Self {
             let addr = |g: &mut quickcheck::Gen| Address::repeat_byte(u8::arbitrary(g));
-            AnyTx(if bool::arbitrary(g) {
-                Tx::Deploy(Deploy {
+            let ctor = |g: &mut quickcheck::Gen| {
+                bool::arbitrary(g).then(|| (String::arbitrary(g), arb_args(g)))
+            };
+            AnyTx(match u8::arbitrary(g) % 4 {
+                0 => Tx::Deploy(Deploy {
                     author: addr(g),
                     nonce: u64::arbitrary(g),
                     code: Vec::<u8>::arbitrary(g),
                     balance: arb_u256(g),
-                    constructor: bool::arbitrary(g).then(|| (String::arbitrary(g), arb_args(g))),
+                    constructor: ctor(g),
                     gas_limit: u64::arbitrary(g),
-                })
-            } else {
-                Tx::Call(Call {
+                }),
+                1 => Tx::Call(Call {
                     contract: addr(g),
                     sender: addr(g),
                     function: String::arbitrary(g),
                     args: arb_args(g),
                     gas_limit: u64::arbitrary(g),
                     value: arb_u256(g),
-                })
+                }),
+                2 => Tx::Template(Template {
+                    author: addr(g),
+                    nonce: u64::arbitrary(g),
+                    code: Vec::<u8>::arbitrary(g),
+                    gas_limit: u64::arbitrary(g),
+                }),
+                _ => Tx::Spawn(Spawn {
+                    author: addr(g),
+                    nonce: u64::arbitrary(g),
+                    template: H256::repeat_byte(u8::arbitrary(g)),
+                    balance: arb_u256(g),
+                    constructor: ctor(g),
+                    gas_limit: u64::arbitrary(g),
+                }),
             })
         }
     }

@@ -36,7 +36,9 @@ mod serve;
 mod status;
 mod vm;
 
-pub use codec::{SVM_TX_CALL, SVM_TX_DEPLOY, encode_block, encode_tx};
+pub use codec::{
+    SVM_TX_CALL, SVM_TX_DEPLOY, SVM_TX_SPAWN, SVM_TX_TEMPLATE, encode_block, encode_tx,
+};
 pub use db::{
     SvmBlockInfo, SvmHash, SvmHead, svm_db_account, svm_db_block, svm_db_close, svm_db_code,
     svm_db_element, svm_db_head, svm_db_open, svm_db_open_memory, svm_db_root_at, svm_db_variable,

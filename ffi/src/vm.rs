@@ -156,7 +156,7 @@ fn write<T>(
     f(&handle.vm)
 }
 
-/// One transaction (a deploy if `deploy`), committed on its own: its
+/// One transaction (of the kind `expect`s), committed on its own: its
 /// receipt.
 ///
 /// # Safety
@@ -165,17 +165,26 @@ unsafe fn single(
     vm: *const SvmVm,
     tx: SvmBytes,
     block: SvmBlock,
-    deploy: bool,
+    expect: Expect,
 ) -> Result<Vec<u8>, FfiError> {
     // SAFETY: the caller's promise on the view.
     let tx = decode_tx(unsafe { tx.slice("transaction") }?)?;
-    let r = write(vm, |vm| match (&tx, deploy) {
-        (Tx::Deploy(d), true) => Ok(vm.deploy(d, block.into())?),
-        (Tx::Call(c), false) => Ok(vm.call(c, block.into())?),
-        (_, true) => Err(FfiError::invalid("a call passed to svm_vm_deploy")),
-        (_, false) => Err(FfiError::invalid("a deploy passed to svm_vm_call")),
+    let r = write(vm, |vm| match (&tx, expect) {
+        (Tx::Deploy(_), Expect::Deploy) | (Tx::Call(_), Expect::Call) | (_, Expect::Any) => {
+            Ok(vm.execute(&tx, block.into())?)
+        }
+        (_, Expect::Deploy) => Err(FfiError::invalid("not a deploy, passed to svm_vm_deploy")),
+        (_, Expect::Call) => Err(FfiError::invalid("not a call, passed to svm_vm_call")),
     })?;
     Ok(encode_receipt(&r))
+}
+
+/// The kind of transaction an entry point takes.
+#[derive(Clone, Copy)]
+enum Expect {
+    Deploy,
+    Call,
+    Any,
 }
 
 /// Deploys a contract: `tx` is a deploy transaction (FORMATS.md, "C API
@@ -197,7 +206,9 @@ pub unsafe extern "C" fn svm_vm_deploy(
     err: *mut SvmBuffer,
 ) -> SvmStatus {
     // SAFETY: the caller's promises, passed on.
-    guard_buffer(receipt, err, || unsafe { single(vm, tx, block, true) })
+    guard_buffer(receipt, err, || unsafe {
+        single(vm, tx, block, Expect::Deploy)
+    })
 }
 
 /// Calls a contract: `tx` is a call transaction. Commits on success,
@@ -214,7 +225,28 @@ pub unsafe extern "C" fn svm_vm_call(
     err: *mut SvmBuffer,
 ) -> SvmStatus {
     // SAFETY: the caller's promises, passed on.
-    guard_buffer(receipt, err, || unsafe { single(vm, tx, block, false) })
+    guard_buffer(receipt, err, || unsafe {
+        single(vm, tx, block, Expect::Call)
+    })
+}
+
+/// Runs a transaction of any kind (deploy, call, template, spawn) on its
+/// own and commits it if it succeeds; the receipt as for `svm_vm_deploy`.
+///
+/// # Safety
+/// As `svm_vm_deploy`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn svm_vm_execute(
+    vm: *const SvmVm,
+    tx: SvmBytes,
+    block: SvmBlock,
+    receipt: *mut SvmBuffer,
+    err: *mut SvmBuffer,
+) -> SvmStatus {
+    // SAFETY: the caller's promises, passed on.
+    guard_buffer(receipt, err, || unsafe {
+        single(vm, tx, block, Expect::Any)
+    })
 }
 
 /// Executes a block: `txs` is an RLP list of transactions, run in order

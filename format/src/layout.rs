@@ -379,8 +379,8 @@ mod tests {
     #[test]
     fn prefixes_are_compatible_layouts() {
         let map = Kind::Structure(Structure::Map(crate::structure::Element::Bytes));
-        let whole = Layout::with_kinds(4096, &[Kind::Bytes(8), map.clone(), Kind::Bytes(4000)])
-            .unwrap();
+        let whole =
+            Layout::with_kinds(4096, &[Kind::Bytes(8), map.clone(), Kind::Bytes(4000)]).unwrap();
         let prefix = Layout::with_kinds(4096, &[Kind::Bytes(8), map.clone()]).unwrap();
         assert!(prefix.is_prefix_of(&whole));
         assert!(whole.is_prefix_of(&whole));

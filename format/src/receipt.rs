@@ -263,7 +263,14 @@ mod tests {
             let status = status % 15;
             let events = events
                 .into_iter()
-                .map(|(c, t, d, ttl)| event(c, usize::from(t % 5), &d, u64::from(ttl) % (MAX_EVENT_TTL + 1)))
+                .map(|(c, t, d, ttl)| {
+                    event(
+                        c,
+                        usize::from(t % 5),
+                        &d,
+                        u64::from(ttl) % (MAX_EVENT_TTL + 1),
+                    )
+                })
                 .collect();
             let (data, events) = if status == SUCCESS {
                 (data, events)
@@ -291,8 +298,8 @@ mod tests {
                 Err(_) => true,
             }
         }
-        quickcheck::QuickCheck::new()
-            .tests(2_000)
-            .quickcheck(prop as fn(u8, u64, Vec<u8>, Vec<(u8, u8, Vec<u8>, u32)>, Vec<(u16, u8)>) -> bool);
+        quickcheck::QuickCheck::new().tests(2_000).quickcheck(
+            prop as fn(u8, u64, Vec<u8>, Vec<(u8, u8, Vec<u8>, u32)>, Vec<(u16, u8)>) -> bool,
+        );
     }
 }

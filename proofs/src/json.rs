@@ -15,7 +15,7 @@ use svm_verify::layout::Layout;
 use svm_verify::structure::PathKey;
 use svm_verify::{
     ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, ElementMultiProof, ElementProof, ElementRequest,
-    ElementValue, Hash, MultiProof, PageProof, ProvenElement, ProvenRange, ProvenVariable,
+    ElementValue, Event, Hash, MultiProof, PageProof, ProvenElement, ProvenRange, ProvenVariable,
     RangeProof, ReceiptProof, ReceiptRecord, Request, VariableProof, VerifyError, page_key,
 };
 
@@ -504,7 +504,17 @@ pub fn receipt_record_to_json(r: &ReceiptRecord) -> Value {
         "gasUsed": r.gas_used,
         "contract": hex(&r.contract),
         "returnData": hex(&r.return_data),
-        "logs": r.logs.iter().map(|l| Value::String(hex(l))).collect::<Vec<_>>(),
+        "events": r.events.iter().map(event_to_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The JSON form of an event: `contract`, `topics`, `data`, `ttl`.
+pub fn event_to_json(e: &Event) -> Value {
+    json!({
+        "contract": hex(&e.contract),
+        "topics": e.topics.iter().map(|t| Value::String(hex(t))).collect::<Vec<_>>(),
+        "data": hex(&e.data),
+        "ttl": e.ttl,
     })
 }
 

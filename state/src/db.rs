@@ -166,6 +166,15 @@ impl<K: KvStore> StateDb<K> {
         )?))
     }
 
+    /// Events of committed blocks that are still kept (a time-to-live
+    /// not yet passed), as `query` asks (see [`crate::events`]).
+    pub fn events(
+        &self,
+        query: &crate::events::EventQuery,
+    ) -> Result<Vec<crate::events::IndexedEvent>, StateError> {
+        crate::events::query(&self.shared.store, query)
+    }
+
     /// The block committed at `height` ([`Session::commit_block`]), if one
     /// was.
     pub fn block(&self, height: u64) -> Result<Option<crate::BlockMeta>, StateError> {

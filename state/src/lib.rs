@@ -14,6 +14,8 @@
 //! - [`code`]: contract code by hash, and the layout it carries.
 //! - [`layout`]: contracts' storage layouts, packed into pages.
 //! - [`page`]: how pages are keyed and stored in a contract's storage trie.
+//! - [`events`]: the index of events with a time-to-live, by topic,
+//!   contract and height, pruned as they expire.
 //!
 //! ```
 //! use svm_state::{StateConfig, StateDb, kv::MemoryKv, layout::Layout};
@@ -45,6 +47,7 @@ pub mod code;
 mod contract;
 mod db;
 mod error;
+pub mod events;
 pub mod kv;
 pub use svm_format::layout;
 mod meta;

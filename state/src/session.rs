@@ -12,6 +12,7 @@ use svm_trie::{Commit, NodeSet};
 use crate::code::{code_hash, layout_of};
 use crate::contract::{Cached, Contract};
 use crate::db::Shared;
+use crate::events::IndexedEvent;
 use crate::kv::{Column, KvStore, WriteBatch};
 use crate::layout::Layout;
 use crate::meta::{self, BlockMeta, Head};
@@ -255,6 +256,41 @@ impl<K: KvStore> Session<K> {
     ) -> Result<H256, StateError> {
         self.writable()?;
         let layout = Arc::new(layout_of(code)?);
+        let hash = code_hash(code);
+        self.place_contract(address, hash, layout, balance)?;
+        if let Entry::Vacant(e) = self.code.entry(hash) {
+            e.insert(code.to_vec());
+            self.record(Undo::Code { hash });
+        }
+        Ok(hash)
+    }
+
+    /// Creates a contract at `address` running the code already stored
+    /// under `code_hash` (by this session or a commit before it), as
+    /// [`Session::create_contract`] does, without storing the code again.
+    /// Code not stored is [`StateError::MissingCode`].
+    pub fn create_contract_from(
+        &mut self,
+        address: &Address,
+        code_hash: &H256,
+        balance: U256,
+    ) -> Result<(), StateError> {
+        self.writable()?;
+        let layout = match self.code.get(code_hash) {
+            Some(code) => Arc::new(layout_of(code)?),
+            None => self.shared.layout(code_hash)?,
+        };
+        self.place_contract(address, *code_hash, layout, balance)
+    }
+
+    /// Puts a new contract (code `hash` with `layout`) at `address`.
+    fn place_contract(
+        &mut self,
+        address: &Address,
+        hash: H256,
+        layout: Arc<Layout>,
+        balance: U256,
+    ) -> Result<(), StateError> {
         let held = match self.account(address)? {
             None => U256::zero(),
             Some(a)
@@ -269,11 +305,6 @@ impl<K: KvStore> Session<K> {
         let balance = held
             .checked_add(balance)
             .ok_or(StateError::BalanceOverflow(*address))?;
-        let hash = code_hash(code);
-        if let Entry::Vacant(e) = self.code.entry(hash) {
-            e.insert(code.to_vec());
-            self.record(Undo::Code { hash });
-        }
         let account = Account {
             balance,
             code_hash: hash,
@@ -283,7 +314,7 @@ impl<K: KvStore> Session<K> {
         let contract = Contract::new(*address, layout, svm_trie::EMPTY_ROOT);
         self.contracts.insert(*address, contract);
         self.record(Undo::Contract { address: *address });
-        Ok(hash)
+        Ok(())
     }
 
     /// Sets the balance of an existing account.
@@ -484,13 +515,17 @@ impl<K: KvStore> Session<K> {
 
     /// [`Session::commit`] of a block: the same batch also stores the block's
     /// record (its world root filled in from this commit) and the nodes of
-    /// its receipts trie, so the block's receipts stay provable.
+    /// its receipts trie, so the block's receipts stay provable, and brings
+    /// the event index up to the block: its `events` (those with a
+    /// time-to-live) added, the expired ones removed (see
+    /// [`crate::events`]).
     pub fn commit_block(
         self,
         block: BlockRecord,
         receipt_nodes: NodeSet,
+        events: &[IndexedEvent],
     ) -> Result<(CommitOutput, BlockMeta), StateError> {
-        let out = self.commit_with(Some((block, receipt_nodes)))?;
+        let out = self.commit_with(Some((block, receipt_nodes, events)))?;
         let meta = BlockMeta {
             height: block.height,
             time: block.time,
@@ -504,7 +539,7 @@ impl<K: KvStore> Session<K> {
 
     fn commit_with(
         mut self,
-        block: Option<(BlockRecord, NodeSet)>,
+        block: Option<(BlockRecord, NodeSet, &[IndexedEvent])>,
     ) -> Result<CommitOutput, StateError> {
         self.writable()?;
         let shared = self.shared.clone();
@@ -566,7 +601,8 @@ impl<K: KvStore> Session<K> {
         };
         let root_is_new = meta::seq_of(&shared.store, &world.root)?.is_none();
         meta::put_head(&mut batch, &new_head, root_is_new);
-        if let Some((block, receipt_nodes)) = block {
+        if let Some((block, receipt_nodes, events)) = block {
+            crate::events::index_block(&shared.store, &mut batch, block.height, events)?;
             meta::put_block(
                 &mut batch,
                 &BlockMeta {

@@ -15,6 +15,18 @@ pub fn contract_address(author: &Address, nonce: u64, code_hash: &H256) -> Addre
     Address::from_slice(&keccak_hash::keccak(&preimage)[12..])
 }
 
+/// The address of the template of code `code_hash` (code deployed once
+/// for contracts to be spawned from and libraries to be called in): the
+/// last 20 bytes of keccak256("svm-template" ‖ code_hash (32 bytes)). A
+/// template is an account there holding the code; it is not a contract
+/// (calls to it are refused).
+pub fn template_address(code_hash: &H256) -> Address {
+    let mut preimage = Vec::with_capacity(12 + 32);
+    preimage.extend_from_slice(b"svm-template");
+    preimage.extend_from_slice(code_hash.as_bytes());
+    Address::from_slice(&keccak_hash::keccak(&preimage)[12..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +49,20 @@ mod tests {
             a,
             contract_address(&Address::repeat_byte(0xaa), 8, &H256::repeat_byte(0x11))
         );
+    }
+
+    /// Pins the template formula (docs/FORMATS.md).
+    #[test]
+    fn template_vector() {
+        let hash = H256::repeat_byte(0x11);
+        let mut pre = b"svm-template".to_vec();
+        pre.extend([0x11; 32]);
+        let t = template_address(&hash);
+        assert_eq!(t.as_bytes(), &keccak_hash::keccak(&pre)[12..]);
+        assert_eq!(
+            format!("{t:#x}"),
+            "0xe308563b9df2025dec42e8d172f8223573f4389a"
+        );
+        assert_ne!(t, template_address(&H256::repeat_byte(0x12)));
     }
 }

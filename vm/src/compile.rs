@@ -108,11 +108,32 @@ impl DiskCache {
     }
 }
 
-/// A compiled module and the length of its code (calls are charged by it).
+/// A compiled module and the length of its code (calls are charged by it),
+/// with what calls need to know of it without instantiating it.
 #[derive(Clone)]
 pub(crate) struct Compiled {
     pub(crate) module: Module,
     pub(crate) code_len: usize,
+    /// The address of the template of this code (where a template holding
+    /// it would be; calls to it are refused).
+    pub(crate) template: svm_state::Address,
+    /// Whether the module exports [`crate::vmcalls::REENTRANT_EXPORT`]: it
+    /// accepts calls while a frame of it is running.
+    pub(crate) reentrant: bool,
+}
+
+impl Compiled {
+    fn new(module: Module, code_len: usize, hash: &H256) -> Self {
+        let reentrant = module
+            .exports()
+            .any(|e| e.name() == crate::vmcalls::REENTRANT_EXPORT);
+        Compiled {
+            module,
+            code_len,
+            template: crate::address::template_address(hash),
+            reentrant,
+        }
+    }
 }
 
 struct Cache {
@@ -169,7 +190,7 @@ impl Compiler {
                 match unsafe { Module::deserialize(&self.headless, artifact.as_slice()) } {
                     Ok(module) => {
                         self.count(|s| s.disk_hits += 1);
-                        Some((Compiled { module, code_len }, artifact.len()))
+                        Some((Compiled::new(module, code_len, hash), artifact.len()))
                     }
                     Err(_) => {
                         self.count(|s| s.disk_rejects += 1);
@@ -243,10 +264,7 @@ impl Compiler {
         // compiler from validated code.
         let module = unsafe { Module::deserialize(&self.headless, artifact.as_slice()) }
             .map_err(|e| CompileFailed(e.to_string()))?;
-        let compiled = Compiled {
-            module,
-            code_len: code.len(),
-        };
+        let compiled = Compiled::new(module, code.len(), hash);
         self.remember(hash, &compiled, artifact.len());
         Ok(compiled)
     }

@@ -39,6 +39,19 @@ pub const CODE_BYTE: u64 = 50;
 /// node whose caches lost it, compiling) the module.
 pub const CODE_LOAD_BYTE: u64 = 1;
 
+/// The intrinsic gas of a template of `code_len` bytes: the transaction,
+/// the template's account and the stored code.
+pub fn template_intrinsic(code_len: usize) -> u64 {
+    deploy_intrinsic(code_len, 0)
+}
+
+/// The intrinsic gas of a spawn whose constructor gets `arg_bytes` bytes of
+/// byte arguments: the transaction and the new account (the code is
+/// stored already; loading it is charged as a call's, per byte).
+pub fn spawn_intrinsic(arg_bytes: u64) -> u64 {
+    call_intrinsic(arg_bytes).saturating_add(NEW_ACCOUNT)
+}
+
 // ---- vmcalls ------------------------------------------------------------
 
 /// Every vmcall's base price.
@@ -59,7 +72,7 @@ pub const PAGE_WRITE: u64 = 5_000;
 /// Per byte of page size, the first time a transaction writes to a page:
 /// the page the commit stores again.
 pub const PAGE_WRITE_BYTE: u64 = 4;
-/// Per byte of return data and logs (kept in receipts).
+/// Per byte of return data and event data (kept in receipts).
 pub const DATA_BYTE: u64 = 8;
 /// Per byte copied between memory and registers.
 pub const COPY_BYTE: u64 = 1;
@@ -118,4 +131,46 @@ pub fn deploy_intrinsic(code_len: usize, arg_bytes: u64) -> u64 {
     call_intrinsic(arg_bytes)
         .saturating_add(NEW_ACCOUNT)
         .saturating_add(CODE_BYTE.saturating_mul(code_len as u64))
+}
+
+// ---- contract calls -------------------------------------------------------
+
+/// A contract call or library call, on top of the vmcall: a frame with a
+/// store and an instance of its own.
+pub const CALL: u64 = 2_000;
+/// Per byte of function name and arguments a call copies to the callee,
+/// and of return data `returned` copies back.
+pub const CALL_DATA_BYTE: u64 = 3;
+
+// ---- events ---------------------------------------------------------------
+
+/// Per topic of an event (each is an entry of the node's topic index while
+/// the event is kept).
+pub const EVENT_TOPIC: u64 = 375;
+/// What an event keeps in a node's index besides its data and topics, in
+/// bytes (its record, contract entry and expiry entry): what its lifetime
+/// is priced by.
+pub const EVENT_KEPT_BYTES: u64 = 128;
+/// What each topic adds to an event's index entries, in bytes.
+pub const EVENT_TOPIC_KEPT_BYTES: u64 = 64;
+/// Keeping a byte in the event index for this many blocks costs 1 gas.
+pub const EVENT_BYTE_BLOCKS: u64 = 1 << 17;
+
+/// What keeping an event with `topics` topics and `data` bytes for `ttl`
+/// blocks costs: its index bytes times its blocks, one gas per
+/// [`EVENT_BYTE_BLOCKS`], rounded up (0 for an event the index never keeps).
+pub fn event_keep_cost(topics: u64, data: u64, ttl: u64) -> u64 {
+    let bytes = EVENT_KEPT_BYTES + EVENT_TOPIC_KEPT_BYTES * topics + data;
+    // At most (128 + 256 + 65,536) × 2,592,000: far inside u128.
+    let cost = (u128::from(bytes) * u128::from(ttl)).div_ceil(u128::from(EVENT_BYTE_BLOCKS));
+    u64::try_from(cost).unwrap_or(u64::MAX)
+}
+
+/// What an event costs on top of the vmcall: per topic, per data byte, and
+/// its lifetime in the index.
+pub fn event_cost(topics: u64, data: u64, ttl: u64) -> u64 {
+    EVENT_TOPIC
+        .saturating_mul(topics)
+        .saturating_add(DATA_BYTE.saturating_mul(data))
+        .saturating_add(event_keep_cost(topics, data, ttl))
 }

@@ -7,7 +7,6 @@
 //! environment and stops the call; the VM turns it into a node error, never
 //! a receipt.
 
-use foldhash::HashSet;
 use std::sync::Arc;
 
 use primitive_types::U256;
@@ -18,6 +17,8 @@ use wasmer::{
 };
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
 
+use crate::exec::{Executor, Frame};
+use crate::scope::{Touched, TxScope};
 use crate::state::ContractState;
 use crate::{VmError, gas};
 
@@ -48,35 +49,26 @@ pub(crate) fn bad(message: impl Into<String>) -> HostTrap {
     HostTrap::Bad(message.into())
 }
 
-/// What a transaction has touched so far: its first touch of a page or an
-/// account costs more than the next ones (gas::PAGE_LOAD, gas::PAGE_WRITE,
-/// gas::ACCOUNT_LOAD). Per transaction, so the price never depends on what
-/// other transactions of the block did.
-#[derive(Debug, Default)]
-pub(crate) struct Touched {
-    pub(crate) pages_loaded: HashSet<u32>,
-    pub(crate) pages_written: HashSet<u32>,
-    pub(crate) accounts: HashSet<Address>,
-    /// Structures whose handles the transaction has read.
-    pub(crate) structures_opened: HashSet<svm_state::StructurePath>,
-    /// Structures the transaction has written (their handles are
-    /// rewritten in their parents).
-    pub(crate) structures_written: HashSet<svm_state::StructurePath>,
-}
-
-/// One call's environment.
+/// One frame's environment.
 pub(crate) struct Env<S> {
-    /// The state the call runs against (taken back when it returns).
-    pub(crate) state: Option<S>,
+    /// The transaction's scope (the state, …), held while the frame runs
+    /// and handed to the frames it calls.
+    pub(crate) scope: Option<TxScope<S>>,
+    /// What runs frames (a contract call runs its callee through it).
+    pub(crate) exec: Arc<Executor>,
     pub(crate) contract: Address,
     pub(crate) caller: Address,
     pub(crate) value: U256,
     pub(crate) block: BlockContext,
+    /// Contract frames running below this one (0: the transaction's).
+    pub(crate) depth: u32,
     pub(crate) memory: Option<Memory>,
     pub(crate) instance: Option<Instance>,
     pub(crate) return_data: Vec<u8>,
-    pub(crate) logs: Vec<Vec<u8>>,
+    /// The return data of the frame's last contract call.
+    pub(crate) returned: Vec<u8>,
     pub(crate) registers: Registers,
+    /// What the transaction touched of this frame's contract.
     pub(crate) touched: Touched,
     pub(crate) layout: Option<Arc<Layout>>,
     /// The structures the call has opened, by handle.
@@ -86,29 +78,29 @@ pub(crate) struct Env<S> {
 }
 
 impl<S> Env<S> {
-    /// A fresh environment for a call of `contract` by `caller`.
+    /// The environment of `frame`, holding the transaction's `scope` and
+    /// what the transaction `touched` of the frame's contract.
     pub(crate) fn new(
-        state: S,
-        contract: Address,
-        caller: Address,
-        value: U256,
-        block: BlockContext,
+        scope: TxScope<S>,
+        exec: Arc<Executor>,
+        frame: &Frame<'_>,
+        touched: Touched,
     ) -> Self {
-        let mut touched = Touched::default();
-        touched.accounts.extend([contract, caller]);
         Env {
-            state: Some(state),
-            contract,
-            caller,
-            value,
-            block,
+            scope: Some(scope),
+            exec,
+            contract: frame.contract,
+            caller: frame.caller,
+            value: frame.value,
+            block: frame.block,
+            depth: frame.depth,
             memory: None,
             instance: None,
             return_data: Vec::new(),
-            logs: Vec::new(),
+            returned: Vec::new(),
             registers: Registers::default(),
             touched,
-            layout: None,
+            layout: frame.layout.clone(),
             handles: Default::default(),
             node_error: None,
         }
@@ -153,7 +145,7 @@ pub(crate) type Ctx<'a, S> = FunctionEnvMut<'a, Env<S>>;
 
 impl<S: ContractState> Env<S> {
     /// Records a node failure and stops the call.
-    fn node(&mut self, e: impl Into<VmError>) -> HostTrap {
+    pub(crate) fn node(&mut self, e: impl Into<VmError>) -> HostTrap {
         self.node_error.get_or_insert(e.into());
         HostTrap::Node
     }
@@ -174,8 +166,9 @@ impl<S: ContractState> Env<S> {
         }
     }
 
-    pub(crate) fn state(&mut self) -> Result<&mut S, HostTrap> {
-        match self.state.as_mut() {
+    /// The transaction's scope.
+    pub(crate) fn scope(&mut self) -> Result<&mut TxScope<S>, HostTrap> {
+        match self.scope.as_mut() {
             Some(s) => Ok(s),
             None => {
                 self.node_error
@@ -183,6 +176,11 @@ impl<S: ContractState> Env<S> {
                 Err(HostTrap::Node)
             }
         }
+    }
+
+    /// The state the frame runs against.
+    pub(crate) fn state(&mut self) -> Result<&mut S, HostTrap> {
+        Ok(&mut self.scope()?.state)
     }
 
     /// The contract's layout (read once per call).
@@ -219,14 +217,14 @@ impl<S: ContractState> Env<S> {
 
     /// The account at `address`, charging its first touch in the
     /// transaction.
-    fn account<St: AsStoreMut>(
+    pub(crate) fn account<St: AsStoreMut>(
         &mut self,
         store: &mut St,
         address: &Address,
     ) -> Result<Option<svm_state::Account>, HostTrap> {
-        if !self.touched.accounts.contains(address) {
+        if !self.scope()?.accounts.contains(address) {
             charge(self, store, gas::ACCOUNT_LOAD)?;
-            self.touched.accounts.insert(*address);
+            self.scope()?.accounts.insert(*address);
         }
         match self.state()?.account(address) {
             Ok(a) => Ok(a),
@@ -408,7 +406,11 @@ fn value<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32) -> Result<(), HostTrap
     write(env, &store, ptr, &v)
 }
 
-fn read_address<S>(env: &Env<S>, store: &impl AsStoreRef, ptr: i32) -> Result<Address, HostTrap> {
+pub(crate) fn read_address<S>(
+    env: &Env<S>,
+    store: &impl AsStoreRef,
+    ptr: i32,
+) -> Result<Address, HostTrap> {
     Ok(Address::from_slice(&read(env, store, ptr, 20)?))
 }
 
@@ -454,7 +456,7 @@ fn block_time<S: ContractState>(mut ctx: Ctx<'_, S>) -> Result<i64, HostTrap> {
 }
 
 /// Charges a vmcall that copies [ptr, ptr + len) out of memory into the
-/// receipt (return data, logs), and copies it.
+/// receipt (return data), and copies it.
 fn copy_out<S>(
     env: &Env<S>,
     store: &mut impl AsStoreMut,
@@ -470,13 +472,6 @@ fn copy_out<S>(
 fn set_return<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32, len: i32) -> Result<(), HostTrap> {
     let (env, mut store) = ctx.data_and_store_mut();
     env.return_data = copy_out(env, &mut store, ptr, len)?;
-    Ok(())
-}
-
-fn log<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32, len: i32) -> Result<(), HostTrap> {
-    let (env, mut store) = ctx.data_and_store_mut();
-    let entry = copy_out(env, &mut store, ptr, len)?;
-    env.logs.push(entry);
     Ok(())
 }
 
@@ -582,7 +577,15 @@ pub(crate) fn vmcall<S: ContractState>(
         "block_height" => Function::new_typed_with_env(store, env, block_height::<S>),
         "block_time" => Function::new_typed_with_env(store, env, block_time::<S>),
         "set_return" => Function::new_typed_with_env(store, env, set_return::<S>),
-        "log" => Function::new_typed_with_env(store, env, log::<S>),
+        "log" => Function::new_typed_with_env(store, env, crate::event_calls::log::<S>),
+        "emit" => Function::new_typed_with_env(store, env, crate::event_calls::emit::<S>),
+        "call" => Function::new_typed_with_env(store, env, crate::contract_calls::call::<S>),
+        "delegate_call" => {
+            Function::new_typed_with_env(store, env, crate::contract_calls::delegate_call::<S>)
+        }
+        "returned" => {
+            Function::new_typed_with_env(store, env, crate::contract_calls::returned::<S>)
+        }
         "reg_from_mem" => Function::new_typed_with_env(store, env, reg_from_mem::<S>),
         "reg_to_mem" => Function::new_typed_with_env(store, env, reg_to_mem::<S>),
         "reg_from_storage" => Function::new_typed_with_env(store, env, reg_from_storage::<S>),
@@ -641,9 +644,31 @@ mod tests {
         let session = db.begin().unwrap();
         let mut store = Store::default();
         let a = Address::zero();
+        let config = crate::VmConfig::default();
+        let exec = Arc::new(Executor {
+            compiler: crate::compile::Compiler::new(config.compiler, 0, 512, None),
+            config,
+            phases: Default::default(),
+        });
+        let frame = Frame {
+            contract: a,
+            caller: a,
+            value: U256::zero(),
+            function: "f",
+            args: &[],
+            gas: 0,
+            block: BlockContext::default(),
+            depth: 0,
+            layout: None,
+        };
         let env = FunctionEnv::new(
             &mut store,
-            Env::new(session, a, a, U256::zero(), BlockContext::default()),
+            Env::new(
+                TxScope::new(session, [a, a]),
+                exec,
+                &frame,
+                Touched::default(),
+            ),
         );
         let imports = imports(&mut store, &env);
         let ty = |t: &Ty| match t {

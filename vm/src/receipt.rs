@@ -2,6 +2,7 @@
 
 use primitive_types::H256;
 use serde::Serialize;
+use svm_format::event::Event;
 use svm_format::receipt::{FailureCode, ReceiptRecord, SUCCESS};
 use svm_state::Address;
 
@@ -41,6 +42,9 @@ pub enum TxError {
     /// Crediting the value would overflow the recipient's 256-bit balance.
     #[error("the balance of {0} would overflow")]
     BalanceOverflow(String),
+    /// No template holds the code hash (a spawn's).
+    #[error("no template holds code {0}")]
+    TemplateNotFound(String),
 }
 
 impl TxError {
@@ -58,6 +62,7 @@ impl TxError {
             TxError::InvalidNonce(_) => FailureCode::InvalidNonce,
             TxError::InsufficientBalance(_) => FailureCode::InsufficientBalance,
             TxError::BalanceOverflow(_) => FailureCode::BalanceOverflow,
+            TxError::TemplateNotFound(_) => FailureCode::TemplateNotFound,
         }
     }
 }
@@ -78,9 +83,9 @@ pub struct Receipt {
     /// Return data set by the contract (`0x` hex).
     #[serde(serialize_with = "hex_bytes")]
     pub return_data: Vec<u8>,
-    /// Log entries emitted, in order (`0x` hex each).
-    #[serde(serialize_with = "hex_list")]
-    pub logs: Vec<Vec<u8>>,
+    /// Events emitted by every frame that succeeded, in order.
+    #[serde(serialize_with = "events_json")]
+    pub events: Vec<Event>,
     /// The contract's storage root afterwards (unchanged on failure), for a
     /// transaction committed on its own; `None` inside a block, whose roots
     /// are the block's ([`crate::BlockResult`]).
@@ -100,14 +105,14 @@ pub struct Receipt {
 
 impl Receipt {
     /// What consensus records of the receipt: status code, gas, contract,
-    /// return data and logs (no message text, no roots).
+    /// return data and events (no message text, no roots).
     pub fn record(&self) -> ReceiptRecord {
         ReceiptRecord {
             status: self.error.as_ref().map_or(SUCCESS, |e| e.code() as u8),
             gas_used: self.gas_used,
             contract: self.contract.0,
             return_data: self.return_data.clone(),
-            logs: self.logs.clone(),
+            events: self.events.clone(),
         }
     }
 
@@ -125,8 +130,28 @@ fn hex_bytes<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&hex(v))
 }
 
-fn hex_list<S: serde::Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(v.iter().map(|b| hex(b)))
+/// An event as JSON: `{"contract", "topics": [...], "data", "ttl"}`.
+#[derive(Serialize)]
+struct EventJson {
+    contract: String,
+    topics: Vec<String>,
+    data: String,
+    ttl: u64,
+}
+
+impl From<&Event> for EventJson {
+    fn from(e: &Event) -> Self {
+        EventJson {
+            contract: hex(&e.contract),
+            topics: e.topics.iter().map(|t| hex(t)).collect(),
+            data: hex(&e.data),
+            ttl: e.ttl,
+        }
+    }
+}
+
+fn events_json<S: serde::Serializer>(v: &[Event], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(EventJson::from))
 }
 
 fn hex_address<S: serde::Serializer>(v: &Address, s: S) -> Result<S::Ok, S::Error> {

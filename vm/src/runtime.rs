@@ -1,134 +1,42 @@
 //! Deploy and call: transactions in, receipts out, state through svm-state.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use primitive_types::{H256, U256};
+use svm_format::event::Event;
+use svm_state::events::{EventPosition, IndexedEvent};
 use svm_state::kv::KvStore;
 use svm_state::{Account, Address, BlockRecord, EMPTY_CODE_HASH, StateDb, StateError};
-use wasmer::{FunctionEnv, Instance, Module, RuntimeError, Store, Type, Value};
-use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
-use wasmer_types::TrapCode;
+use wasmer::Module;
 
+use crate::args::Arg;
 use crate::compile::{Compiler, ModuleStats};
-use crate::depth::DEPTH_EXPORT;
-use crate::grow::GROW_FAILED_EXPORT;
-use crate::host::{Env, HostTrap, externs_for};
+use crate::exec::{Executor, Frame};
 use crate::phases::{PhaseTimes, Phases};
 use crate::receipt::{BlockResult, Receipt, TxError, receipts_trie};
+use crate::scope::TxScope;
 use crate::state::ContractState;
-use crate::{BlockContext, VmConfig, VmError, contract_address, gas, validate};
+use crate::tx::{Call, Deploy, Spawn, Template, Tx};
+use crate::{BlockContext, VmConfig, VmError, contract_address, gas, template_address, validate};
 
 /// The stack contracts run on (wasmer's default is 1 MiB). The largest
 /// frames validation allows take about 24 KiB each under singlepass (the
 /// stack is exhausted between 600 and 800 of them at 16 MiB, measured), so
 /// 512 of them use about 12 MiB: 32 MiB leaves more than half for the host's
 /// own calls at the deepest frame. Reserved, not committed: only what is
-/// used costs memory.
+/// used costs memory. Each contract frame of a call chain has one.
 const WASM_STACK_BYTES: usize = 32 << 20;
-
-/// An argument to a contract function.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Arg {
-    /// An i32 parameter.
-    I32(i32),
-    /// An i64 parameter.
-    I64(i64),
-    /// Bytes copied into the contract's memory (through its exported
-    /// `svm_alloc(len) -> ptr`), passed as two i32 parameters: ptr, len.
-    Bytes(Vec<u8>),
-}
-
-/// The bytes of byte arguments in `args` (each costs [`gas::ARG_BYTE`]).
-fn arg_bytes(args: &[Arg]) -> u64 {
-    args.iter()
-        .map(|a| match a {
-            Arg::Bytes(b) => b.len() as u64,
-            _ => 0,
-        })
-        .sum()
-}
-
-/// A deploy transaction.
-#[derive(Clone, Debug)]
-pub struct Deploy {
-    /// Who deploys (pays `balance`).
-    pub author: Address,
-    /// The author's deploy nonce (part of the address).
-    pub nonce: u64,
-    /// The module: a WebAssembly binary (text is converted by tools, see
-    /// [`crate::wat_to_wasm`]).
-    pub code: Vec<u8>,
-    /// Value moved from the author to the new contract.
-    pub balance: U256,
-    /// A constructor to run after creation, with its arguments.
-    pub constructor: Option<(String, Vec<Arg>)>,
-    /// Gas limit: the deploy's intrinsic gas ([`gas::deploy_intrinsic`])
-    /// plus what the constructor may use.
-    pub gas_limit: u64,
-}
-
-/// A call transaction.
-#[derive(Clone, Debug)]
-pub struct Call {
-    /// The contract.
-    pub contract: Address,
-    /// Who calls (pays `value`).
-    pub sender: Address,
-    /// The exported function.
-    pub function: String,
-    /// Its arguments.
-    pub args: Vec<Arg>,
-    /// Gas limit: the call's intrinsic gas ([`gas::call_intrinsic`]) plus
-    /// what the contract may use.
-    pub gas_limit: u64,
-    /// Value moved from the sender to the contract.
-    pub value: U256,
-}
 
 /// The VM: deploys and calls contracts on a [`StateDb`].
 pub struct Vm<K> {
     db: StateDb<K>,
-    config: VmConfig,
-    compiler: Compiler,
-    phases: Phases,
+    exec: Arc<Executor>,
 }
 
 impl<K: KvStore> std::fmt::Debug for Vm<K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Vm({:?})", self.db)
-    }
-}
-
-/// A transaction.
-#[derive(Clone, Debug)]
-pub enum Tx {
-    /// Deploy a contract.
-    Deploy(Deploy),
-    /// Call a contract.
-    Call(Call),
-}
-
-impl Tx {
-    /// Its gas limit.
-    pub fn gas_limit(&self) -> u64 {
-        match self {
-            Tx::Deploy(d) => d.gas_limit,
-            Tx::Call(c) => c.gas_limit,
-        }
-    }
-
-    /// The gas it costs before any code runs ([`gas::deploy_intrinsic`],
-    /// [`gas::call_intrinsic`]).
-    pub fn intrinsic_gas(&self) -> u64 {
-        match self {
-            Tx::Deploy(d) => gas::deploy_intrinsic(
-                d.code.len(),
-                d.constructor
-                    .as_ref()
-                    .map_or(0, |(_, args)| arg_bytes(args)),
-            ),
-            Tx::Call(c) => gas::call_intrinsic(arg_bytes(&c.args)),
-        }
     }
 }
 
@@ -138,7 +46,7 @@ struct Outcome {
     gas_used: u64,
     contract: Address,
     return_data: Vec<u8>,
-    logs: Vec<Vec<u8>>,
+    events: Vec<Event>,
 }
 
 impl Outcome {
@@ -148,7 +56,7 @@ impl Outcome {
             gas_used,
             contract,
             return_data: Vec::new(),
-            logs: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -159,7 +67,7 @@ impl Outcome {
             gas_used,
             contract,
             return_data: Vec::new(),
-            logs: Vec::new(),
+            events: Vec::new(),
         }
     }
 }
@@ -168,9 +76,14 @@ impl Outcome {
 /// (failed or not: the caller reverts a failure), or a node error.
 type Applied<S> = Result<(S, Outcome), VmError>;
 
-/// What the contract's run gives: gas used, or a failure with gas used; a
-/// node error stops everything.
-type RunResult = Result<Result<u64, (TxError, u64)>, VmError>;
+/// Where a new contract's code comes from.
+#[derive(Clone, Copy)]
+enum NewCode<'a> {
+    /// A deploy's code.
+    Code(&'a [u8]),
+    /// A template's (already stored).
+    Template,
+}
 
 impl<K: KvStore> Vm<K> {
     /// A VM over `db`.
@@ -186,9 +99,11 @@ impl<K: KvStore> Vm<K> {
         );
         Vm {
             db,
-            config,
-            compiler,
-            phases: Phases::default(),
+            exec: Arc::new(Executor {
+                compiler,
+                config,
+                phases: Phases::default(),
+            }),
         }
     }
 
@@ -199,7 +114,7 @@ impl<K: KvStore> Vm<K> {
 
     /// The VM's limits.
     pub fn config(&self) -> &VmConfig {
-        &self.config
+        &self.exec.config
     }
 
     /// The nonce `author`'s next deploy must carry (its account's nonce at
@@ -211,12 +126,12 @@ impl<K: KvStore> Vm<K> {
 
     /// Cumulative time spent instantiating, executing and committing.
     pub fn phase_times(&self) -> PhaseTimes {
-        self.phases.times()
+        self.exec.phases.times()
     }
 
     /// Module cache counters.
     pub fn module_stats(&self) -> ModuleStats {
-        self.compiler.stats()
+        self.exec.compiler.stats()
     }
 
     /// Checks what a transaction must satisfy to be part of a block: a gas
@@ -224,11 +139,9 @@ impl<K: KvStore> Vm<K> {
     /// [`VmConfig::max_tx_gas`].
     pub fn check_tx(&self, tx: &Tx) -> Result<(), String> {
         let (limit, intrinsic) = (tx.gas_limit(), tx.intrinsic_gas());
-        if limit > self.config.max_tx_gas {
-            return Err(format!(
-                "gas limit {limit} exceeds the maximum {}",
-                self.config.max_tx_gas
-            ));
+        let max = self.exec.config.max_tx_gas;
+        if limit > max {
+            return Err(format!("gas limit {limit} exceeds the maximum {max}"));
         }
         if limit < intrinsic {
             return Err(format!(
@@ -254,6 +167,25 @@ impl<K: KvStore> Vm<K> {
         self.single(&Tx::Call(tx.clone()), block)
     }
 
+    /// Deploys a template: validates the code and stores it at
+    /// [`template_address`] of its hash (no contract, no constructor), for
+    /// contracts to be spawned from and libraries to be called in.
+    pub fn template(&self, tx: &Template, block: BlockContext) -> Result<Receipt, VmError> {
+        self.single(&Tx::Template(tx.clone()), block)
+    }
+
+    /// Spawns a contract from a template: a deploy whose code is the
+    /// template's (its code hash is the template's; it is compiled once for
+    /// all of them).
+    pub fn spawn(&self, tx: &Spawn, block: BlockContext) -> Result<Receipt, VmError> {
+        self.single(&Tx::Spawn(tx.clone()), block)
+    }
+
+    /// Runs any transaction on its own and commits it if it succeeds.
+    pub fn execute(&self, tx: &Tx, block: BlockContext) -> Result<Receipt, VmError> {
+        self.single(tx, block)
+    }
+
     /// Runs a block of transactions in one session, each in its own
     /// checkpoint (a failed one is reverted alone), and commits once. The
     /// result carries the world root after the block and the receipts root;
@@ -268,11 +200,9 @@ impl<K: KvStore> Vm<K> {
                 .map_err(|reason| VmError::InvalidTx { index, reason })?;
             total += u128::from(tx.gas_limit());
         }
-        if total > u128::from(self.config.max_block_gas) {
-            return Err(VmError::BlockGasLimit {
-                total,
-                max: self.config.max_block_gas,
-            });
+        let max = self.exec.config.max_block_gas;
+        if total > u128::from(max) {
+            return Err(VmError::BlockGasLimit { total, max });
         }
         let mut session = self.db.begin()?;
         let mut receipts = Vec::with_capacity(txs.len());
@@ -291,8 +221,26 @@ impl<K: KvStore> Vm<K> {
             receipts: receipts.len() as u64,
         };
         let start = Instant::now();
-        let (out, _) = session.commit_block(record, receipt_nodes)?;
-        self.phases.commit(start.elapsed());
+        let events: Vec<IndexedEvent> = receipts
+            .iter()
+            .enumerate()
+            .flat_map(|(tx, r)| {
+                r.events
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, event)| IndexedEvent {
+                        position: EventPosition {
+                            height: block.height,
+                            tx: tx as u32,
+                            index: index as u32,
+                        },
+                        event: event.clone(),
+                    })
+            })
+            .filter(|e| e.event.ttl > 0)
+            .collect();
+        let (out, _) = session.commit_block(record, receipt_nodes, &events)?;
+        self.exec.phases.commit(start.elapsed());
         Ok(BlockResult {
             world_root: out.head.root,
             receipts_root,
@@ -347,7 +295,7 @@ impl<K: KvStore> Vm<K> {
         let before = storage_root_in(&mut session, &outcome.contract)?;
         let start = Instant::now();
         let out = session.commit()?;
-        self.phases.commit(start.elapsed());
+        self.exec.phases.commit(start.elapsed());
         let root = out
             .accounts
             .iter()
@@ -365,65 +313,148 @@ impl<K: KvStore> Vm<K> {
         match tx {
             Tx::Deploy(d) => self.apply_deploy(state, d, tx.intrinsic_gas(), block),
             Tx::Call(c) => self.apply_call(state, c, tx.intrinsic_gas(), block),
+            Tx::Template(t) => self.apply_template(state, t, tx.intrinsic_gas()),
+            Tx::Spawn(s) => self.apply_spawn(state, s, tx.intrinsic_gas(), block),
         }
     }
 
     fn apply_deploy<S: ContractState>(
         &self,
-        mut state: S,
+        state: S,
         tx: &Deploy,
         intrinsic: u64,
         block: BlockContext,
     ) -> Applied<S> {
-        let code = &tx.code;
-        let hash = svm_state::code::code_hash(code);
+        let hash = svm_state::code::code_hash(&tx.code);
         let address = contract_address(&tx.author, tx.nonce, &hash);
-        let fail = |e| Outcome::failed(address, e, intrinsic);
-        if let Err(e) = validate(code, &self.config) {
-            return Ok((state, fail(TxError::ValidationFailed(e.to_string()))));
+        if let Err(e) = validate(&tx.code, &self.exec.config) {
+            let e = TxError::ValidationFailed(e.to_string());
+            return Ok((state, Outcome::failed(address, e, intrinsic)));
         }
-        let mut used = intrinsic;
-        // The author's nonce (an author without an account gets one).
-        let author = match state.account(&tx.author)? {
+        let new = NewContract {
+            author: tx.author,
+            nonce: tx.nonce,
+            hash,
+            code: NewCode::Code(&tx.code),
+            balance: tx.balance,
+            constructor: &tx.constructor,
+            gas_limit: tx.gas_limit,
+        };
+        self.create(state, new, intrinsic, block)
+    }
+
+    fn apply_spawn<S: ContractState>(
+        &self,
+        mut state: S,
+        tx: &Spawn,
+        intrinsic: u64,
+        block: BlockContext,
+    ) -> Applied<S> {
+        let hash = tx.template;
+        let address = contract_address(&tx.author, tx.nonce, &hash);
+        let template = template_address(&hash);
+        if state
+            .account(&template)?
+            .is_none_or(|a| a.code_hash != hash)
+        {
+            let e = TxError::TemplateNotFound(format!("{hash:#x}"));
+            return Ok((state, Outcome::failed(address, e, intrinsic)));
+        }
+        let new = NewContract {
+            author: tx.author,
+            nonce: tx.nonce,
+            hash,
+            code: NewCode::Template,
+            balance: tx.balance,
+            constructor: &tx.constructor,
+            gas_limit: tx.gas_limit,
+        };
+        self.create(state, new, intrinsic, block)
+    }
+
+    /// The author's account for a transaction that needs `nonce` (created
+    /// if missing, for [`gas::NEW_ACCOUNT`]) holding at least `balance`;
+    /// increments its nonce. Returns the gas used so far, or the failure.
+    fn author_pays<S: ContractState>(
+        &self,
+        state: &mut S,
+        (author, nonce, balance): (Address, u64, U256),
+        (mut used, gas_limit): (u64, u64),
+    ) -> Result<Result<u64, (TxError, u64)>, VmError> {
+        let account = match state.account(&author)? {
             Some(a) => a,
             None => {
                 used += gas::NEW_ACCOUNT;
-                if used > tx.gas_limit {
-                    return Ok((
-                        state,
-                        Outcome::failed(address, TxError::OutOfGas, tx.gas_limit),
-                    ));
+                if used > gas_limit {
+                    return Ok(Err((TxError::OutOfGas, gas_limit)));
                 }
-                state.create_account(&tx.author, U256::zero())?;
+                state.create_account(&author, U256::zero())?;
                 Account::default()
             }
         };
-        let fail = |e| Outcome::failed(address, e, used);
-        if tx.nonce != author.nonce {
+        if nonce != account.nonce {
             let e = TxError::InvalidNonce(format!(
-                "author {:#x} is at nonce {}, the deploy carries {}",
-                tx.author, author.nonce, tx.nonce
+                "author {author:#x} is at nonce {}, the transaction carries {nonce}",
+                account.nonce
             ));
-            return Ok((state, fail(e)));
+            return Ok(Err((e, used)));
         }
-        if author.balance < tx.balance {
+        if account.balance < balance {
             let e = TxError::InsufficientBalance(format!(
-                "author {:#x} holds {}, less than the deploy's balance {}",
-                tx.author, author.balance, tx.balance
+                "author {author:#x} holds {}, less than the balance {balance} to move",
+                account.balance
             ));
-            return Ok((state, fail(e)));
+            return Ok(Err((e, used)));
         }
-        match state.increment_nonce(&tx.author) {
-            Ok(_) => {}
+        match state.increment_nonce(&author) {
+            Ok(_) => Ok(Ok(used)),
             Err(StateError::NonceOverflow(_)) => {
-                let e = TxError::InvalidNonce(format!(
-                    "the nonce of {:#x} is at its maximum",
-                    tx.author
-                ));
-                return Ok((state, fail(e)));
+                let e =
+                    TxError::InvalidNonce(format!("the nonce of {author:#x} is at its maximum"));
+                Ok(Err((e, used)))
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => Err(e.into()),
         }
+    }
+
+    /// Creates a contract (a deploy's or a spawn's), moves its balance and
+    /// runs its constructor.
+    fn create<S: ContractState>(
+        &self,
+        mut state: S,
+        new: NewContract<'_>,
+        intrinsic: u64,
+        block: BlockContext,
+    ) -> Applied<S> {
+        let address = contract_address(&new.author, new.nonce, &new.hash);
+        let mut used = match self.author_pays(
+            &mut state,
+            (new.author, new.nonce, new.balance),
+            (intrinsic, new.gas_limit),
+        )? {
+            Ok(used) => used,
+            Err((e, used)) => return Ok((state, Outcome::failed(address, e, used))),
+        };
+        let fail = |e, used| Outcome::failed(address, e, used);
+        let start = Instant::now();
+        // A spawn loads the template's module as a call does (its code is
+        // charged per byte); a deploy compiles its own.
+        let spawned = match new.code {
+            NewCode::Code(_) => None,
+            NewCode::Template => {
+                let loaded = self.exec.load(&state, &new.hash)?;
+                used = used
+                    .saturating_add(gas::CODE_LOAD_BYTE.saturating_mul(loaded.code_len() as u64));
+                if used > new.gas_limit {
+                    let e = TxError::OutOfGas;
+                    return Ok((state, fail(e, new.gas_limit)));
+                }
+                match self.exec.ready(&new.hash, loaded)? {
+                    Ok(m) => Some(m),
+                    Err(e) => return Ok((state, fail(e, used))),
+                }
+            }
+        };
         // A deploy may land on an account that only ever received value
         // (no code, nonce 0): it keeps the balance (Ethereum's rule), so
         // nobody can block an address by sending to it first.
@@ -434,45 +465,88 @@ impl<K: KvStore> Vm<K> {
                     || a.storage_root != svm_trie::EMPTY_ROOT =>
             {
                 let e = TxError::AccountExists(format!("{address:#x}"));
-                return Ok((state, fail(e)));
+                return Ok((state, fail(e, used)));
             }
             _ => {}
         }
-        state.create_contract(&address, code, U256::zero())?;
-        if !tx.balance.is_zero() {
-            match state.transfer(&tx.author, &address, tx.balance) {
+        match new.code {
+            NewCode::Code(code) => {
+                state.create_contract(&address, code, U256::zero())?;
+            }
+            NewCode::Template => state.create_contract_from(&address, &new.hash, U256::zero())?,
+        }
+        if !new.balance.is_zero() {
+            match state.transfer(&new.author, &address, new.balance) {
                 Ok(()) => {}
                 Err(StateError::BalanceOverflow(a)) => {
                     let e = TxError::BalanceOverflow(format!("{a:#x}"));
-                    return Ok((state, fail(e)));
+                    return Ok((state, fail(e, used)));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
         // Compile now (into the caches), so calls find the module ready.
         // Validated code that does not compile is the node's problem.
-        let start = Instant::now();
-        let compiled = self
-            .compiler
-            .module(&hash, code)
-            .map_err(|e| VmError::Engine(e.to_string()))?;
-        match &tx.constructor {
+        let compiled = match (spawned, new.code) {
+            (Some(m), _) => m,
+            (None, NewCode::Code(code)) => self
+                .exec
+                .compiler
+                .module(&new.hash, code)
+                .map_err(|e| VmError::Engine(e.to_string()))?,
+            (None, NewCode::Template) => {
+                return Err(VmError::Engine("a spawn without its module".into()));
+            }
+        };
+        match new.constructor {
             None => Ok((state, Outcome::succeeded(address, used))),
             Some((function, args)) => self.run(
                 state,
                 (&compiled.module, start),
-                Frame {
+                TopFrame {
                     contract: address,
-                    caller: tx.author,
-                    value: tx.balance,
+                    caller: new.author,
+                    value: new.balance,
                     function,
                     args,
-                    gas_limit: tx.gas_limit,
+                    gas_limit: new.gas_limit,
                     charged: used,
                     block,
                 },
             ),
         }
+    }
+
+    fn apply_template<S: ContractState>(
+        &self,
+        mut state: S,
+        tx: &Template,
+        intrinsic: u64,
+    ) -> Applied<S> {
+        let hash = svm_state::code::code_hash(&tx.code);
+        let address = template_address(&hash);
+        if let Err(e) = validate(&tx.code, &self.exec.config) {
+            let e = TxError::ValidationFailed(e.to_string());
+            return Ok((state, Outcome::failed(address, e, intrinsic)));
+        }
+        let used = match self.author_pays(
+            &mut state,
+            (tx.author, tx.nonce, U256::zero()),
+            (intrinsic, tx.gas_limit),
+        )? {
+            Ok(used) => used,
+            Err((e, used)) => return Ok((state, Outcome::failed(address, e, used))),
+        };
+        if state.account(&address)?.is_some() {
+            let e = TxError::AccountExists(format!("{address:#x}"));
+            return Ok((state, Outcome::failed(address, e, used)));
+        }
+        state.create_contract(&address, &tx.code, U256::zero())?;
+        self.exec
+            .compiler
+            .module(&hash, &tx.code)
+            .map_err(|e| VmError::Engine(e.to_string()))?;
+        Ok((state, Outcome::succeeded(address, used)))
     }
 
     fn apply_call<S: ContractState>(
@@ -494,19 +568,10 @@ impl<K: KvStore> Vm<K> {
         // neither cache.
         let start = Instant::now();
         let hash = account.code_hash;
-        let (compiled, code) = match self.compiler.cached(&hash) {
-            Some(m) => (Some(m), None),
-            None => {
-                let code = state.code(&hash)?.ok_or(StateError::MissingCode(hash))?;
-                (None, Some(code))
-            }
-        };
-        let code_len = compiled
-            .as_ref()
-            .map_or_else(|| code.as_ref().map_or(0, Vec::len), |m| m.code_len);
+        let loaded = self.exec.load(&state, &hash)?;
         // Loading the module is priced by the code's size, whatever the
         // caches of this node hold.
-        used = used.saturating_add(gas::CODE_LOAD_BYTE.saturating_mul(code_len as u64));
+        used = used.saturating_add(gas::CODE_LOAD_BYTE.saturating_mul(loaded.code_len() as u64));
         if used > tx.gas_limit {
             return Ok((
                 state,
@@ -514,24 +579,14 @@ impl<K: KvStore> Vm<K> {
             ));
         }
         let fail = |e| Outcome::failed(tx.contract, e, used);
-        let compiled = match (compiled, code) {
-            (Some(m), _) => m,
-            (None, code) => {
-                let code = code.unwrap_or_default();
-                // Code that never passed the VM's validation (a state tool
-                // can store any module) is refused the same way on every
-                // node: the caches only ever hold modules that passed it.
-                if let Err(e) = validate(&code, &self.config) {
-                    let e = TxError::ValidationFailed(format!(
-                        "the contract's code does not pass validation: {e}"
-                    ));
-                    return Ok((state, fail(e)));
-                }
-                self.compiler
-                    .compile_new(&hash, &code)
-                    .map_err(|e| VmError::Engine(e.to_string()))?
-            }
+        let compiled = match self.exec.ready(&hash, loaded)? {
+            Ok(m) => m,
+            Err(e) => return Ok((state, fail(e))),
         };
+        if compiled.template == tx.contract {
+            let e = TxError::ContractNotFound(format!("{:#x} is a template", tx.contract));
+            return Ok((state, fail(e)));
+        }
         if !tx.value.is_zero() {
             match state.transfer(&tx.sender, &tx.contract, tx.value) {
                 Ok(()) => {}
@@ -547,7 +602,7 @@ impl<K: KvStore> Vm<K> {
         self.run(
             state,
             (&compiled.module, start),
-            Frame {
+            TopFrame {
                 contract: tx.contract,
                 caller: tx.sender,
                 value: tx.value,
@@ -560,223 +615,60 @@ impl<K: KvStore> Vm<K> {
         )
     }
 
-    /// Instantiates the contract's module (found at `start`) and runs the
-    /// frame against `state`, which it gives back with the outcome.
+    /// Runs the transaction's frame of `module` (found at `start`) against
+    /// `state`, which it gives back with the outcome.
     fn run<S: ContractState>(
         &self,
         state: S,
         (module, start): (&Module, Instant),
-        frame: Frame<'_>,
+        top: TopFrame<'_>,
     ) -> Applied<S> {
-        let mut store = Store::new(self.compiler.engine().clone());
-        let env = FunctionEnv::new(
-            &mut store,
-            Env::new(
-                state,
-                frame.contract,
-                frame.caller,
-                frame.value,
-                frame.block,
-            ),
-        );
-        let mut instantiated = start;
-        let result = self.invoke(&mut store, &env, module, &frame, &mut instantiated);
-        self.phases
-            .run(instantiated - start, instantiated.elapsed());
-        let env = env.as_mut(&mut store);
-        let state = env
-            .state
-            .take()
-            .ok_or_else(|| VmError::Engine("the call lost its state".into()))?;
-        let (error, gas_used) = match result? {
-            Ok(gas_used) => (None, gas_used + frame.charged),
+        let scope = TxScope::new(state, [top.contract, top.caller]);
+        let frame = Frame {
+            contract: top.contract,
+            caller: top.caller,
+            value: top.value,
+            function: top.function,
+            args: top.args,
+            gas: top.gas_limit - top.charged,
+            block: top.block,
+            depth: 0,
+            layout: None,
+        };
+        let ran = self.exec.run_frame(scope, module, &frame, Some(start))?;
+        let (error, gas_used) = match ran.result {
+            Ok(gas_used) => (None, gas_used + top.charged),
             // Out of gas uses the whole limit, whatever was charged where.
-            Err((TxError::OutOfGas, _)) => (Some(TxError::OutOfGas), frame.gas_limit),
-            Err((e, gas_used)) => (Some(e), gas_used + frame.charged),
+            Err((TxError::OutOfGas, _)) => (Some(TxError::OutOfGas), top.gas_limit),
+            Err((e, gas_used)) => (Some(e), gas_used + top.charged),
         };
         let outcome = Outcome {
             error,
             gas_used,
-            contract: frame.contract,
-            return_data: std::mem::take(&mut env.return_data),
-            logs: std::mem::take(&mut env.logs),
+            contract: top.contract,
+            return_data: ran.return_data,
+            events: ran.scope.events,
         };
-        Ok((state, outcome))
-    }
-
-    /// Runs the call; returns gas used, or the error and gas used. Sets
-    /// `instantiated` to when the instance was ready.
-    fn invoke<S: ContractState>(
-        &self,
-        store: &mut Store,
-        env: &FunctionEnv<Env<S>>,
-        module: &Module,
-        frame: &Frame<'_>,
-        instantiated: &mut Instant,
-    ) -> RunResult {
-        let (function, args) = (frame.function, frame.args);
-        let gas_limit = frame.gas_limit - frame.charged;
-        // Only what the module imports, in its order (no name look-ups).
-        // Validation leaves instantiation nothing to refuse (segments are in
-        // bounds, imports are vmcalls): a failure is the node's.
-        let externs = externs_for(store, env, module)
-            .map_err(|e| VmError::Engine(format!("instantiation failed: {e}")))?;
-        let instance = Instance::new_by_index(store, module, &externs)
-            .map_err(|e| VmError::Engine(format!("instantiation failed: {e}")))?;
-        let memory = instance
-            .exports
-            .get_memory("memory")
-            .map_err(|e| VmError::Engine(e.to_string()))?
-            .clone();
-        {
-            let e = env.as_mut(store);
-            e.memory = Some(memory);
-            e.instance = Some(instance.clone());
-        }
-        set_remaining_points(store, &instance, gas_limit);
-        *instantiated = Instant::now();
-        let used = |store: &mut Store| match get_remaining_points(store, &instance) {
-            MeteringPoints::Remaining(left) => gas_limit - left,
-            MeteringPoints::Exhausted => gas_limit,
-        };
-        let Ok(func) = instance.exports.get_function(function) else {
-            let gas = used(store);
-            return Ok(Err((TxError::FunctionNotFound(function.to_string()), gas)));
-        };
-        let func = func.clone();
-        let mut params = Vec::new();
-        for arg in args {
-            match arg {
-                Arg::I32(v) => params.push(Value::I32(*v)),
-                Arg::I64(v) => params.push(Value::I64(*v)),
-                Arg::Bytes(b) => match self.copy_in(store, env, &instance, b)? {
-                    Ok(ptr) => {
-                        params.push(Value::I32(ptr));
-                        // copy_in checked that the length fits an i32.
-                        params.push(Value::I32(b.len() as i32));
-                    }
-                    Err(e) => {
-                        let gas = used(store);
-                        return Ok(Err((e, gas)));
-                    }
-                },
-            }
-        }
-        let want: Vec<Type> = func.ty(store).params().to_vec();
-        let got: Vec<Type> = params.iter().map(Value::ty).collect();
-        if want != got {
-            let gas = used(store);
-            return Ok(Err((
-                TxError::InvalidArguments(format!("`{function}` takes {want:?}, given {got:?}")),
-                gas,
-            )));
-        }
-        match func.call(store, &params) {
-            Ok(_) => Ok(Ok(used(store))),
-            Err(trap) => {
-                let error = self.classify(store, env, &instance, trap)?;
-                let gas = used(store);
-                Ok(Err((error, gas)))
-            }
-        }
-    }
-
-    /// What stopped a contract: its own fault (a receipt's error), or the
-    /// node's (an error that no receipt records).
-    fn classify<S: ContractState>(
-        &self,
-        store: &mut Store,
-        env: &FunctionEnv<Env<S>>,
-        instance: &Instance,
-        trap: RuntimeError,
-    ) -> Result<TxError, VmError> {
-        if let Some(e) = env.as_mut(store).node_error.take() {
-            return Err(e);
-        }
-        let global = |store: &mut Store, name: &str| {
-            instance
-                .exports
-                .get_global(name)
-                .ok()
-                .and_then(|g| g.get(store).i32())
-        };
-        if global(store, GROW_FAILED_EXPORT).is_some_and(|f| f != 0) {
-            return Err(VmError::Engine(
-                "the node refused memory growth within the contract's declared maximum".into(),
-            ));
-        }
-        if matches!(
-            get_remaining_points(store, instance),
-            MeteringPoints::Exhausted
-        ) {
-            return Ok(TxError::OutOfGas);
-        }
-        match trap.downcast_ref::<HostTrap>() {
-            Some(HostTrap::OutOfGas) => return Ok(TxError::OutOfGas),
-            Some(HostTrap::Bad(e)) => return Ok(TxError::Trap(e.clone())),
-            Some(HostTrap::Node) => return Err(VmError::Engine("a vmcall failed".into())),
-            None => {}
-        }
-        let limit = self.config.max_call_depth;
-        if global(store, DEPTH_EXPORT).is_some_and(|d| d as u32 >= limit) {
-            return Ok(TxError::Trap(format!("call depth exceeds {limit}")));
-        }
-        let message = trap.message();
-        trap_message(trap.to_trap())
-            .map(|m| TxError::Trap(m.into()))
-            .ok_or_else(|| VmError::Engine(format!("contract execution failed: {message}")))
-    }
-
-    /// Copies `bytes` into the contract's memory through its `svm_alloc`.
-    fn copy_in<S: ContractState>(
-        &self,
-        store: &mut Store,
-        env: &FunctionEnv<Env<S>>,
-        instance: &Instance,
-        bytes: &[u8],
-    ) -> Result<Result<i32, TxError>, VmError> {
-        let Ok(alloc) = instance
-            .exports
-            .get_typed_function::<i32, i32>(store, "svm_alloc")
-        else {
-            return Ok(Err(TxError::InvalidArguments(
-                "byte arguments need an exported svm_alloc(i32) -> i32".into(),
-            )));
-        };
-        let Ok(len) = i32::try_from(bytes.len()) else {
-            return Ok(Err(TxError::InvalidArguments("argument too long".into())));
-        };
-        let ptr = match alloc.call(store, len) {
-            Ok(ptr) => ptr,
-            Err(trap) => {
-                return Ok(Err(match self.classify(store, env, instance, trap)? {
-                    TxError::Trap(m) => TxError::Trap(format!("svm_alloc: {m}")),
-                    e => e,
-                }));
-            }
-        };
-        let memory = instance
-            .exports
-            .get_memory("memory")
-            .map_err(|e| VmError::Engine(e.to_string()))?;
-        Ok(memory
-            .view(store)
-            .write(u64::from(ptr as u32), bytes)
-            .map(|()| ptr)
-            .map_err(|_| {
-                TxError::Trap(format!(
-                    "svm_alloc returned {ptr}: {} bytes do not fit there",
-                    bytes.len()
-                ))
-            }))
+        Ok((ran.scope.state, outcome))
     }
 }
 
-/// One call: who runs, for whom, with what value, which function with
-/// which arguments, its gas (the limit and what is already charged) and
-/// the block it runs in.
+/// What a deploy or a spawn creates.
+struct NewContract<'a> {
+    author: Address,
+    nonce: u64,
+    hash: H256,
+    code: NewCode<'a>,
+    balance: U256,
+    constructor: &'a Option<(String, Vec<Arg>)>,
+    gas_limit: u64,
+}
+
+/// A transaction's frame: who runs, for whom, with what value, which
+/// function with which arguments, its gas (the limit and what is already
+/// charged) and the block it runs in.
 #[derive(Clone, Copy)]
-struct Frame<'a> {
+struct TopFrame<'a> {
     contract: Address,
     caller: Address,
     value: U256,
@@ -789,25 +681,6 @@ struct Frame<'a> {
     block: BlockContext,
 }
 
-/// svm's own text for a WebAssembly trap (receipts never carry a library's
-/// wording); `None` for traps a valid contract cannot cause on its own,
-/// which are the node's failures (a native stack overflow despite the frame
-/// and depth limits, an interrupt).
-fn trap_message(code: Option<TrapCode>) -> Option<&'static str> {
-    Some(match code? {
-        TrapCode::HeapAccessOutOfBounds => "out of bounds memory access",
-        TrapCode::HeapMisaligned => "misaligned memory access",
-        TrapCode::TableAccessOutOfBounds => "out of bounds table access",
-        TrapCode::IndirectCallToNull => "uninitialized table element",
-        TrapCode::BadSignature => "indirect call type mismatch",
-        TrapCode::IntegerOverflow => "integer overflow",
-        TrapCode::IntegerDivisionByZero => "integer divide by zero",
-        TrapCode::BadConversionToInteger => "invalid conversion to integer",
-        TrapCode::UnreachableCodeReached => "unreachable",
-        _ => return None,
-    })
-}
-
 /// The receipt of `o`, given the roots after it (none inside a block).
 fn receipt(o: Outcome, world: Option<H256>, state_root: Option<H256>) -> Receipt {
     let success = o.error.is_none();
@@ -817,7 +690,7 @@ fn receipt(o: Outcome, world: Option<H256>, state_root: Option<H256>) -> Receipt
         gas_used: o.gas_used,
         contract: o.contract,
         return_data: if success { o.return_data } else { Vec::new() },
-        logs: if success { o.logs } else { Vec::new() },
+        events: if success { o.events } else { Vec::new() },
         state_root,
         world_root: world,
     }

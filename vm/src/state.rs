@@ -28,6 +28,14 @@ pub trait ContractState: Send + 'static {
         code: &[u8],
         balance: U256,
     ) -> Result<H256, StateError>;
+    /// Creates a contract running the code already stored under
+    /// `code_hash` (a template's), with `balance`.
+    fn create_contract_from(
+        &mut self,
+        address: &Address,
+        code_hash: &H256,
+        balance: U256,
+    ) -> Result<(), StateError>;
     /// Adds one to the account's nonce; returns the new nonce.
     fn increment_nonce(&mut self, address: &Address) -> Result<u64, StateError>;
     /// Moves `amount` from `from` to `to` (creating `to` if it receives
@@ -167,6 +175,14 @@ impl<K: KvStore> ContractState for Session<K> {
         balance: U256,
     ) -> Result<H256, StateError> {
         Session::create_contract(self, address, code, balance)
+    }
+    fn create_contract_from(
+        &mut self,
+        address: &Address,
+        code_hash: &H256,
+        balance: U256,
+    ) -> Result<(), StateError> {
+        Session::create_contract_from(self, address, code_hash, balance)
     }
     fn increment_nonce(&mut self, address: &Address) -> Result<u64, StateError> {
         Session::increment_nonce(self, address)

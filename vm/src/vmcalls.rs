@@ -43,8 +43,29 @@ pub const VMCALLS: &[Signature] = &[
     ("block_time", &[], &[I64]),
     // (ptr, len): the call's return data.
     ("set_return", &[I32, I32], &[]),
-    // (ptr, len): append a log entry.
+    // (ptr, len): emit an event of `len` data bytes without topics that
+    // no index keeps (time-to-live 0).
     ("log", &[I32, I32], &[]),
+    // (topics_ptr, topic_count, data_ptr, data_len, ttl): emit an event of
+    // `topic_count` (≤ 4) topics of 32 bytes and `data_len` (≤ 64 KiB)
+    // bytes, kept by nodes' event indexes for `ttl` blocks (≤ 2,592,000).
+    ("emit", &[I32, I32, I32, I32, I64], &[]),
+    // Contract calls (docs/FORMATS.md "Contract calls"). The callee runs in
+    // a frame of its own with at most the gas given (and never more than
+    // all but 1/64 of what the caller has left); its changes and events
+    // are kept only if it succeeds. The result is 0 for success, else the
+    // failure's code (the receipts' status codes).
+    // (addr_ptr, fn_ptr, fn_len, args_ptr, args_len, value_ptr, gas) ->
+    // status: calls function `fn` of the contract at `addr` with the
+    // encoded arguments, moving the 32-byte value to it.
+    ("call", &[I32, I32, I32, I32, I32, I32, I64], &[I32]),
+    // (hash_ptr, fn_ptr, fn_len, args_ptr, args_len, gas) -> status: runs
+    // function `fn` of the template with code hash `hash` against this
+    // contract's own storage and balance (a library call).
+    ("delegate_call", &[I32, I32, I32, I32, I32, I64], &[I32]),
+    // (out, cap) -> length of the last call's return data (0 after a
+    // failure), copied to `out` only if it fits in `cap`.
+    ("returned", &[I32, I32], &[I32]),
     // Registers (see `REGISTERS`), addressed by (bits, index):
     // (bits, index, ptr): load a register from bits/8 bytes of memory.
     ("reg_from_mem", &[I32, I32, I32], &[]),
@@ -100,6 +121,23 @@ pub const VMCALLS: &[Signature] = &[
     // or -1.
     ("sorted_prev", &[I32, I32, I32, I32, I32], &[I64]),
 ];
+
+/// Most contract frames running at once: the transaction's and seven
+/// nested calls (library calls count); a call past it fails with
+/// `CallDepth`. With each frame's own call-depth limit it bounds the
+/// native stack and the memory a transaction holds.
+pub const MAX_FRAMES: u32 = 8;
+
+/// A contract that exports a function, global, memory or table by this name
+/// accepts calls while a frame of it is running (reentrancy); others refuse
+/// them with `Reentrancy`.
+pub const REENTRANT_EXPORT: &str = "svm_reentrant";
+
+/// The longest function name a contract call names, in bytes.
+pub const MAX_FUNCTION_NAME: usize = 256;
+
+/// The most argument bytes a contract call passes.
+pub const MAX_CALL_ARGS: usize = 1 << 20;
 
 /// How many structures one call may hold handles to.
 pub const MAX_HANDLES: usize = 256;

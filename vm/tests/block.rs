@@ -46,10 +46,7 @@ fn a_block_equals_its_transactions_one_by_one() {
     let receipts = &block.receipts;
     let one_by_one: Vec<_> = txs(c)
         .iter()
-        .map(|tx| match tx {
-            Tx::Call(call) => single.call(call, BLOCK).unwrap(),
-            Tx::Deploy(d) => single.deploy(d, BLOCK).unwrap(),
-        })
+        .map(|tx| single.execute(tx, BLOCK).unwrap())
         .collect();
     assert_eq!(receipts.len(), 11);
     assert!(matches!(receipts[5].error, Some(TxError::Trap(_))));
@@ -59,8 +56,8 @@ fn a_block_equals_its_transactions_one_by_one() {
     assert_eq!(block.world_root, head.root);
     for (b, s) in receipts.iter().zip(&one_by_one) {
         assert_eq!(
-            (b.success, b.gas_used, &b.logs),
-            (s.success, s.gas_used, &s.logs)
+            (b.success, b.gas_used, &b.events),
+            (s.success, s.gas_used, &s.events)
         );
         // Inside a block a receipt claims no roots; alone it has its own.
         assert_eq!((b.world_root, b.state_root), (None, None));

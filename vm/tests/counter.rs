@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use svm_state::{StateConfig, StateDb};
 use svm_vm::gas::{CODE_LOAD_BYTE, NEW_ACCOUNT, call_intrinsic, deploy_intrinsic};
-use svm_vm::{Arg, TxError, Vm, VmConfig, VmError};
+use svm_vm::{Arg, Event, TxError, Vm, VmConfig, VmError};
 
 #[test]
 fn counter_counts_and_persists() {
@@ -22,16 +22,25 @@ fn counter_counts_and_persists() {
         let c = r.contract;
         let r = call(&vm, c, "increment", vec![Arg::I64(5)], 100_000);
         assert!(r.success, "{r:?}");
-        assert_eq!(r.logs, vec![5u64.to_le_bytes().to_vec()]);
+        let event = Event {
+            contract: r.contract.0,
+            topics: vec![],
+            data: 5u64.to_le_bytes().to_vec(),
+            ttl: 0,
+        };
+        assert_eq!(r.events, vec![event]);
         // Pinned: 21,000 intrinsic + 254 code bytes loaded + 6,196 to load
         // the 4 KiB page + 21,384 to write it + 513 for vmcalls and operators.
         assert_eq!(code.len(), 254);
         assert_eq!(r.gas_used, 49_347, "the gas of an increment changed");
         // Its consensus encoding: success, gas, contract, no return data,
-        // the log; a failure's carries only its code.
-        let mut want = vec![0xe4, 0x80, 0x82, 0xc0, 0xc3, 0x94];
+        // the event (the contract, no topics, the data, time-to-live 0); a
+        // failure's carries only its code.
+        let mut want = vec![0xf8, 0x3c, 0x80, 0x82, 0xc0, 0xc3, 0x94];
         want.extend_from_slice(r.contract.as_bytes());
-        want.extend_from_slice(&[0x80, 0xc9, 0x88, 5, 0, 0, 0, 0, 0, 0, 0]);
+        want.extend_from_slice(&[0x80, 0xe1, 0xe0, 0x94]);
+        want.extend_from_slice(r.contract.as_bytes());
+        want.extend_from_slice(&[0xc0, 0x88, 5, 0, 0, 0, 0, 0, 0, 0, 0x80]);
         assert_eq!(r.encode(), want);
         let before = r.world_root;
         let r2 = call(&vm, c, "increment", vec![Arg::I64(5)], 100_000);

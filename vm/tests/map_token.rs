@@ -87,7 +87,13 @@ fn balances_live_in_a_map() {
 
     let r = vm.call(&transfer(token, a, b, 30), BLOCK).unwrap();
     assert!(r.success, "{r:?}");
-    assert_eq!(r.logs, vec![30u64.to_le_bytes().to_vec()]);
+    let data: Vec<Vec<u8>> = r.events.iter().map(|e| e.data.clone()).collect();
+    assert_eq!(data, vec![30u64.to_le_bytes().to_vec()]);
+    assert!(
+        r.events
+            .iter()
+            .all(|e| e.contract == r.contract.0 && e.ttl == 0)
+    );
     assert_eq!(balance_of(&vm, token, a), 70);
     assert_eq!(balance_of(&vm, token, b), 30);
     assert_eq!(u64_of(&call(&vm, token, "holders", vec![], GAS)), 2);

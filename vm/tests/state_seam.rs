@@ -39,6 +39,15 @@ impl ContractState for Recording {
         self.ops.push("create_contract".into());
         self.inner.create_contract(address, code, balance)
     }
+    fn create_contract_from(
+        &mut self,
+        address: &Address,
+        code_hash: &H256,
+        balance: U256,
+    ) -> Result<(), StateError> {
+        self.ops.push("create_contract_from".into());
+        self.inner.create_contract_from(address, code_hash, balance)
+    }
     fn increment_nonce(&mut self, address: &Address) -> Result<u64, StateError> {
         self.ops.push("increment_nonce".into());
         self.inner.increment_nonce(address)

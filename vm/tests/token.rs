@@ -47,7 +47,13 @@ fn token_transfers() {
         1_000_000,
     );
     assert!(r.success, "{r:?}");
-    assert_eq!(r.logs, vec![40u64.to_le_bytes().to_vec()]);
+    let data: Vec<Vec<u8>> = r.events.iter().map(|e| e.data.clone()).collect();
+    assert_eq!(data, vec![40u64.to_le_bytes().to_vec()]);
+    assert!(
+        r.events
+            .iter()
+            .all(|e| e.contract == r.contract.0 && e.ttl == 0)
+    );
     assert_eq!((balance(&vm, c, 2), balance(&vm, c, 9)), (60, 40));
     // Overdraft and an unknown holder trap and change nothing.
     let root = vm.db().head().root;

@@ -105,7 +105,7 @@ pub struct Receipt {
     pub gas_used: u64,
     pub contract: Vec<u8>,
     pub return_data: Vec<u8>,
-    pub logs: Vec<Vec<u8>>,
+    pub events: Vec<svm_vm::Event>,
     pub message: String,
     pub state_root: Vec<u8>,
     pub world_root: Vec<u8>,
@@ -127,10 +127,10 @@ pub fn receipt_item(item: rlp::Item<'_>) -> Receipt {
         gas_used: uint(f[1]),
         contract: f[2].payload.to_vec(),
         return_data: f[3].payload.to_vec(),
-        logs: rlp::items(f[4])
-            .expect("logs")
-            .iter()
-            .map(|l| l.payload.to_vec())
+        events: rlp::items(f[4])
+            .expect("events")
+            .into_iter()
+            .map(|e| svm_vm::Event::decode_item(e).expect("an event"))
             .collect(),
         message: String::from_utf8(f[5].payload.to_vec()).expect("UTF-8"),
         state_root: f[6].payload.to_vec(),

@@ -46,6 +46,8 @@ pub use receipt::ReceiptProof;
 pub use sorted_range::{ProvenRange, RangeProof};
 /// How code carries its layout (svm-format).
 pub use svm_format::code as wasm;
+/// Events as receipts record them (svm-format).
+pub use svm_format::event::Event;
 /// Receipts as consensus records them (svm-format).
 pub use svm_format::receipt::{FailureCode, ReceiptRecord, receipt_key};
 /// The formats svm-state stores by (svm-format): layouts, pages, accounts,
