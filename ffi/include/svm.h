@@ -18,6 +18,16 @@
 #define SVM_TX_CALL 1
 
 /**
+ * The kind tag of a template transaction.
+ */
+#define SVM_TX_TEMPLATE 2
+
+/**
+ * The kind tag of a spawn transaction.
+ */
+#define SVM_TX_SPAWN 3
+
+/**
  * The most bytes one input may hold (1 GiB): a longer view is refused
  * before it is read.
  */
@@ -526,6 +536,19 @@ SvmStatus svm_vm_call(const SvmVm *vm,
                       SvmBlock block,
                       SvmBuffer *receipt,
                       SvmBuffer *err);
+
+/**
+ * Runs a transaction of any kind (deploy, call, template, spawn) on its
+ * own and commits it if it succeeds; the receipt as for `svm_vm_deploy`.
+ *
+ * # Safety
+ * As `svm_vm_deploy`.
+ */
+SvmStatus svm_vm_execute(const SvmVm *vm,
+                         SvmBytes tx,
+                         SvmBlock block,
+                         SvmBuffer *receipt,
+                         SvmBuffer *err);
 
 /**
  * Executes a block: `txs` is an RLP list of transactions, run in order

@@ -77,7 +77,7 @@ fn args(item: Item<'_>) -> Result<Vec<Arg>, FfiError> {
     svm_vm::args::decode_args_item(item).map_err(FfiError::invalid)
 }
 
-fn constructor(item: Item<'_>) -> Result<Option<(String, Vec<Arg>)>, FfiError> {
+fn decode_constructor(item: Item<'_>) -> Result<Option<(String, Vec<Arg>)>, FfiError> {
     match list(item, "constructor")?[..] {
         [] => Ok(None),
         [name, a] => Ok(Some((text(name, "constructor name")?, args(a)?))),
@@ -116,7 +116,7 @@ fn tx_item(item: Item<'_>) -> Result<Tx, FfiError> {
                 nonce: uint(*nonce, 8, "deploy nonce")?,
                 code: string(*code, "deploy code")?.to_vec(),
                 balance: u256(*balance, "deploy balance")?,
-                constructor: constructor(*constructor)?,
+                constructor: decode_constructor(*constructor)?,
                 gas_limit: uint(*gas_limit, 8, "deploy gas limit")?,
             }))
         }
@@ -162,7 +162,7 @@ fn tx_item(item: Item<'_>) -> Result<Tx, FfiError> {
                 nonce: uint(*nonce, 8, "spawn nonce")?,
                 template: hash(*template, "spawn template")?,
                 balance: u256(*balance, "spawn balance")?,
-                constructor: constructor(*constructor)?,
+                constructor: decode_constructor(*constructor)?,
                 gas_limit: uint(*gas_limit, 8, "spawn gas limit")?,
             }))
         }
@@ -347,9 +347,9 @@ mod tests {
     #[test]
     fn a_call_decodes_with_every_argument_kind() {
         let args = enc_list(&[
-            enc_list(&[enc_uint(ARG_I32), enc_uint(u64::from((-5i32) as u32))]),
-            enc_list(&[enc_uint(ARG_I64), enc_uint(u64::MAX)]),
-            enc_list(&[enc_uint(ARG_BYTES), enc_bytes(b"hi")]),
+            enc_list(&[enc_uint(0), enc_uint(u64::from((-5i32) as u32))]),
+            enc_list(&[enc_uint(1), enc_uint(u64::MAX)]),
+            enc_list(&[enc_uint(2), enc_bytes(b"hi")]),
         ]);
         let tx = enc_list(&[
             enc_uint(1),

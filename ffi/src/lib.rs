@@ -52,8 +52,8 @@ pub use proofs::{
 pub use serve::{SVM_MAX_RANGE_BYTES, svm_serve_range};
 pub use status::SvmStatus;
 pub use vm::{
-    SvmBlock, svm_vm_call, svm_vm_deploy, svm_vm_execute_block, svm_vm_free, svm_vm_new,
-    svm_vm_next_nonce, svm_wat_to_wasm,
+    SvmBlock, svm_vm_call, svm_vm_deploy, svm_vm_execute, svm_vm_execute_block, svm_vm_free,
+    svm_vm_new, svm_vm_next_nonce, svm_wat_to_wasm,
 };
 
 /// What svm holds for its caller: open handles and buffers not yet freed.

@@ -143,7 +143,8 @@ pub fn receipt(bytes: &[u8]) -> Receipt {
     receipt_item(rlp::one(bytes).expect("one item"))
 }
 
-/// Runs a deploy or call through the C API.
+/// Runs a transaction through the C API (a deploy or call through its own
+/// entry point, the others through `svm_vm_execute`).
 pub fn run(vm: *mut SvmVm, tx: &Tx, height: u64) -> Result<Receipt, (SvmStatus, String)> {
     let bytes = svm_ffi::encode_tx(tx);
     let (mut out, mut err) = (buffer(), buffer());
@@ -152,6 +153,7 @@ pub fn run(vm: *mut SvmVm, tx: &Tx, height: u64) -> Result<Receipt, (SvmStatus, 
         match tx {
             Tx::Deploy(_) => svm_vm_deploy(vm, view(&bytes), block(height), &mut out, &mut err),
             Tx::Call(_) => svm_vm_call(vm, view(&bytes), block(height), &mut out, &mut err),
+            _ => svm_vm_execute(vm, view(&bytes), block(height), &mut out, &mut err),
         }
     };
     status(s, err)?;

@@ -11,16 +11,17 @@
 ;;   [60, 64)  the function name's length n (u32, little-endian)
 ;;   [64, 64+n) the function name
 ;;   [64+n, ..) the encoded arguments
-;; With the message's first byte 0xdd instead, it makes a library call:
-;;   [0, 1) 0xdd, [1, 33) the template's code hash, [33, 41) the gas,
-;;   [41, 45) n, [45, 45+n) the name, then the arguments.
+;; `relay_lib(msg)` makes a library call instead, of a message
+;;   [0, 32) the template's code hash, [32, 40) the gas, [40, 44) n,
+;;   [44, 44+n) the name, then the arguments.
 ;;
 ;; `relay_then_fail(msg)` does the same, then traps. `relay_n(msg, n)`
 ;; makes the call `n` times (no count, no event) and returns the last. `spin` loops forever;
 ;; `trap` traps; `bomb` grows its memory to the maximum and writes to every
 ;; page (16 MiB); `echo(bytes)` returns its argument; `bad_return` returns a range
 ;; outside its memory; `count` returns the count; `big_return` returns 8 KiB
-;; of 0x5a.
+;; of 0x5a; `whoami` returns its address, its caller and the value (20 +
+;; 20 + 32 bytes).
 (module
   (import "svm" "storage_read" (func $read (param i32 i32 i32)))
   (import "svm" "storage_write" (func $write (param i32 i32 i32)))
@@ -29,6 +30,9 @@
   (import "svm" "call" (func $call (param i32 i32 i32 i32 i32 i32 i64) (result i32)))
   (import "svm" "delegate_call" (func $delegate (param i32 i32 i32 i32 i32 i64) (result i32)))
   (import "svm" "returned" (func $returned (param i32 i32) (result i32)))
+  (import "svm" "address" (func $address (param i32)))
+  (import "svm" "caller" (func $caller (param i32)))
+  (import "svm" "value" (func $value (param i32)))
   (memory (export "memory") 2 256)
   ;; layout: page size 4096; the count (8 bytes)
   (@custom "svm-layout" "\80\20\01\08")
@@ -43,32 +47,38 @@
     (i64.store (i32.const 0) (i64.add (i64.load (i32.const 0)) (i64.const 1)))
     (call $write (i32.const 0) (i32.const 0) (i32.const 8))
     (call $emit (i32.const 32) (i32.const 1) (i32.const 0) (i32.const 8) (i64.const 10)))
-  (func $forward (param $m i32) (param $len i32)
-    (local $n i32) (local $status i32) (local $got i32)
-    (if (i32.eq (i32.load8_u (local.get $m)) (i32.const 0xdd))
-      (then
-        (local.set $n (i32.load (i32.add (local.get $m) (i32.const 41))))
-        (local.set $status
-          (call $delegate
-            (i32.add (local.get $m) (i32.const 1))
-            (i32.add (local.get $m) (i32.const 45)) (local.get $n)
-            (i32.add (local.get $m) (i32.add (i32.const 45) (local.get $n)))
-            (i32.sub (local.get $len) (i32.add (i32.const 45) (local.get $n)))
-            (i64.load (i32.add (local.get $m) (i32.const 33))))))
-      (else
-        (local.set $n (i32.load (i32.add (local.get $m) (i32.const 60))))
-        (local.set $status
-          (call $call
-            (local.get $m)
-            (i32.add (local.get $m) (i32.const 64)) (local.get $n)
-            (i32.add (local.get $m) (i32.add (i32.const 64) (local.get $n)))
-            (i32.sub (local.get $len) (i32.add (i32.const 64) (local.get $n)))
-            (i32.add (local.get $m) (i32.const 28))
-            (i64.load (i32.add (local.get $m) (i32.const 20)))))))
+  ;; Returns `status` followed by the last call's return data (when it fits
+  ;; in 4 KiB).
+  (func $result (param $status i32)
+    (local $got i32)
     (i32.store (i32.const 4096) (local.get $status))
     (local.set $got (call $returned (i32.const 4100) (i32.const 4096)))
     (if (i32.gt_u (local.get $got) (i32.const 4096)) (then (local.set $got (i32.const 0))))
     (call $return (i32.const 4096) (i32.add (i32.const 4) (local.get $got))))
+  (func $forward (param $m i32) (param $len i32)
+    (local $n i32)
+    (local.set $n (i32.load (i32.add (local.get $m) (i32.const 60))))
+    (call $result
+      (call $call
+        (local.get $m)
+        (i32.add (local.get $m) (i32.const 64)) (local.get $n)
+        (i32.add (local.get $m) (i32.add (i32.const 64) (local.get $n)))
+        (i32.sub (local.get $len) (i32.add (i32.const 64) (local.get $n)))
+        (i32.add (local.get $m) (i32.const 28))
+        (i64.load (i32.add (local.get $m) (i32.const 20))))))
+  (func $forward_lib (param $m i32) (param $len i32)
+    (local $n i32)
+    (local.set $n (i32.load (i32.add (local.get $m) (i32.const 40))))
+    (call $result
+      (call $delegate
+        (local.get $m)
+        (i32.add (local.get $m) (i32.const 44)) (local.get $n)
+        (i32.add (local.get $m) (i32.add (i32.const 44) (local.get $n)))
+        (i32.sub (local.get $len) (i32.add (i32.const 44) (local.get $n)))
+        (i64.load (i32.add (local.get $m) (i32.const 32))))))
+  (func (export "relay_lib") (param $m i32) (param $len i32)
+    (call $bump)
+    (call $forward_lib (local.get $m) (local.get $len)))
   (func (export "relay") (param $m i32) (param $len i32)
     (call $bump)
     (call $forward (local.get $m) (local.get $len)))
@@ -94,6 +104,11 @@
   (func (export "echo") (param $p i32) (param $len i32)
     (call $return (local.get $p) (local.get $len)))
   (func (export "bad_return") (call $return (i32.const 1048000) (i32.const 100000)))
+  (func (export "whoami")
+    (call $address (i32.const 8192))
+    (call $caller (i32.const 8212))
+    (call $value (i32.const 8232))
+    (call $return (i32.const 8192) (i32.const 72)))
   (func (export "count")
     (call $read (i32.const 0) (i32.const 0) (i32.const 8))
     (call $return (i32.const 0) (i32.const 8)))
