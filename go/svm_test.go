@@ -520,3 +520,58 @@ func TestNoLeaks(t *testing.T) {
 		t.Fatalf("live handles %d, buffers %d after closing; %d, %d before", h, b, h0, b0)
 	}
 }
+
+// A template spawned into a token, an exchange calling it, and the sale's
+// events decoded from the receipt.
+func TestTemplatesCallsAndEvents(t *testing.T) {
+	db, vm := open(t)
+	nonce, _ := vm.NextNonce(author)
+	tr, err := vm.Execute(svm.Template{Author: author, Nonce: nonce, Code: contract(t, "map_token.wat"),
+		GasLimit: 10_000_000}, svm.Block{Height: 1})
+	if err != nil || !tr.Success {
+		t.Fatalf("template: %+v %v", tr, err)
+	}
+	tmpl, err := db.Account(nil, tr.Contract)
+	if err != nil || tmpl == nil {
+		t.Fatalf("template account: %v", err)
+	}
+	sr, err := vm.Execute(svm.Spawn{Author: author, Nonce: nonce + 1, Template: tmpl.CodeHash,
+		Constructor: "init", GasLimit: 10_000_000}, svm.Block{Height: 1})
+	if err != nil || !sr.Success {
+		t.Fatalf("spawn: %+v %v", sr, err)
+	}
+	token := sr.Contract
+	spawned, _ := db.Account(nil, token)
+	if spawned.CodeHash != tmpl.CodeHash {
+		t.Fatalf("the spawned contract runs other code")
+	}
+	nonce, _ = vm.NextNonce(author)
+	er, err := vm.Deploy(svm.Deploy{Author: author, Nonce: nonce, Code: contract(t, "exchange.wat"),
+		Constructor: "init", ConstructorArgs: []svm.Arg{svm.Bytes(token[:]), svm.I64(0)},
+		GasLimit: 10_000_000}, svm.Block{Height: 1})
+	if err != nil || !er.Success {
+		t.Fatalf("exchange: %+v %v", er, err)
+	}
+	exchange := er.Contract
+	res, err := vm.ExecuteBlock([]svm.Tx{
+		call(token, "mint", svm.Bytes(exchange[:]), svm.I64(100)),
+		call(exchange, "buy", svm.I64(10)),
+	}, svm.Block{Height: 2})
+	if err != nil || !res.Receipts[0].Success || !res.Receipts[1].Success {
+		t.Fatalf("block: %+v %v", res, err)
+	}
+	evs := res.Receipts[1].Events
+	if len(evs) != 2 || evs[0].Contract != token || evs[1].Contract != exchange {
+		t.Fatalf("events: %+v", evs)
+	}
+	sale := evs[1]
+	if len(sale.Topics) != 2 || !bytes.HasPrefix(sale.Topics[0][:], []byte("svm.exchange.Bought")) ||
+		!bytes.Equal(sale.Topics[1][12:], author[:]) || !bytes.Equal(sale.Data, le(10)) || sale.TTL != 1000 {
+		t.Fatalf("sale event: %+v", sale)
+	}
+	// Calling the template itself is refused.
+	r, err := vm.Call(call(tr.Contract, "total_supply"), svm.Block{Height: 3})
+	if err != nil || r.Success || r.Status != 6 {
+		t.Fatalf("template called: %+v %v", r, err)
+	}
+}

@@ -174,3 +174,22 @@ pub fn event_cost(topics: u64, data: u64, ttl: u64) -> u64 {
         .saturating_add(DATA_BYTE.saturating_mul(data))
         .saturating_add(event_keep_cost(topics, data, ttl))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pins the event prices (docs/FORMATS.md "Events").
+    #[test]
+    fn event_prices() {
+        assert_eq!(event_keep_cost(2, 100, 100_000), 272);
+        assert_eq!(event_cost(2, 100, 100_000), 750 + 800 + 272);
+        assert_eq!(event_keep_cost(4, 65_536, 0), 0);
+        assert_eq!(event_cost(0, 8, 0), 64, "a log of 8 bytes: 8 per byte");
+        // One byte-block short of a gas still costs one.
+        assert_eq!(event_keep_cost(0, 0, 1), 1);
+        // The largest event kept the longest: no overflow.
+        let max = event_keep_cost(4, 65_536, svm_format::event::MAX_EVENT_TTL);
+        assert_eq!(max, (128 + 256 + 65_536u64) * 2_592_000 / 131_072 + 1);
+    }
+}

@@ -10,53 +10,10 @@ use primitive_types::{H256, U256};
 use svm_format::receipt::FailureCode;
 use svm_state::kv::{KvStore, MemoryKv};
 use svm_state::{Address, EMPTY_CODE_HASH};
-use svm_vm::args::encode_args;
 use svm_vm::gas::{self, CODE_LOAD_BYTE, NEW_ACCOUNT};
 use svm_vm::{
     Arg, Call, Event, Receipt, Spawn, Template, Tx, TxError, Vm, template_address, vmcalls,
 };
-
-/// The relay test contract.
-fn relay() -> Vec<u8> {
-    wasm(&relay_text(false))
-}
-
-/// The relay's text; `reentrant` adds the export that accepts reentry.
-fn relay_text(reentrant: bool) -> Vec<u8> {
-    let path = format!("{}/tests/contracts/relay.wat", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).unwrap();
-    let text = if reentrant {
-        text.replace(
-            "(memory (export \"memory\")",
-            "(global (export \"svm_reentrant\") i32 (i32.const 1))\n  (memory (export \"memory\")",
-        )
-    } else {
-        text
-    };
-    text.into_bytes()
-}
-
-/// A message for `relay`: call `function` of `to` with `args`, `gas` and
-/// `value`.
-fn msg(to: Address, gas: u64, value: u64, function: &str, args: &[Arg]) -> Vec<u8> {
-    let mut m = to.as_bytes().to_vec();
-    m.extend(gas.to_le_bytes());
-    m.extend(U256::from(value).to_big_endian());
-    m.extend((function.len() as u32).to_le_bytes());
-    m.extend(function.as_bytes());
-    m.extend(encode_args(args));
-    m
-}
-
-/// A message for `relay_lib`: run `function` of the template `hash`.
-fn lib_msg(hash: H256, gas: u64, function: &str, args: &[Arg]) -> Vec<u8> {
-    let mut m = hash.as_bytes().to_vec();
-    m.extend(gas.to_le_bytes());
-    m.extend((function.len() as u32).to_le_bytes());
-    m.extend(function.as_bytes());
-    m.extend(encode_args(args));
-    m
-}
 
 const ALL: u64 = i64::MAX as u64;
 const GAS: u64 = 5_000_000;

@@ -152,3 +152,60 @@ fn singlepass_and_cranelift_agree() {
         );
     }
 }
+
+/// Contract calls agree too: a chain through three contracts with a callee
+/// running out of its gas, one trapping, value moving, the depth limit.
+#[test]
+fn contract_calls_agree() {
+    let script = |vm: &Vm<MemoryKv>| -> Vec<Receipt> {
+        let mut receipts: Vec<Receipt> = (0..3).map(|_| deploy(vm, relay())).collect();
+        let open = deploy(vm, wasm(&relay_text(true)));
+        let [a, b, c, me] =
+            [0, 1, 2, 3].map(|i| [&receipts[..], &[open.clone()]].concat()[i].contract);
+        receipts.push(open);
+        fund(vm, &a, 1_000);
+        let all = i64::MAX as u64;
+        let chains = [
+            msg(
+                b,
+                all,
+                5,
+                "relay",
+                &[Arg::Bytes(msg(c, 77_777, 1, "spin", &[]))],
+            ),
+            msg(
+                b,
+                all,
+                0,
+                "relay_then_fail",
+                &[Arg::Bytes(msg(c, all, 0, "trap", &[]))],
+            ),
+            msg(
+                c,
+                all,
+                0,
+                "relay",
+                &[Arg::Bytes(msg(
+                    b,
+                    all,
+                    0,
+                    "echo",
+                    &[Arg::Bytes(vec![1; 99])],
+                ))],
+            ),
+        ];
+        for m in chains {
+            receipts.push(call(vm, a, "relay", vec![Arg::Bytes(m)], 3_000_000));
+        }
+        let mut deep = msg(me, 0, 0, "count", &[]);
+        for _ in 0..9 {
+            deep = msg(me, all, 0, "relay", &[Arg::Bytes(deep)]);
+        }
+        receipts.push(call(vm, me, "relay", vec![Arg::Bytes(deep)], 10_000_000));
+        receipts
+    };
+    let single = script(&vm_compiled(CompilerKind::Singlepass));
+    let cranelift = script(&vm_compiled(CompilerKind::Cranelift));
+    assert_eq!(single, cranelift);
+    assert!(single.iter().all(|r| r.success), "{single:?}");
+}

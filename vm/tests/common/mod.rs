@@ -225,3 +225,50 @@ pub(crate) fn arg_frames() -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// The relay test contract.
+pub(crate) fn relay() -> Vec<u8> {
+    wasm(&relay_text(false))
+}
+
+/// The relay's text; `reentrant` adds the export that accepts reentry.
+pub(crate) fn relay_text(reentrant: bool) -> Vec<u8> {
+    let path = format!("{}/tests/contracts/relay.wat", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = if reentrant {
+        text.replace(
+            "(memory (export \"memory\")",
+            "(global (export \"svm_reentrant\") i32 (i32.const 1))\n  (memory (export \"memory\")",
+        )
+    } else {
+        text
+    };
+    text.into_bytes()
+}
+
+/// A message for `relay`: call `function` of `to` with `args`, `gas` and
+/// `value`.
+pub(crate) fn msg(to: Address, gas: u64, value: u64, function: &str, args: &[Arg]) -> Vec<u8> {
+    let mut m = to.as_bytes().to_vec();
+    m.extend(gas.to_le_bytes());
+    m.extend(primitive_types::U256::from(value).to_big_endian());
+    m.extend((function.len() as u32).to_le_bytes());
+    m.extend(function.as_bytes());
+    m.extend(svm_vm::args::encode_args(args));
+    m
+}
+
+/// A message for `relay_lib`: run `function` of the template `hash`.
+pub(crate) fn lib_msg(
+    hash: primitive_types::H256,
+    gas: u64,
+    function: &str,
+    args: &[Arg],
+) -> Vec<u8> {
+    let mut m = hash.as_bytes().to_vec();
+    m.extend(gas.to_le_bytes());
+    m.extend((function.len() as u32).to_le_bytes());
+    m.extend(function.as_bytes());
+    m.extend(svm_vm::args::encode_args(args));
+    m
+}
