@@ -532,7 +532,7 @@ func TestTemplatesCallsAndEvents(t *testing.T) {
 		t.Fatalf("template: %+v %v", tr, err)
 	}
 	tmpl, err := db.Account(nil, tr.Contract)
-	if err != nil || tmpl == nil {
+	if err != nil {
 		t.Fatalf("template account: %v", err)
 	}
 	sr, err := vm.Execute(svm.Spawn{Author: author, Nonce: nonce + 1, Template: tmpl.CodeHash,

@@ -215,6 +215,13 @@ fn an_exchange_sells_tokens_by_calling_the_token() {
         "ttl 0 is not indexed"
     );
 
+    // An amount whose price overflows 64 bits is refused, not wrapped.
+    let Tx::Call(huge) = call(exchange, BUYER, "buy", vec![Arg::I64(i64::MAX)], 0) else {
+        unreachable!()
+    };
+    let r = vm.call(&huge, block(3)).unwrap();
+    assert!(!r.success, "{r:?}");
+
     // Reopened: still there until block 1,002 commits, gone after it; the
     // receipt stays provable.
     drop(vm);

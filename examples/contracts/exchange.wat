@@ -63,10 +63,11 @@
     (local $cost i64)
     (call $read (i32.const 1) (i32.const 96) (i32.const 8))
     (local.set $cost (i64.mul (local.get $amount) (i64.load (i32.const 96))))
-    (if (i32.and
-          (i64.ne (i64.load (i32.const 96)) (i64.const 0))
-          (i64.ne (i64.div_u (local.get $cost) (i64.load (i32.const 96))) (local.get $amount)))
-      (then unreachable))
+    ;; amount × price must not overflow (a free token has nothing to check)
+    (if (i64.ne (i64.load (i32.const 96)) (i64.const 0))
+      (then
+        (if (i64.ne (i64.div_u (local.get $cost) (i64.load (i32.const 96))) (local.get $amount))
+          (then unreachable))))
     (call $value (i32.const 32))
     ;; the value is 32 bytes big-endian: the first 24 must be zero
     (if (i32.or
