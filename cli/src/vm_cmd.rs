@@ -4,9 +4,7 @@
 use clap::Args;
 use primitive_types::U256;
 use svm_state::kv::RocksKv;
-use svm_vm::{
-    Arg, BlockContext, Call, CompilerKind, Deploy, Receipt, Spawn, Template, Vm, VmConfig,
-};
+use svm_vm::{Arg, BlockContext, Call, CompilerKind, Deploy, Spawn, Template, Tx, Vm, VmConfig};
 
 use crate::db_arg::DbArg;
 use crate::error::CliError;
@@ -17,7 +15,9 @@ use crate::hexarg;
 pub(crate) struct VmArgs {
     #[command(flatten)]
     db: DbArg,
-    /// Block height the transaction runs at (default: commits so far + 1).
+    /// Block height the transaction runs at, as a block of its own
+    /// (default: commits so far + 1; a height already committed is
+    /// replaced).
     #[arg(long)]
     height: Option<u64>,
     /// Block time, seconds since the Unix epoch.
@@ -177,19 +177,33 @@ fn arg(s: &str) -> Result<Arg, CliError> {
     Err(bad())
 }
 
-fn print(receipt: &Receipt) -> Result<(), CliError> {
-    println!("{}", serde_json::to_string_pretty(receipt)?);
-    Ok(())
-}
-
-/// Fails (exit 1) on a failed receipt, after printing it.
-fn outcome(receipt: &Receipt) -> Result<(), CliError> {
-    print(receipt)?;
-    failure(receipt)
-}
-
-/// An error (exit 1) for a failed receipt.
-fn failure(receipt: &Receipt) -> Result<(), CliError> {
+/// Runs `tx` as a block of its own at `block` (committed even when the
+/// transaction fails, which changes no state: the block records its
+/// receipt), so every receipt is provable (`svm prove --receipt H:0`) and
+/// its events are indexed (`svm events`). Prints the receipt with the
+/// block (`height`, `world_root`, `receipts_root`) and `extra` fields;
+/// exits 1 on a failed receipt.
+fn run(
+    vm: &Vm<RocksKv>,
+    tx: Tx,
+    block: BlockContext,
+    extra: &[(&str, serde_json::Value)],
+) -> Result<(), CliError> {
+    let result = vm.execute_block(std::slice::from_ref(&tx), block)?;
+    let receipt = result
+        .receipts
+        .first()
+        .ok_or_else(|| CliError::Arg("the block holds no receipt".into()))?;
+    let mut json = serde_json::to_value(receipt)?;
+    json["block"] = serde_json::json!({
+        "height": block.height,
+        "world_root": hexarg::format(result.world_root.as_bytes()),
+        "receipts_root": hexarg::format(result.receipts_root.as_bytes()),
+    });
+    for (key, value) in extra {
+        json[*key] = value.clone();
+    }
+    println!("{}", serde_json::to_string_pretty(&json)?);
     match &receipt.error {
         None => Ok(()),
         Some(e) => Err(CliError::Arg(format!("transaction failed: {e}"))),
@@ -260,11 +274,8 @@ pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
             code,
             gas_limit: args.gas,
         };
-        let receipt = vm.template(&tx, block)?;
-        let mut json = serde_json::to_value(&receipt)?;
-        json["code_hash"] = serde_json::Value::String(hexarg::format(hash.as_bytes()));
-        println!("{}", serde_json::to_string_pretty(&json)?);
-        return failure(&receipt);
+        let hash = serde_json::Value::String(hexarg::format(hash.as_bytes()));
+        return run(&vm, Tx::Template(tx), block, &[("code_hash", hash)]);
     }
     let tx = Deploy {
         author,
@@ -274,7 +285,7 @@ pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
         constructor,
         gas_limit: args.gas,
     };
-    outcome(&vm.deploy(&tx, block)?)
+    run(&vm, Tx::Deploy(tx), block, &[])
 }
 
 /// Runs `svm spawn`.
@@ -291,7 +302,7 @@ pub(crate) fn spawn(args: SpawnArgs) -> Result<(), CliError> {
         constructor,
         gas_limit: args.gas,
     };
-    outcome(&vm.spawn(&tx, block)?)
+    run(&vm, Tx::Spawn(tx), block, &[])
 }
 
 /// Runs `svm call`.
@@ -305,5 +316,5 @@ pub(crate) fn call(args: CallArgs) -> Result<(), CliError> {
         value: amount(&args.value)?,
     };
     let (vm, block) = open(&args.vm)?;
-    outcome(&vm.call(&tx, block)?)
+    run(&vm, Tx::Call(tx), block, &[])
 }
