@@ -1,8 +1,9 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync|ffi] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync|ffi|calls] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
 
 mod alloc;
+mod calls_bench;
 mod ffi_bench;
 mod map_token_bench;
 mod proof_bench;
@@ -65,7 +66,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000])]
     holders: Vec<usize>,
     /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi"], default_value = "all")]
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -145,6 +146,12 @@ fn main() {
     if args.suite == "all" || args.suite == "ffi" {
         tables.extend(ffi_bench::run(&ffi_bench::Config {
             holders: args.accounts.clamp(2, 262_000),
+            blocks: args.blocks.max(1),
+            reps: args.reps.max(1),
+        }));
+    }
+    if args.suite == "all" || args.suite == "calls" {
+        tables.extend(calls_bench::run(&calls_bench::Config {
             blocks: args.blocks.max(1),
             reps: args.reps.max(1),
         }));
