@@ -217,6 +217,29 @@ fn frames_nest_at_most_max_frames_deep() {
     assert_eq!(r.events.len(), frames);
 }
 
+/// The host's share of the native stack per nested frame is small: the
+/// deepest chain of frames runs on a thread of 256 KiB (wasm code runs on
+/// stacks of its own; the host's vmcalls run on the thread's).
+#[test]
+fn the_deepest_chain_fits_a_small_thread_stack() {
+    let vm = vm();
+    let me = deploy(&vm, wasm(&relay_text(true))).contract;
+    let mut m = msg(me, 0, 0, "count", &[]);
+    for _ in 0..vmcalls::MAX_FRAMES {
+        m = msg(me, ALL, 0, "relay", &[Arg::Bytes(m)]);
+    }
+    let tx = call_tx(me, "relay", vec![Arg::Bytes(m)], GAS);
+    let r = std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn_scoped(s, || vm.call(&tx, BLOCK).unwrap())
+            .unwrap()
+            .join()
+            .unwrap()
+    });
+    assert_eq!(count(&vm, me), u64::from(vmcalls::MAX_FRAMES), "{r:?}");
+}
+
 #[test]
 fn a_running_contract_is_entered_again_only_if_it_accepts() {
     let vm = vm();
