@@ -51,28 +51,32 @@ impl From<CompilerArg> for CompilerKind {
 pub(crate) struct DeployArgs {
     /// The module: WebAssembly binary (.wasm) or text (.wat).
     file: String,
-    /// The constructor's arguments: `i32:N`, `i64:N`, or bytes as `0x…`.
-    args: Vec<String>,
     /// Deploy the code as a template (no contract; contracts are spawned
     /// from it with `svm spawn`, libraries called in it); prints the
     /// receipt and the code hash.
     #[arg(long, conflicts_with_all = ["constructor", "balance"])]
     template: bool,
+    #[command(flatten)]
+    create: CreateArgs,
+}
+
+/// `svm spawn`.
+#[derive(Args)]
+pub(crate) struct SpawnArgs {
+    /// The template's code hash (0x-hex, 32 bytes).
+    template: String,
+    #[command(flatten)]
+    create: CreateArgs,
+}
+
+/// What creating a contract takes (a deploy's, a spawn's).
+#[derive(Args)]
+pub(crate) struct CreateArgs {
+    /// The constructor's arguments: `i32:N`, `i64:N`, or bytes as `0x…`.
+    args: Vec<String>,
     /// A function to run once the contract exists, with ARGS.
     #[arg(long)]
     constructor: Option<String>,
-    #[command(flatten)]
-    author: AuthorArgs,
-    /// Gas limit (the deploy's intrinsic gas: 46,000 + 50 per code byte).
-    #[arg(long, default_value_t = DEPLOY_GAS)]
-    gas: u64,
-    #[command(flatten)]
-    vm: VmArgs,
-}
-
-/// Who creates a contract or template, with which nonce and value.
-#[derive(Args)]
-pub(crate) struct AuthorArgs {
     /// The author's address.
     #[arg(long, default_value = "0x00000000000000000000000000000000000a0001")]
     author: String,
@@ -82,22 +86,9 @@ pub(crate) struct AuthorArgs {
     /// Value the author moves to the new contract (decimal).
     #[arg(long, default_value = "0")]
     balance: String,
-}
-
-/// `svm spawn`.
-#[derive(Args)]
-pub(crate) struct SpawnArgs {
-    /// The template's code hash (0x-hex, 32 bytes).
-    template: String,
-    /// The constructor's arguments: `i32:N`, `i64:N`, or bytes as `0x…`.
-    args: Vec<String>,
-    /// A function to run once the contract exists, with ARGS.
-    #[arg(long)]
-    constructor: Option<String>,
-    #[command(flatten)]
-    author: AuthorArgs,
-    /// Gas limit (the spawn's intrinsic gas: 46,000, plus 1 per byte of the
-    /// template's code).
+    /// Gas limit: the intrinsic gas (a deploy: 46,000 + 50 per code byte; a
+    /// spawn: 46,000 + 1 per byte of the template's code) and the
+    /// constructor's.
     #[arg(long, default_value_t = DEPLOY_GAS)]
     gas: u64,
     #[command(flatten)]
@@ -244,65 +235,81 @@ fn constructor(
     }
 }
 
-impl AuthorArgs {
-    /// The author, its nonce (the next one by default) and the balance.
-    fn resolve(&self, vm: &Vm<RocksKv>) -> Result<(svm_state::Address, u64, U256), CliError> {
+/// A contract's creation, resolved: the VM, the block, the author, its
+/// nonce (the next one by default), the balance and the constructor.
+struct Creation {
+    vm: Vm<RocksKv>,
+    block: BlockContext,
+    author: svm_state::Address,
+    nonce: u64,
+    balance: U256,
+    constructor: Option<(String, Vec<Arg>)>,
+}
+
+impl CreateArgs {
+    /// Checks the arguments and opens the VM.
+    fn open(&self) -> Result<Creation, CliError> {
+        let constructor = constructor(&self.constructor, &self.args)?;
         let author = hexarg::address(&self.author)?;
         let balance = amount(&self.balance)?;
+        let (vm, block) = open(&self.vm)?;
         let nonce = match self.nonce {
             Some(n) => n,
             None => vm.next_nonce(&author)?,
         };
-        Ok((author, nonce, balance))
+        Ok(Creation {
+            vm,
+            block,
+            author,
+            nonce,
+            balance,
+            constructor,
+        })
     }
 }
 
 /// Runs `svm deploy`.
 pub(crate) fn deploy(args: DeployArgs) -> Result<(), CliError> {
     let code = read_code(&args.file)?;
-    let constructor = constructor(&args.constructor, &args.args)?;
-    if args.template && !args.args.is_empty() {
+    if args.template && !args.create.args.is_empty() {
         return Err(CliError::Arg("a template has no constructor".into()));
     }
-    let (vm, block) = open(&args.vm)?;
-    let (author, nonce, balance) = args.author.resolve(&vm)?;
+    let c = args.create.open()?;
     if args.template {
         let hash = svm_state::code::code_hash(&code);
         let tx = Template {
-            author,
-            nonce,
+            author: c.author,
+            nonce: c.nonce,
             code,
-            gas_limit: args.gas,
+            gas_limit: args.create.gas,
         };
         let hash = serde_json::Value::String(hexarg::format(hash.as_bytes()));
-        return run(&vm, Tx::Template(tx), block, &[("code_hash", hash)]);
+        return run(&c.vm, Tx::Template(tx), c.block, &[("code_hash", hash)]);
     }
     let tx = Deploy {
-        author,
-        nonce,
+        author: c.author,
+        nonce: c.nonce,
         code,
-        balance,
-        constructor,
-        gas_limit: args.gas,
+        balance: c.balance,
+        constructor: c.constructor,
+        gas_limit: args.create.gas,
     };
-    run(&vm, Tx::Deploy(tx), block, &[])
+    run(&c.vm, Tx::Deploy(tx), c.block, &[])
 }
 
 /// Runs `svm spawn`.
 pub(crate) fn spawn(args: SpawnArgs) -> Result<(), CliError> {
     let template = hexarg::hash32(&args.template, "the template's code hash")?;
-    let constructor = constructor(&args.constructor, &args.args)?;
-    let (vm, block) = open(&args.vm)?;
-    let (author, nonce, balance) = args.author.resolve(&vm)?;
+    let c = args.create.open()?;
     let tx = Spawn {
-        author,
-        nonce,
+        author: c.author,
+        nonce: c.nonce,
         template,
-        balance,
-        constructor,
-        gas_limit: args.gas,
+        balance: c.balance,
+        constructor: c.constructor,
+        gas_limit: args.create.gas,
     };
-    run(&vm, Tx::Spawn(tx), block, &[])
+    run(&c.vm, Tx::Spawn(tx), c.block, &[])
 }
 
 /// Runs `svm call`.

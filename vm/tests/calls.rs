@@ -415,15 +415,6 @@ fn memory_bombs_in_callees_are_freed_with_their_frames() {
     assert!(grown < 256 * 1024, "RSS grew by {grown} KiB");
 }
 
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 fn balance<K: KvStore>(vm: &Vm<K>, who: &Address) -> u64 {
     let view = vm.db().at(vm.db().head().root).unwrap();
     view.account(who).unwrap().map_or(0, |a| a.balance.as_u64())

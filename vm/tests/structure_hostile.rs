@@ -135,15 +135,6 @@ fn list_len<K: KvStore>(vm: &Vm<K>, c: Address, var: u32) -> u64 {
     s.structure_len(&c, &StructurePath::variable(var)).unwrap()
 }
 
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 #[test]
 fn endless_pushes_stop_at_gas_with_bounded_memory() {
     let (vm, c) = setup();

@@ -272,3 +272,13 @@ pub(crate) fn lib_msg(
     m.extend(svm_vm::args::encode_args(args));
     m
 }
+
+/// This process's resident memory, in KiB.
+pub(crate) fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
