@@ -458,16 +458,9 @@ impl<K: KvStore> Vm<K> {
         // A deploy may land on an account that only ever received value
         // (no code, nonce 0): it keeps the balance (Ethereum's rule), so
         // nobody can block an address by sending to it first.
-        match state.account(&address)? {
-            Some(a)
-                if a.code_hash != EMPTY_CODE_HASH
-                    || a.nonce != 0
-                    || a.storage_root != svm_trie::EMPTY_ROOT =>
-            {
-                let e = TxError::AccountExists(format!("{address:#x}"));
-                return Ok((state, fail(e, used)));
-            }
-            _ => {}
+        if state.account(&address)?.as_ref().is_some_and(occupied) {
+            let e = TxError::AccountExists(format!("{address:#x}"));
+            return Ok((state, fail(e, used)));
         }
         match new.code {
             NewCode::Code(code) => {
@@ -537,7 +530,8 @@ impl<K: KvStore> Vm<K> {
             Ok(used) => used,
             Err((e, used)) => return Ok((state, Outcome::failed(address, e, used))),
         };
-        if state.account(&address)?.is_some() {
+        // As for a deploy, value sent to the address first cannot block it.
+        if state.account(&address)?.as_ref().is_some_and(occupied) {
             let e = TxError::AccountExists(format!("{address:#x}"));
             return Ok((state, Outcome::failed(address, e, used)));
         }
@@ -651,6 +645,12 @@ impl<K: KvStore> Vm<K> {
         };
         Ok((ran.scope.state, outcome))
     }
+}
+
+/// Whether an account is more than value received (code, a nonce or
+/// storage): a contract or template cannot be created there.
+fn occupied(a: &Account) -> bool {
+    a.code_hash != EMPTY_CODE_HASH || a.nonce != 0 || a.storage_root != svm_trie::EMPTY_ROOT
 }
 
 /// What a deploy or a spawn creates.

@@ -733,3 +733,20 @@ fn a_block_of_calls_is_the_same_on_every_node() {
     assert_eq!(gas, singles, "gas does not depend on the block");
     assert_eq!(x.receipts.iter().filter(|r| r.success).count(), 3);
 }
+
+/// Value sent to a template's address before the template exists cannot
+/// block it (the deploy's rule): the template lands there and keeps it.
+#[test]
+fn value_sent_first_does_not_block_a_template() {
+    let vm = vm();
+    let code = relay();
+    let address = template_address(&svm_state::code::code_hash(&code));
+    fund(&vm, &address, 9);
+    let (t, _) = template(&vm, code);
+    assert!(t.success, "{t:?}");
+    assert_eq!(t.contract, address);
+    let view = vm.db().at(vm.db().head().root).unwrap();
+    let account = view.account(&address).unwrap().unwrap();
+    assert_eq!(account.balance, 9u64.into());
+    assert_ne!(account.code_hash, EMPTY_CODE_HASH);
+}
