@@ -149,7 +149,8 @@ pub(crate) fn index_block(
                 .map(|t| t.try_into().map_err(|_| corrupt()))
                 .collect::<Result<_, _>>()?;
             let contract: [u8; 20] = contract.try_into().map_err(|_| corrupt())?;
-            remove(batch, &at, &contract, &topics, expiry - at.height);
+            let ttl = expiry.checked_sub(at.height).ok_or_else(corrupt)?;
+            remove(batch, &at, &contract, &topics, ttl);
         }
         match page.last() {
             Some((k, _)) if page.len() == SCAN => after = Some(k.clone()),
