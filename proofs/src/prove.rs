@@ -19,9 +19,10 @@ use svm_verify::{
 use crate::ProveError;
 
 fn known_root<K: KvStore>(db: &StateDb<K>, root: H256) -> Result<(), ProveError> {
-    match db.seq_of(&root)? {
-        Some(_) => Ok(()),
-        None => Err(ProveError::UnknownRoot(root)),
+    match db.kept(&root) {
+        Ok(_) => Ok(()),
+        Err(svm_state::StateError::UnknownRoot(r)) => Err(ProveError::UnknownRoot(r)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -78,6 +78,14 @@ pub enum CheckError {
     /// The root was never committed.
     #[error("unknown state root {0:#x}")]
     UnknownRoot(H256),
+    /// The root was pruned.
+    #[error("state root {root:#x} was pruned (roots of commits {kept_from} and later are kept)")]
+    Pruned {
+        /// The root.
+        root: H256,
+        /// The lowest commit whose root is kept.
+        kept_from: u64,
+    },
     /// A node is missing from the store.
     #[error("node {hash:#x} is missing ({location})")]
     Missing {
@@ -313,12 +321,15 @@ impl<K: KvStore> StateDb<K> {
     /// decoding; every contract's code present, hashing to its code hash and
     /// declaring a layout; every page a valid trimmed page inside that layout.
     pub fn check(&self, root: H256) -> Result<CheckReport, CheckError> {
-        if self
-            .seq_of(&root)
-            .map_err(|e| corrupt("metadata", Trie::World.at(&[]), e))?
-            .is_none()
-        {
-            return Err(CheckError::UnknownRoot(root));
+        match self.kept(&root) {
+            Ok(_) => {}
+            Err(crate::StateError::UnknownRoot(r)) => return Err(CheckError::UnknownRoot(r)),
+            Err(crate::StateError::Pruned {
+                root, kept_from, ..
+            }) => {
+                return Err(CheckError::Pruned { root, kept_from });
+            }
+            Err(e) => return Err(corrupt("metadata", Trie::World.at(&[]), e)),
         }
         let kv = self.store();
         let mut report = CheckReport {

@@ -2,6 +2,7 @@
 //! store, with the head and the list of committed roots.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use lru::LruCache;
@@ -12,6 +13,7 @@ use crate::code::{get_code, layout_of};
 use crate::kv::{Column, KvStore, RocksConfig, RocksKv, WriteBatch};
 use crate::layout::Layout;
 use crate::meta::{self, Head};
+use crate::prune::{self, History};
 use crate::{CacheStats, Session, StateError, Store, View};
 
 /// How to open a [`StateDb`].
@@ -23,6 +25,12 @@ pub struct StateConfig {
     pub layout_cache_entries: usize,
     /// RocksDB settings (when opened on a path).
     pub rocks: RocksConfig,
+    /// What a new database keeps of its history: the last `n` roots
+    /// (pruning; the default keeps 128) or every root (archive). The mode is
+    /// chosen when the database is created and recorded in it: a database
+    /// created in archive mode (or before pruning existed) stays one, and a
+    /// pruning one keeps pruning (the window `n` may change between opens).
+    pub history: History,
     /// Write each commit's batch on a background thread while the next
     /// session runs (see [`Store`]). A crash can then lose the last commit
     /// (never a part of one); [`StateDb::flush`] waits for it.
@@ -35,6 +43,7 @@ impl Default for StateConfig {
             node_cache_bytes: 256 << 20,
             layout_cache_entries: 4096,
             rocks: RocksConfig::default(),
+            history: History::DEFAULT,
             write_behind: false,
         }
     }
@@ -45,6 +54,13 @@ pub(crate) struct Shared<K> {
     pub(crate) store: Store<K>,
     pub(crate) head: Mutex<Head>,
     layouts: Mutex<LruCache<H256, Arc<Layout>>>,
+    /// The history this database keeps.
+    pub(crate) history: History,
+    /// Whether the database records `history` (written with the next
+    /// commit otherwise).
+    pub(crate) history_recorded: std::sync::atomic::AtomicBool,
+    /// The lowest commit whose root is kept (0 in archive mode).
+    pub(crate) kept_from: AtomicU64,
 }
 
 impl<K: KvStore> NodeStore for Shared<K> {
@@ -58,6 +74,30 @@ impl<K: KvStore> NodeStore for Shared<K> {
 }
 
 impl<K: KvStore> Shared<K> {
+    /// The window of roots kept, if the database prunes.
+    pub(crate) fn pruning(&self) -> Option<u64> {
+        match self.history {
+            History::Archive => None,
+            History::Recent(n) => Some(n),
+        }
+    }
+
+    /// Adds the history mode to `batch` unless the database records it.
+    pub(crate) fn record_history(&self, batch: &mut WriteBatch) {
+        if !self.history_recorded.load(Ordering::Acquire) {
+            prune::put_mode(batch, self.history);
+        }
+    }
+
+    /// After a commit's batch is written: the mode is recorded, and the
+    /// window starts at `kept_from` (when pruning).
+    pub(crate) fn written(&self, kept_from: Option<u64>) {
+        self.history_recorded.store(true, Ordering::Release);
+        if let Some(k) = kept_from {
+            self.kept_from.store(k, Ordering::Release);
+        }
+    }
+
     /// The head, locked: commits hold it from their staleness check to the
     /// write, so there is one writer at a time.
     pub(crate) fn head(&self) -> MutexGuard<'_, Head> {
@@ -82,9 +122,10 @@ impl<K: KvStore> Shared<K> {
 }
 
 /// World state and contract storage over a [`KvStore`]: sessions read any
-/// committed root and write on top of the head; a commit is one atomic
-/// write batch. Nothing is ever deleted (archive mode): every committed root
-/// stays readable.
+/// kept root and write on top of the head; a commit is one atomic write
+/// batch. In archive mode nothing is ever deleted; by default the last 128
+/// roots are kept and the nodes only older roots reach are deleted
+/// ([`StateConfig::history`], [`crate::prune`]).
 pub struct StateDb<K> {
     shared: Arc<Shared<K>>,
 }
@@ -119,6 +160,16 @@ impl<K: KvStore> StateDb<K> {
     /// empty world in a new store).
     pub fn open(kv: K, config: &StateConfig) -> Result<Self, StateError> {
         let head = meta::read_head(&kv)?;
+        let recorded = prune::read_mode(&kv)?;
+        let history = match (recorded, config.history) {
+            // Written before pruning existed: every node uncounted.
+            (None, _) if head.seq > 0 => History::Archive,
+            (None, asked) => asked,
+            (Some(History::Archive), _) => History::Archive,
+            (Some(History::Recent(_)), History::Recent(n)) => History::Recent(n.max(1)),
+            (Some(recent), History::Archive) => recent,
+        };
+        let kept_from = prune::read_low(&kv)?;
         let nodes = Store::new(kv, config.node_cache_bytes).with_write_behind(config.write_behind);
         let entries = std::num::NonZeroUsize::new(config.layout_cache_entries)
             .unwrap_or(std::num::NonZeroUsize::MIN);
@@ -127,6 +178,9 @@ impl<K: KvStore> StateDb<K> {
                 store: nodes,
                 head: Mutex::new(head),
                 layouts: Mutex::new(LruCache::new(entries)),
+                history_recorded: (recorded == Some(history)).into(),
+                history,
+                kept_from: AtomicU64::new(kept_from),
             }),
         })
     }
@@ -141,9 +195,48 @@ impl<K: KvStore> StateDb<K> {
         meta::root_at(&self.shared.store, seq)
     }
 
-    /// The first sequence number that committed `root`, if any did.
+    /// The sequence number that committed `root`, if any did: the first
+    /// that did in archive mode, the latest when pruning.
     pub fn seq_of(&self, root: &H256) -> Result<Option<u64>, StateError> {
         meta::seq_of(&self.shared.store, root)
+    }
+
+    /// Recomputes every reference count from the head, the journals not
+    /// yet applied, the sweep stack and the blocks' receipts, and compares
+    /// them with the stored ones and with the nodes stored (leaks, missing
+    /// nodes). Memory grows with the number of nodes. In archive mode there
+    /// are no counts: everything stored is reported leaked.
+    pub fn audit_refs(&self) -> Result<prune::RefAudit, StateError> {
+        self.flush()?;
+        let head = self.shared.head();
+        prune::audit_refs(&self.shared, head.root)
+    }
+
+    /// What this database keeps of its history.
+    pub fn history(&self) -> History {
+        self.shared.history
+    }
+
+    /// The lowest commit whose root is still kept (0 in archive mode):
+    /// roots committed only before it were pruned.
+    pub fn kept_from(&self) -> u64 {
+        self.shared.kept_from.load(Ordering::Acquire)
+    }
+
+    /// The sequence number of `root` if the database keeps it: an error
+    /// says whether it was never committed ([`StateError::UnknownRoot`]) or
+    /// pruned ([`StateError::Pruned`]).
+    pub fn kept(&self, root: &H256) -> Result<u64, StateError> {
+        let seq = self.seq_of(root)?.ok_or(StateError::UnknownRoot(*root))?;
+        let kept_from = self.kept_from();
+        if seq < kept_from && *root != svm_trie::EMPTY_ROOT {
+            return Err(StateError::Pruned {
+                root: *root,
+                seq,
+                kept_from,
+            });
+        }
+        Ok(seq)
     }
 
     /// A session on the head: reads, writes, checkpoints, then
@@ -155,10 +248,11 @@ impl<K: KvStore> StateDb<K> {
         Session::new(self.shared.clone(), head, true)
     }
 
-    /// A read-only view of any committed root.
+    /// A read-only view of any kept root. (A view outliving its root's
+    /// place in the window fails its reads once the root is pruned.)
     pub fn at(&self, root: H256) -> Result<View<K>, StateError> {
         self.shared.store.failure()?;
-        let seq = self.seq_of(&root)?.ok_or(StateError::UnknownRoot(root))?;
+        let seq = self.kept(&root)?;
         Ok(View::new(Session::new(
             self.shared.clone(),
             Head { seq, root },
@@ -197,10 +291,18 @@ impl<K: KvStore> StateDb<K> {
             seq: head.seq + 1,
             root,
         };
-        let root_is_new = self.seq_of(&root)?.is_none();
         let mut batch = batch;
+        let pruning = self.shared.pruning();
+        let root_is_new = pruning.is_some() || self.seq_of(&root)?.is_none();
         meta::put_head(&mut batch, &new_head, root_is_new);
+        let mut kept_from = None;
+        if let Some(keep) = pruning {
+            let stats = prune::plan_adopt(&self.shared, keep, head.root, new_head, &mut batch)?;
+            kept_from = Some(stats.kept_from);
+        }
+        self.shared.record_history(&mut batch);
         self.shared.store.write(batch, &svm_trie::NodeSet::new())?;
+        self.shared.written(kept_from);
         *head = new_head;
         Ok(new_head)
     }

@@ -115,6 +115,32 @@ pub enum StateError {
         /// The current head.
         head: H256,
     },
+    /// The root was committed, but pruned: the database keeps only the
+    /// last roots.
+    #[error(
+        "state root {root:#x} (commit {seq}) was pruned: this database keeps the roots of commits {kept_from} and later"
+    )]
+    Pruned {
+        /// The root.
+        root: H256,
+        /// The last commit that produced it.
+        seq: u64,
+        /// The lowest commit whose root is kept.
+        kept_from: u64,
+    },
+    /// A stored node does not decode as its place in the state says it
+    /// must.
+    #[error("trie node {hash:#x} is corrupt: {reason}")]
+    CorruptNode {
+        /// The node's hash.
+        hash: H256,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Another snapshot's adoption was interrupted; it must be adopted (or
+    /// the database rebuilt) first.
+    #[error("the adoption of state root {0:#x} was interrupted: adopt it first")]
+    AdoptionPending(H256),
     /// The metadata column is corrupt.
     #[error("database metadata is corrupt ({0})")]
     CorruptMeta(&'static str),

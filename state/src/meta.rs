@@ -72,6 +72,14 @@ pub(crate) fn block_at(kv: &impl KvStore, height: u64) -> Result<Option<BlockMet
     }))
 }
 
+/// The receipts root of a stored block record.
+pub(crate) fn receipts_root_of(record: &[u8]) -> Result<H256, StateError> {
+    if record.len() != 88 {
+        return Err(StateError::CorruptMeta("block"));
+    }
+    read_root(&record[48..80], "block")
+}
+
 /// A committed world state: its root and its place in the commit sequence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Head {

@@ -16,6 +16,7 @@ use crate::events::IndexedEvent;
 use crate::kv::{Column, KvStore, WriteBatch};
 use crate::layout::Layout;
 use crate::meta::{self, BlockMeta, Head};
+use crate::prune::PruneStats;
 use crate::structures::{Open, StructurePath};
 use crate::{Account, Address, EMPTY_CODE_HASH, StateError, World};
 
@@ -81,6 +82,8 @@ pub struct CommitOutput {
     pub nodes_written: usize,
     /// Bytes of trie nodes written.
     pub node_bytes_written: usize,
+    /// What pruning did (nothing in archive mode).
+    pub pruned: PruneStats,
 }
 
 /// A block being committed: what the database records of it besides the
@@ -599,9 +602,15 @@ impl<K: KvStore> Session<K> {
             seq: self.base.seq + 1,
             root: world.root,
         };
-        let root_is_new = meta::seq_of(&shared.store, &world.root)?.is_none();
+        let pruning = shared.pruning();
+        let root_is_new = pruning.is_some() || meta::seq_of(&shared.store, &world.root)?.is_none();
         meta::put_head(&mut batch, &new_head, root_is_new);
+        let mut receipts = None;
         if let Some((block, receipt_nodes, events)) = block {
+            if pruning.is_some() {
+                let replaced = meta::block_at(&shared.store, block.height)?;
+                receipts = Some((block.receipts_root, replaced.map(|b| b.receipts_root)));
+            }
             crate::events::index_block(&shared.store, &mut batch, block.height, events)?;
             meta::put_block(
                 &mut batch,
@@ -616,8 +625,28 @@ impl<K: KvStore> Session<K> {
             );
             nodes.append(receipt_nodes);
         }
+        let mut pruned = PruneStats::default();
+        let mut deleted = Vec::new();
+        if let Some(keep) = pruning {
+            let plan = crate::prune::plan_commit(
+                &shared,
+                keep,
+                &self.code,
+                self.base.root,
+                new_head,
+                &nodes,
+                receipts,
+                &mut batch,
+            )?;
+            nodes = plan.nodes;
+            deleted = plan.deleted;
+            pruned = plan.stats;
+        }
+        shared.record_history(&mut batch);
         let (nodes_written, node_bytes_written) = (nodes.len(), nodes.byte_size());
         shared.store.write(batch, &nodes)?;
+        shared.store.evict(&deleted);
+        shared.written(pruning.map(|_| pruned.kept_from));
         *head = new_head;
         Ok(CommitOutput {
             head: new_head,
@@ -625,6 +654,7 @@ impl<K: KvStore> Session<K> {
             accounts,
             nodes_written,
             node_bytes_written,
+            pruned,
         })
     }
 }

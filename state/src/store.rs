@@ -51,12 +51,12 @@ impl Cache {
 struct Pending {
     batch: WriteBatch,
     /// Per column: key → position of its last change in the batch.
-    index: [HashMap<Box<[u8]>, usize>; 3],
+    index: [HashMap<Box<[u8]>, usize>; 4],
 }
 
 impl Pending {
     fn new(batch: WriteBatch) -> Self {
-        let mut index: [HashMap<Box<[u8]>, usize>; 3] = Default::default();
+        let mut index: [HashMap<Box<[u8]>, usize>; 4] = Default::default();
         for (i, change) in batch.changes().iter().enumerate() {
             let (c, k) = match change {
                 Change::Put(c, k, _) | Change::Delete(c, k) => (c, k),
@@ -237,6 +237,19 @@ impl<K: KvStore> Store<K> {
 }
 
 impl<K: KvStore> Store<K> {
+    /// Drops `hashes` from the node cache (nodes a commit deleted).
+    pub fn evict(&self, hashes: &[H256]) {
+        if hashes.is_empty() {
+            return;
+        }
+        let mut cache = lock(&self.cache);
+        for h in hashes {
+            if let Some(old) = cache.nodes.pop(h) {
+                cache.stats.bytes -= old.len();
+            }
+        }
+    }
+
     /// Writes `batch` with `nodes` atomically and directly (never behind),
     /// leaving the node cache alone: for bulk ingest (snapshot sync), whose
     /// nodes no reader is waiting for and which would only push the nodes

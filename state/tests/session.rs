@@ -215,7 +215,10 @@ fn a_stale_session_cannot_commit() {
 #[test]
 fn committed_roots_are_listed_and_reopen_resumes_the_head() {
     let dir = tempfile::tempdir().unwrap();
-    let config = StateConfig::default();
+    let config = StateConfig {
+        history: svm_state::History::Archive,
+        ..StateConfig::default()
+    };
     let mut roots = vec![svm_trie::EMPTY_ROOT];
     {
         let db = StateDb::open_rocks(dir.path(), &config).unwrap();
@@ -248,8 +251,9 @@ fn committed_roots_are_listed_and_reopen_resumes_the_head() {
     assert_eq!(
         db.seq_of(&roots[6]).unwrap(),
         Some(6),
-        "first commit of the root"
+        "first commit of the root (archive mode)"
     );
+    assert_eq!(db.history(), svm_state::History::Archive);
     for i in 1..=5u8 {
         let view = db.at(roots[i as usize + 1]).unwrap();
         assert_eq!(view.variable(&C, 0).unwrap(), &[i; 8]);

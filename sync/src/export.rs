@@ -99,8 +99,10 @@ pub fn export<K: KvStore>(
     dir: &Path,
     config: &SyncConfig,
 ) -> Result<Manifest, SnapshotError> {
-    if db.seq_of(&root)?.is_none() {
-        return Err(SnapshotError::UnknownRoot(root));
+    match db.kept(&root) {
+        Ok(_) => {}
+        Err(StateError::UnknownRoot(r)) => return Err(SnapshotError::UnknownRoot(r)),
+        Err(e) => return Err(e.into()),
     }
     let mut manifest = Manifest {
         format: "svm-snapshot".into(),

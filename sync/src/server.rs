@@ -331,7 +331,11 @@ pub fn answer_range<K: KvStore>(
     }
     let proof =
         svm_trie::proof::prove_range_capped(store, root, from, to, usize::MAX, max_bytes.max(1))
-            .map_err(|e| RangeRequestError::Store(e.to_string()))?;
+            .map_err(|e| match e {
+                // Pruned meanwhile (a database keeping recent roots only).
+                svm_trie::TrieError::MissingNode(_) => RangeRequestError::NotHeld(root),
+                e => RangeRequestError::Store(e.to_string()),
+            })?;
     Ok(encode_range(&proof))
 }
 
@@ -354,6 +358,9 @@ fn prove_error(e: ProveError) -> ApiError {
     match e {
         ProveError::UnknownRoot(_) | ProveError::NoBlock(_) | ProveError::NoReceipt { .. } => {
             ApiError(StatusCode::NOT_FOUND, e.to_string())
+        }
+        ProveError::State(svm_state::StateError::Pruned { .. }) => {
+            ApiError(StatusCode::GONE, e.to_string())
         }
         ProveError::NotAContract(_)
         | ProveError::NoSuchVariable { .. }

@@ -19,11 +19,13 @@ pub enum Column {
     Code,
     /// Metadata: the head root and the list of committed roots.
     Meta,
+    /// Reference counts of trie nodes, by hash (databases that prune).
+    Refs,
 }
 
 impl Column {
     /// Every column, in storage order.
-    pub const ALL: [Column; 3] = [Column::Nodes, Column::Code, Column::Meta];
+    pub const ALL: [Column; 4] = [Column::Nodes, Column::Code, Column::Meta, Column::Refs];
 
     /// The column's number in the database.
     pub fn index(self) -> u32 {
@@ -31,6 +33,7 @@ impl Column {
             Column::Nodes => 0,
             Column::Code => 1,
             Column::Meta => 2,
+            Column::Refs => 3,
         }
     }
 }

@@ -2,8 +2,10 @@
 //! RocksDB write batch per [`WriteBatch`], and a choice of durability.
 //!
 //! Column families are named `col0`, `col1`, `col2` (the names kvdb-rocksdb
-//! gave them, so databases it wrote open unchanged), each with a block cache,
-//! bloom filters and level-style compaction sized from the memory budget.
+//! gave them, so databases it wrote open unchanged) and `col3` (reference
+//! counts, created when a database without it is opened for writing), each
+//! with a block cache, bloom filters and level-style compaction sized from the
+//! memory budget.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -115,15 +117,26 @@ impl RocksKv {
             block.set_pin_l0_filter_and_index_blocks_in_cache(true);
         }
         block.set_bloom_filter(10.0, true);
-        let columns = Column::ALL.iter().map(|c| {
-            let mut o = Options::default();
-            o.set_level_compaction_dynamic_level_bytes(true);
-            o.set_block_based_table_factory(&block);
-            o.optimize_level_style_compaction(budget);
-            o.set_target_file_size_base(64 * MIB as u64);
-            o.set_compression_per_level(&[]);
-            ColumnFamilyDescriptor::new(name(*c), o)
-        });
+        // Read-only, a database written before a column existed opens
+        // without it (reads of it find nothing).
+        let existing = if config.read_only {
+            DB::list_cf(&opts, path).map_err(|e| open_error(path, e))?
+        } else {
+            Column::ALL.iter().map(|c| name(*c)).collect()
+        };
+        let columns = Column::ALL
+            .iter()
+            .filter(|c| existing.contains(&name(**c)))
+            .map(|c| {
+                let mut o = Options::default();
+                o.set_level_compaction_dynamic_level_bytes(true);
+                o.set_block_based_table_factory(&block);
+                o.optimize_level_style_compaction(budget);
+                o.set_target_file_size_base(64 * MIB as u64);
+                o.set_compression_per_level(&[]);
+                ColumnFamilyDescriptor::new(name(*c), o)
+            })
+            .collect::<Vec<_>>();
         let db = if config.read_only {
             DB::open_cf_descriptors_read_only(&opts, path, columns, false)
         } else {
@@ -147,6 +160,12 @@ impl RocksKv {
             .ok_or_else(|| KvError::Io(std::io::Error::other("a column family is missing")))
     }
 
+    /// The column family, if the database has it (a read-only open of a
+    /// database written before the column existed has not).
+    fn cf_if_any(&self, column: Column) -> Option<&ColumnFamily> {
+        self.db.cf_handle(&name(column))
+    }
+
     /// Syncs the write-ahead log to the device: every write before it
     /// survives a power loss.
     pub fn sync(&self) -> Result<(), KvError> {
@@ -159,9 +178,10 @@ impl RocksKv {
 
 impl KvStore for RocksKv {
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        self.db
-            .get_cf_opt(self.cf(column)?, key, &self.read)
-            .map_err(io)
+        let Some(cf) = self.cf_if_any(column) else {
+            return Ok(None);
+        };
+        self.db.get_cf_opt(cf, key, &self.read).map_err(io)
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
@@ -184,7 +204,10 @@ impl KvStore for RocksKv {
     fn iter_prefix(&self, column: Column, prefix: &[u8]) -> Result<Entries, KvError> {
         let mode = IteratorMode::From(prefix, Direction::Forward);
         let mut out = Vec::new();
-        for entry in self.db.iterator_cf(self.cf(column)?, mode) {
+        let Some(cf) = self.cf_if_any(column) else {
+            return Ok(out);
+        };
+        for entry in self.db.iterator_cf(cf, mode) {
             let (k, v) = entry.map_err(io)?;
             if !k.starts_with(prefix) {
                 break;
@@ -207,7 +230,10 @@ impl KvStore for RocksKv {
         };
         let mode = IteratorMode::From(from, Direction::Forward);
         let mut out = Vec::new();
-        for entry in self.db.iterator_cf(self.cf(column)?, mode) {
+        let Some(cf) = self.cf_if_any(column) else {
+            return Ok(out);
+        };
+        for entry in self.db.iterator_cf(cf, mode) {
             if out.len() >= limit {
                 break;
             }

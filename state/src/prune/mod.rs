@@ -1,0 +1,472 @@
+//! Pruning: a database in [`History::Recent`] mode keeps the last `n`
+//! committed roots readable and deletes the nodes only older roots reach.
+//!
+//! Nodes are content-addressed and shared — between roots, contracts and
+//! structures, and within one trie — so a node is deleted only when its
+//! **reference count** reaches zero. The count of a node is the number of
+//! its *occurrences* (the node at one place of one trie, see [`walk`]) in
+//! the oldest kept state, plus those every later kept commit added. Each
+//! commit:
+//!
+//! 1. walks the new state through its new nodes (everything else it reaches
+//!    is the *frontier*, kept from the state before) and counts each new
+//!    occurrence (+1);
+//! 2. walks the state before from its root, stopping at frontier
+//!    occurrences (kept), and records every other occurrence as removed —
+//!    except the roots of whole tries the commit dropped (a structure
+//!    cleared, an account removed), recorded as dropped instead of walked;
+//! 3. writes that **journal** under its sequence number, and applies the
+//!    journal of the commit that just left the window: removed occurrences
+//!    count −1, dropped tries go on the **sweep** stack, which every commit
+//!    walks a bounded number of occurrences further (−1 each);
+//! 4. deletes, in the same batch, every node whose count reached zero.
+//!
+//! Everything is in the commit's one batch, so a crash leaves the counts,
+//! the journals and the nodes consistent with the head. Formats:
+//! docs/FORMATS.md, "The database".
+
+mod audit;
+mod journal;
+pub(crate) mod walk;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
+use primitive_types::H256;
+use svm_trie::{NodeSet, NodeStore};
+
+pub use audit::RefAudit;
+pub use journal::History;
+use journal::{Journal, put_count, read_count};
+pub(crate) use journal::{put_mode, read_low, read_mode};
+use walk::{Child, Kind, Layouts, Occ, children};
+
+use crate::StateError;
+use crate::code::layout_of;
+use crate::db::Shared;
+use crate::kv::{Column, KvStore, WriteBatch};
+use crate::layout::Layout;
+use crate::meta::Head;
+
+/// Occurrences of dropped tries each commit sweeps at least (more when it
+/// added more: the sweep keeps pace with the state's growth).
+pub const SWEEP_PER_COMMIT: u64 = 20_000;
+
+/// Occurrences an adoption counts per write batch (bounding its memory).
+const ADOPT_CHUNK: usize = 200_000;
+
+/// What pruning did in one commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PruneStats {
+    /// Node occurrences the commit added (its new nodes, counted).
+    pub added: u64,
+    /// Occurrences of the state before that the commit removed (journaled).
+    pub removed: u64,
+    /// Whole tries the commit dropped (journaled, swept later).
+    pub dropped: u64,
+    /// Journals of older commits applied.
+    pub journals_applied: u64,
+    /// Occurrences of dropped tries swept.
+    pub swept: u64,
+    /// Occurrences still on the sweep stack.
+    pub sweep_pending: u64,
+    /// Nodes deleted from the store.
+    pub nodes_deleted: u64,
+    /// The lowest commit whose root is still kept.
+    pub kept_from: u64,
+}
+
+/// Layouts of stored code and of the code a commit is adding.
+struct PendingLayouts<'a, K> {
+    shared: &'a Shared<K>,
+    code: &'a HashMap<H256, Vec<u8>>,
+    parsed: RefCell<HashMap<H256, Arc<Layout>>>,
+}
+
+impl<K: KvStore> Layouts for PendingLayouts<'_, K> {
+    fn layout(&self, hash: &H256) -> Result<Arc<Layout>, StateError> {
+        let Some(code) = self.code.get(hash) else {
+            return self.shared.layout(hash);
+        };
+        if let Some(l) = self.parsed.borrow().get(hash) {
+            return Ok(l.clone());
+        }
+        let layout = Arc::new(layout_of(code)?);
+        self.parsed.borrow_mut().insert(*hash, layout.clone());
+        Ok(layout)
+    }
+}
+
+impl<K: KvStore> Layouts for Shared<K> {
+    fn layout(&self, hash: &H256) -> Result<Arc<Layout>, StateError> {
+        Shared::layout(self, hash)
+    }
+}
+
+/// A stored node (it must be: an occurrence still counted reaches it).
+fn stored<K: KvStore>(shared: &Shared<K>, hash: &H256) -> Result<Vec<u8>, StateError> {
+    shared
+        .store
+        .node(hash)
+        .map_err(|e| StateError::Trie(svm_trie::TrieError::Store(e)))?
+        .ok_or(StateError::Trie(svm_trie::TrieError::MissingNode(*hash)))
+}
+
+/// Count changes, applied together at the end of a commit.
+#[derive(Default)]
+struct Deltas(HashMap<H256, i64>);
+
+impl Deltas {
+    fn add(&mut self, hash: H256, d: i64) {
+        *self.0.entry(hash).or_insert(0) += d;
+    }
+
+    /// Adds the new counts to `batch`, deleting the nodes (and counts) that
+    /// reach zero; returns the deleted hashes.
+    fn write(self, kv: &impl KvStore, batch: &mut WriteBatch) -> Result<Vec<H256>, StateError> {
+        let mut deleted = Vec::new();
+        for (hash, d) in self.0 {
+            if d == 0 {
+                continue;
+            }
+            let count = i128::from(read_count(kv, &hash)?) + i128::from(d);
+            if count < 0 {
+                return Err(StateError::CorruptMeta("a reference count fell below zero"));
+            }
+            if count == 0 {
+                batch.delete(Column::Refs, hash.as_bytes());
+                batch.delete(Column::Nodes, hash.as_bytes());
+                deleted.push(hash);
+            } else {
+                put_count(batch, &hash, count as u64);
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+/// What a commit writes for pruning besides its batch entries.
+pub(crate) struct Plan {
+    /// The new nodes to store (those the new state or receipts reach).
+    pub(crate) nodes: NodeSet,
+    /// Nodes the batch deletes (to drop from the cache once written).
+    pub(crate) deleted: Vec<H256>,
+    /// What was done.
+    pub(crate) stats: PruneStats,
+}
+
+/// A trie's place: the keys of the leaves leading to it from the world
+/// root, each length-prefixed.
+fn position(parent: &[u8], key: &[u8]) -> Vec<u8> {
+    let mut p = Vec::with_capacity(parent.len() + 2 + key.len());
+    p.extend_from_slice(parent);
+    p.extend_from_slice(&(key.len() as u16).to_be_bytes());
+    p.extend_from_slice(key);
+    p
+}
+
+/// Plans a commit's pruning in a database keeping `keep` roots: the state
+/// at `old_root` becomes `new` (its new nodes, with the receipts trie's, in
+/// `nodes`; `code` the code the commit adds); `receipts` is the block's
+/// receipts root and the receipts root of the block it replaces, if any.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn plan_commit<K: KvStore>(
+    shared: &Shared<K>,
+    keep: u64,
+    code: &HashMap<H256, Vec<u8>>,
+    old_root: H256,
+    new: Head,
+    nodes: &NodeSet,
+    receipts: Option<(H256, Option<H256>)>,
+    batch: &mut WriteBatch,
+) -> Result<Plan, StateError> {
+    let layouts = PendingLayouts {
+        shared,
+        code,
+        parsed: RefCell::new(HashMap::new()),
+    };
+    let index: HashMap<H256, &[u8]> = nodes.iter().map(|(h, b)| (*h, b)).collect();
+    let mut deltas = Deltas::default();
+    let mut stats = PruneStats::default();
+    let mut writes = Writes::default();
+    let mut kids = Vec::new();
+
+    // 1. The new state through its new nodes.
+    let world = Arc::new(Kind::World);
+    let mut frontier: HashMap<Occ, u64> = HashMap::new();
+    let mut changed_tries: HashMap<Vec<u8>, Occ> = HashMap::new();
+    let mut stack: Vec<(Occ, Vec<u8>)> = Vec::new();
+    if new.root != svm_trie::EMPTY_ROOT {
+        stack.push((Occ::root(new.root, world.clone()), Vec::new()));
+    }
+    while let Some((occ, pos)) = stack.pop() {
+        let Some(bytes) = index.get(&occ.hash) else {
+            *frontier.entry(occ).or_insert(0) += 1;
+            continue;
+        };
+        deltas.add(occ.hash, 1);
+        stats.added += 1;
+        writes.add(occ.hash, bytes);
+        kids.clear();
+        children(&layouts, &occ, bytes, &mut kids)?;
+        for kid in kids.drain(..) {
+            match kid {
+                Child::Node(o) => stack.push((o, pos.clone())),
+                Child::Trie { occ: o, key } => {
+                    let p = position(&pos, &key);
+                    if index.contains_key(&o.hash) {
+                        changed_tries.insert(p.clone(), o.clone());
+                    }
+                    stack.push((o, p));
+                }
+            }
+        }
+    }
+
+    // 2. The state before, down to what the new one kept.
+    let mut journal = Journal::default();
+    if old_root != svm_trie::EMPTY_ROOT {
+        stack.push((Occ::root(old_root, world), Vec::new()));
+    }
+    while let Some((occ, pos)) = stack.pop() {
+        if let Some(n) = frontier.get_mut(&occ)
+            && *n > 0
+        {
+            *n -= 1;
+            continue;
+        }
+        journal.removed.push(occ.hash);
+        let bytes = stored(shared, &occ.hash)?;
+        kids.clear();
+        children(shared, &occ, &bytes, &mut kids)?;
+        for kid in kids.drain(..) {
+            match kid {
+                Child::Node(o) => stack.push((o, pos.clone())),
+                Child::Trie { occ: o, key } => {
+                    let p = position(&pos, &key);
+                    let kept = frontier.get(&o).is_some_and(|n| *n > 0);
+                    let changed = changed_tries.get(&p).is_some_and(|c| c.kind == o.kind);
+                    if kept || changed {
+                        stack.push((o, p));
+                    } else {
+                        journal.dropped.push(o);
+                    }
+                }
+            }
+        }
+    }
+    // Kept occurrences the walk did not meet (an identical subtree met
+    // elsewhere first): counted as new, whole.
+    for (occ, n) in frontier {
+        for _ in 0..n {
+            stats.added += expand(
+                shared,
+                &layouts,
+                &index,
+                occ.clone(),
+                &mut deltas,
+                &mut writes,
+            )?;
+        }
+    }
+
+    // The block's receipts: kept for good (a block committed again at the
+    // same height drops the receipts it replaces).
+    if let Some((root, replaced)) = receipts {
+        if root != svm_trie::EMPTY_ROOT {
+            let occ = Occ::root(root, Arc::new(Kind::Plain));
+            stats.added += expand(shared, &layouts, &index, occ, &mut deltas, &mut writes)?;
+        }
+        if let Some(r) = replaced.filter(|r| *r != svm_trie::EMPTY_ROOT) {
+            journal.dropped.push(Occ::root(r, Arc::new(Kind::Plain)));
+        }
+    }
+    stats.removed = journal.removed.len() as u64;
+    stats.dropped = journal.dropped.len() as u64;
+
+    let deleted = advance(shared, keep, new.seq, journal, deltas, &mut stats, batch)?;
+    Ok(Plan {
+        nodes: writes.nodes,
+        deleted,
+        stats,
+    })
+}
+
+/// New nodes to store, each once.
+#[derive(Default)]
+struct Writes {
+    seen: HashSet<H256>,
+    nodes: NodeSet,
+}
+
+impl Writes {
+    fn add(&mut self, hash: H256, bytes: &[u8]) {
+        if self.seen.insert(hash) {
+            self.nodes.push(hash, bytes);
+        }
+    }
+}
+
+/// Counts every occurrence of the subtree at `occ` (+1), reading new nodes
+/// from `index` (and storing them) and the others from the store; returns
+/// how many.
+fn expand<K: KvStore>(
+    shared: &Shared<K>,
+    layouts: &impl Layouts,
+    index: &HashMap<H256, &[u8]>,
+    occ: Occ,
+    deltas: &mut Deltas,
+    writes: &mut Writes,
+) -> Result<u64, StateError> {
+    let mut stack = vec![occ];
+    let mut kids = Vec::new();
+    let mut n = 0;
+    while let Some(occ) = stack.pop() {
+        let owned;
+        let bytes = match index.get(&occ.hash) {
+            Some(b) => {
+                writes.add(occ.hash, b);
+                *b
+            }
+            None => {
+                owned = stored(shared, &occ.hash)?;
+                &owned[..]
+            }
+        };
+        deltas.add(occ.hash, 1);
+        n += 1;
+        kids.clear();
+        children(layouts, &occ, bytes, &mut kids)?;
+        stack.extend(kids.drain(..).map(|k| match k {
+            Child::Node(o) | Child::Trie { occ: o, .. } => o,
+        }));
+    }
+    Ok(n)
+}
+
+/// Moves the window to commit `seq`: writes its `journal` (or applies it
+/// at once when only the head is kept), applies the journals of commits
+/// that left the window, sweeps dropped tries, and writes every count
+/// change (`deltas` holds the commit's own). Returns the deleted nodes.
+fn advance<K: KvStore>(
+    shared: &Shared<K>,
+    keep: u64,
+    seq: u64,
+    journal: Journal,
+    mut deltas: Deltas,
+    stats: &mut PruneStats,
+    batch: &mut WriteBatch,
+) -> Result<Vec<H256>, StateError> {
+    let kv = &shared.store;
+    let mut sweep = journal::read_sweep(kv)?;
+    let swept_before = !sweep.is_empty();
+    let apply = |j: Journal, deltas: &mut Deltas, sweep: &mut Vec<Occ>| {
+        for h in j.removed {
+            deltas.add(h, -1);
+        }
+        sweep.extend(j.dropped);
+    };
+    // Journal s holds what commit s removed from root s − 1: it applies
+    // once root s − 1 leaves the window [seq − keep + 1, seq].
+    let due = (seq + 1).saturating_sub(keep);
+    let low = read_low(kv)?;
+    if due >= seq {
+        apply(journal, &mut deltas, &mut sweep);
+    } else if !journal.is_empty() {
+        journal::put_journal(batch, seq, &journal);
+    }
+    for s in low + 1..=due.min(seq - 1) {
+        let j = journal::take_journal(kv, batch, s)?;
+        apply(j, &mut deltas, &mut sweep);
+        stats.journals_applied += 1;
+    }
+    let kept_from = low.max(due);
+    if kept_from != low {
+        journal::put_low(batch, kept_from);
+    }
+    stats.kept_from = kept_from;
+
+    let budget = SWEEP_PER_COMMIT.max(2 * stats.added);
+    let mut kids = Vec::new();
+    while stats.swept < budget {
+        let Some(occ) = sweep.pop() else { break };
+        let bytes = stored(shared, &occ.hash)?;
+        kids.clear();
+        children(shared, &occ, &bytes, &mut kids)?;
+        sweep.extend(kids.drain(..).map(|k| match k {
+            Child::Node(o) | Child::Trie { occ: o, .. } => o,
+        }));
+        deltas.add(occ.hash, -1);
+        stats.swept += 1;
+    }
+    if swept_before || !sweep.is_empty() {
+        journal::put_sweep(batch, &sweep);
+    }
+    stats.sweep_pending = sweep.len() as u64;
+    let deleted = deltas.write(kv, batch)?;
+    stats.nodes_deleted = deleted.len() as u64;
+    Ok(deleted)
+}
+
+/// Recomputes every reference count (see [`RefAudit`]).
+pub(crate) fn audit_refs<K: KvStore>(
+    shared: &Shared<K>,
+    head: H256,
+) -> Result<RefAudit, StateError> {
+    audit::audit(shared, head)
+}
+
+/// Counts the occurrences of a state arriving whole (snapshot sync) before
+/// it becomes the head: in batches of bounded size, each with a cursor
+/// (`prune/adopt`) from which a restarted adoption of the same root goes
+/// on. The last part — the head's move, the previous head's state dropped,
+/// the window advanced — goes into `batch`.
+pub(crate) fn plan_adopt<K: KvStore>(
+    shared: &Shared<K>,
+    keep: u64,
+    old_root: H256,
+    new: Head,
+    batch: &mut WriteBatch,
+) -> Result<PruneStats, StateError> {
+    let mut stack = match journal::read_adopt(&shared.store)? {
+        Some((root, stack)) if root == new.root => stack,
+        Some((root, _)) => return Err(StateError::AdoptionPending(root)),
+        None if new.root == svm_trie::EMPTY_ROOT => Vec::new(),
+        None => vec![Occ::root(new.root, Arc::new(Kind::World))],
+    };
+    let mut stats = PruneStats::default();
+    let mut kids = Vec::new();
+    loop {
+        let mut deltas = Deltas::default();
+        let mut n = 0;
+        while n < ADOPT_CHUNK {
+            let Some(occ) = stack.pop() else { break };
+            let bytes = stored(shared, &occ.hash)?;
+            kids.clear();
+            children(shared, &occ, &bytes, &mut kids)?;
+            stack.extend(kids.drain(..).map(|k| match k {
+                Child::Node(o) | Child::Trie { occ: o, .. } => o,
+            }));
+            deltas.add(occ.hash, 1);
+            n += 1;
+        }
+        stats.added += n as u64;
+        if stack.is_empty() {
+            journal::clear_adopt(batch);
+            let mut journal = Journal::default();
+            if old_root != svm_trie::EMPTY_ROOT {
+                journal
+                    .dropped
+                    .push(Occ::root(old_root, Arc::new(Kind::World)));
+            }
+            stats.dropped = journal.dropped.len() as u64;
+            advance(shared, keep, new.seq, journal, deltas, &mut stats, batch)?;
+            return Ok(stats);
+        }
+        let mut part = WriteBatch::new();
+        deltas.write(&shared.store, &mut part)?;
+        journal::put_adopt(&mut part, &new.root, &stack);
+        shared.store.write(part, &NodeSet::new())?;
+    }
+}
