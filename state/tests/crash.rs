@@ -6,6 +6,11 @@
 //! reachable from the head must be present and hash correctly; and the state
 //! must be exactly what replaying the same commits from scratch gives.
 //!
+//! The database prunes, keeping the last 4 roots (nested lists removed
+//! from the map drop whole tries, swept over later commits): after every
+//! kill every kept root must pass `check` and every reference count must be
+//! exactly right, with no node left that nothing counts (`audit_refs`).
+//!
 //! Every other child writes behind (each commit's batch written while the
 //! next one runs): its head may then also be the commit before the last one
 //! it reported, never anything else.
@@ -23,12 +28,22 @@ use svm_state::code::module_declaring;
 use svm_state::kv::{KvStore, MemoryKv};
 use svm_state::layout::{Kind, Layout};
 use svm_state::structure::{Element, PathKey, Structure};
-use svm_state::{Address, StateConfig, StateDb, StructurePath};
+use svm_state::{Address, History, StateConfig, StateDb, StructurePath};
 use svm_trie::H256;
 
 const KILLS: usize = 60;
 const CONTRACTS: u64 = 8;
 const VARIABLES: u32 = 300;
+/// Roots kept.
+const KEEP: u64 = 4;
+
+fn config(write_behind: bool) -> StateConfig {
+    StateConfig {
+        write_behind,
+        history: History::Recent(KEEP),
+        ..StateConfig::default()
+    }
+}
 
 /// splitmix64: deterministic pseudo-random numbers from a seed.
 struct Rng(u64);
@@ -112,11 +127,7 @@ fn commit<K: KvStore>(db: &StateDb<K>, seq: u64, layout: &Layout) -> H256 {
 
 /// The child: commit forever, reporting `seq root` after each commit.
 fn child(dir: &Path, write_behind: bool) {
-    let config = StateConfig {
-        write_behind,
-        ..StateConfig::default()
-    };
-    let db = StateDb::open_rocks(dir, &config).expect("open");
+    let db = StateDb::open_rocks(dir, &config(write_behind)).expect("open");
     let layout = layout();
     let mut out = std::io::stdout().lock();
     loop {
@@ -183,7 +194,7 @@ fn parent() {
         }
         reported_roots.extend(reported.iter().copied());
 
-        let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("reopen");
+        let db = StateDb::open_rocks(dir.path(), &config(false)).expect("reopen");
         let head = db.head();
         let lowest = if write_behind {
             last.0.saturating_sub(1)
@@ -219,6 +230,14 @@ fn parent() {
             .check(head.root)
             .unwrap_or_else(|e| panic!("kill {kill}: {e}"));
         assert_eq!(report.contracts, CONTRACTS.min(head.seq * CONTRACTS));
+        for seq in db.kept_from().max(1)..head.seq {
+            let root = db.root_at(seq).expect("roots").expect("kept");
+            db.check(root)
+                .unwrap_or_else(|e| panic!("kill {kill}: kept commit {seq}: {e}"));
+        }
+        assert_eq!(db.kept_from(), (head.seq + 1).saturating_sub(KEEP));
+        let audit = db.audit_refs().expect("audit");
+        assert!(audit.is_clean(), "kill {kill}: {audit:?}");
         last = (head.seq, head.root);
     }
     assert!(

@@ -448,3 +448,210 @@ fn pruning_keeps_exactly_the_window_on_rocksdb() {
         .tests(15)
         .quickcheck(prop as fn(Case) -> bool);
 }
+
+fn fill<K: KvStore>(s: &mut svm_state::Session<K>, a: &Address, m: &mut Contract, seed: u8) {
+    for (i, op) in [
+        Op::Write { var: 3, fill: seed },
+        Op::Push {
+            key: 1,
+            value: seed,
+        },
+        Op::Push {
+            key: 1,
+            value: seed.wrapping_add(1),
+        },
+        Op::Push {
+            key: 2,
+            value: seed,
+        },
+        Op::ListPush { value: seed },
+        Op::Insert { member: seed % 16 },
+    ]
+    .iter()
+    .enumerate()
+    {
+        apply(s, m, a, op).unwrap_or_else(|e| panic!("op {i}: {e}"));
+    }
+}
+
+fn nodes_stored<K: KvStore>(db: &StateDb<K>) -> usize {
+    db.kv()
+        .iter_prefix(svm_state::kv::Column::Nodes, b"")
+        .expect("scan")
+        .len()
+}
+
+/// Two contracts with identical storage share every node of it. Dropping
+/// one's structures, dropping the other's, and creating the same content
+/// again — inside the window, as it leaves the window, and after it left —
+/// never loses a node a kept root reaches, and leaves nothing behind.
+#[test]
+fn identical_subtrees_dropped_and_recreated_across_the_window_are_never_lost() {
+    let keep = 3;
+    let db = StateDb::open(MemoryKv::new(), &config(keep)).expect("open");
+    let code = module_declaring(&layout());
+    let (a, b) = (address(0), address(1));
+    let mut models = vec![Contract::default(); 2];
+    let mut history: Vec<(H256, Vec<Contract>)> = Vec::new();
+    let mut commit =
+        |db: &StateDb<MemoryKv>,
+         models: &mut Vec<Contract>,
+         f: &mut dyn FnMut(&mut svm_state::Session<MemoryKv>, &mut Vec<Contract>)| {
+            let mut s = db.begin().expect("begin");
+            f(&mut s, models);
+            let out = s.commit().expect("commit");
+            history.push((out.head.root, models.clone()));
+            let view = db.at(out.head.root).expect("head");
+            assert!(history.len() >= out.head.seq as usize);
+            verify(db, keep, &history).unwrap_or_else(|e| panic!("{e}"));
+            for (i, m) in models.iter().enumerate() {
+                read_back(&view, &address(i), m).unwrap_or_else(|e| panic!("{e}"));
+            }
+            out
+        };
+    commit(&db, &mut models, &mut |s, m| {
+        for (i, who) in [a, b].iter().enumerate() {
+            s.create_contract(who, &code, 0u64.into()).expect("create");
+            fill(s, who, &mut m[i], 7);
+        }
+    });
+    let a_storage = |db: &StateDb<MemoryKv>| {
+        let head = db.head().root;
+        db.at(head)
+            .unwrap()
+            .account(&a)
+            .unwrap()
+            .unwrap()
+            .storage_root
+    };
+    let shared_root = a_storage(&db);
+    assert_eq!(
+        db.at(db.head().root)
+            .unwrap()
+            .account(&b)
+            .unwrap()
+            .unwrap()
+            .storage_root,
+        shared_root,
+        "identical storage, one trie"
+    );
+    let before = nodes_stored(&db);
+    // A drops its structures; B still reaches every node.
+    commit(&db, &mut models, &mut |s, m| {
+        apply(s, &mut m[0], &a, &Op::ClearMap).unwrap();
+        apply(s, &mut m[0], &a, &Op::ClearList).unwrap();
+    });
+    for _ in 0..keep + 1 {
+        commit(&db, &mut models, &mut |_, _| {});
+    }
+    // A creates the same content again while B still holds it.
+    commit(&db, &mut models, &mut |s, m| {
+        apply(s, &mut m[0], &a, &Op::ClearMap).unwrap();
+        fill(s, &a, &mut m[0], 7);
+    });
+    // Both drop it, then A re-creates it while the drop is in the window,
+    // then again after the drop left the window.
+    commit(&db, &mut models, &mut |s, m| {
+        for (i, who) in [a, b].iter().enumerate() {
+            apply(s, &mut m[i], who, &Op::ClearMap).unwrap();
+            apply(s, &mut m[i], who, &Op::ClearList).unwrap();
+        }
+    });
+    commit(&db, &mut models, &mut |s, m| fill(s, &a, &mut m[0], 7));
+    commit(&db, &mut models, &mut |s, m| {
+        apply(s, &mut m[0], &a, &Op::ClearMap).unwrap();
+        apply(s, &mut m[0], &a, &Op::ClearList).unwrap();
+    });
+    for _ in 0..keep + 1 {
+        commit(&db, &mut models, &mut |_, _| {});
+    }
+    let dropped = nodes_stored(&db);
+    assert!(dropped < before, "{dropped} nodes stored, {before} before");
+    commit(&db, &mut models, &mut |s, m| {
+        fill(s, &a, &mut m[0], 7);
+        fill(s, &b, &mut m[1], 7);
+    });
+    assert_eq!(a_storage(&db), shared_root, "the same trie again");
+}
+
+/// A root that leaves the window is reported pruned by every reader; a
+/// root committed again inside the window stays readable under its latest
+/// commit.
+#[test]
+fn pruned_roots_are_reported_as_pruned() {
+    let db = StateDb::open(MemoryKv::new(), &config(2)).expect("open");
+    let code = module_declaring(&layout());
+    let a = address(0);
+    let mut s = db.begin().unwrap();
+    s.create_contract(&a, &code, 0u64.into()).unwrap();
+    let first = s.commit().unwrap().head;
+    let mut roots = vec![first.root];
+    for i in 1..=3u8 {
+        let mut s = db.begin().unwrap();
+        s.write_variable(&a, 0, &[i; 8]).unwrap();
+        roots.push(s.commit().unwrap().head.root);
+    }
+    assert_eq!(db.kept_from(), 3);
+    for old in &roots[..2] {
+        match db.at(*old) {
+            Err(StateError::Pruned {
+                root, kept_from, ..
+            }) => assert_eq!((root, kept_from), (*old, 3)),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert!(matches!(
+            db.check(*old),
+            Err(svm_state::check::CheckError::Pruned { .. })
+        ));
+    }
+    let unknown = H256::repeat_byte(9);
+    assert!(matches!(db.at(unknown), Err(StateError::UnknownRoot(_))));
+    // Writing the first value back recreates an old root: readable again.
+    let mut s = db.begin().unwrap();
+    s.write_variable(&a, 0, &[0; 8]).unwrap();
+    let again = s.commit().unwrap().head;
+    assert_eq!(again.root, first.root);
+    assert_eq!(db.seq_of(&first.root).unwrap(), Some(again.seq));
+    assert_eq!(db.at(first.root).unwrap().variable(&a, 0).unwrap(), [0; 8]);
+    db.check(first.root).unwrap();
+    assert_eq!(db.history(), History::Recent(2));
+}
+
+/// The mode is the database's: an archive database stays one whatever it
+/// is opened with, a pruning one keeps pruning (with the window asked for).
+#[test]
+fn the_history_mode_is_chosen_at_creation() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |h: History| {
+        StateDb::open_rocks(
+            dir.path(),
+            &StateConfig {
+                history: h,
+                ..StateConfig::default()
+            },
+        )
+        .unwrap()
+    };
+    {
+        let db = open(History::Archive);
+        db.begin().unwrap().commit().unwrap();
+    }
+    assert_eq!(open(History::Recent(4)).history(), History::Archive);
+    let dir2 = tempfile::tempdir().unwrap();
+    let open2 = |h: History| {
+        StateDb::open_rocks(
+            dir2.path(),
+            &StateConfig {
+                history: h,
+                ..StateConfig::default()
+            },
+        )
+        .unwrap()
+    };
+    {
+        let db = open2(History::Recent(4));
+        db.begin().unwrap().commit().unwrap();
+    }
+    assert_eq!(open2(History::Archive).history(), History::Recent(4));
+    assert_eq!(open2(History::Recent(9)).history(), History::Recent(9));
+}
