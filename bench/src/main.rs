@@ -1,12 +1,13 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync|ffi|calls] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync|ffi|calls|prune] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
 
 mod alloc;
 mod calls_bench;
 mod ffi_bench;
 mod map_token_bench;
 mod proof_bench;
+mod prune_bench;
 mod report;
 mod state_bench;
 mod structure_bench;
@@ -66,7 +67,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000])]
     holders: Vec<usize>,
     /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls"], default_value = "all")]
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls", "prune"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -109,6 +110,13 @@ fn main() {
     }
     if args.suite == "all" || args.suite == "state" {
         tables.extend(state_bench::run(&state_bench::Config {
+            contracts: args.contracts.max(1),
+            blocks: args.blocks.max(1),
+            txs: args.txs.max(1),
+        }));
+    }
+    if args.suite == "prune" {
+        tables.extend(prune_bench::run(&state_bench::Config {
             contracts: args.contracts.max(1),
             blocks: args.blocks.max(1),
             txs: args.txs.max(1),

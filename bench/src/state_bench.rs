@@ -21,18 +21,18 @@ pub(crate) struct Config {
 }
 
 /// Variables per contract: 256 of 32 bytes, two 4 KiB pages.
-const VARIABLES: u32 = 256;
-const VAR_LEN: usize = 32;
-const PAGE: usize = 4096;
+pub(crate) const VARIABLES: u32 = 256;
+pub(crate) const VAR_LEN: usize = 32;
+pub(crate) const PAGE: usize = 4096;
 
-fn contract(i: usize) -> Address {
+pub(crate) fn contract(i: usize) -> Address {
     Address::from_low_u64_be(0x1_0000_0000 + i as u64)
 }
 
 /// One transaction's writes: (contract, variable, value).
-type Tx = Vec<(usize, u32, [u8; VAR_LEN])>;
+pub(crate) type Tx = Vec<(usize, u32, [u8; VAR_LEN])>;
 
-fn block(rng: &mut Rng, cfg: &Config) -> Vec<Tx> {
+pub(crate) fn block(rng: &mut Rng, cfg: &Config) -> Vec<Tx> {
     (0..cfg.txs)
         .map(|_| {
             let c = rng.below(cfg.contracts);
@@ -47,7 +47,7 @@ fn block(rng: &mut Rng, cfg: &Config) -> Vec<Tx> {
         .collect()
 }
 
-fn dir_bytes(path: &Path) -> u64 {
+pub(crate) fn dir_bytes(path: &Path) -> u64 {
     std::fs::read_dir(path)
         .map(|entries| {
             entries

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use svm_state::kv::RocksKv;
-use svm_state::{StateConfig, StateDb};
+use svm_state::{History, StateConfig, StateDb};
 
 use crate::error::CliError;
 
@@ -14,6 +14,24 @@ pub(crate) struct DbArg {
     /// The database directory (RocksDB).
     #[arg(long, default_value = "./svm-data", global = true)]
     db: PathBuf,
+    /// What a new database keeps of its history: the last N state roots
+    /// (older nodes are deleted) or `archive` (every root). Chosen when the
+    /// database is created; a pruning database may change N later.
+    #[arg(long, default_value = "128", value_parser = parse_history, global = true)]
+    keep: History,
+}
+
+/// `--keep`: a number of roots (at least 1) or `archive`.
+fn parse_history(s: &str) -> Result<History, String> {
+    if s == "archive" {
+        return Ok(History::Archive);
+    }
+    match s.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(History::Recent(n)),
+        _ => Err(format!(
+            "`{s}`: a number of roots to keep (at least 1) or `archive`"
+        )),
+    }
 }
 
 impl DbArg {
@@ -24,7 +42,11 @@ impl DbArg {
 
     /// Opens the database for a command that writes (creating it if needed).
     pub(crate) fn open_write(&self) -> Result<StateDb<RocksKv>, CliError> {
-        Ok(StateDb::open_rocks(&self.db, &StateConfig::default())?)
+        let config = StateConfig {
+            history: self.keep,
+            ..StateConfig::default()
+        };
+        Ok(StateDb::open_rocks(&self.db, &config)?)
     }
 
     /// Opens the database read-only, for a command that only reads: it

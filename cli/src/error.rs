@@ -41,6 +41,9 @@ pub(crate) enum CliError {
     /// invalid transaction; nothing was committed).
     #[error(transparent)]
     Vm(#[from] svm_vm::VmError),
+    /// The reference counts of a pruning database are wrong.
+    #[error("check failed: reference counts are wrong: {0}")]
+    Refs(String),
     /// A state check found a problem.
     #[error("check failed: {0}")]
     Check(#[from] svm_state::check::CheckError),

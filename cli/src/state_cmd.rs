@@ -55,6 +55,11 @@ pub(crate) enum StateCommand {
         /// The committed world root to check (default: the head).
         #[arg(long)]
         root: Option<String>,
+        /// Also recompute every reference count of a pruning database and
+        /// compare it with the stored one (memory grows with the number of
+        /// nodes).
+        #[arg(long)]
+        refs: bool,
     },
     /// Apply the changes in FILE and commit them as one new state.
     Apply {
@@ -325,13 +330,35 @@ pub(crate) fn run(cmd: StateCommand, args: DbArg) -> Result<(), CliError> {
                 "value": hexarg::format(&bytes),
             }))?;
         }
-        StateCommand::Check { root: r } => {
+        StateCommand::Check { root: r, refs } => {
             let r = match r {
                 Some(r) => hexarg::root(&r)?,
                 None => db.head().root,
             };
             let report = db.check(r)?;
+            let history = match db.history() {
+                svm_state::History::Archive => serde_json::json!("archive"),
+                svm_state::History::Recent(n) => serde_json::json!(n),
+            };
+            let audit = if refs {
+                let a = db.audit_refs()?;
+                if !a.is_clean() {
+                    return Err(CliError::Refs(format!(
+                        "{} mismatched (first: {:?}), {} nodes stored but not counted, {} counted but missing",
+                        a.mismatches,
+                        a.mismatched.first(),
+                        a.leaked,
+                        a.missing
+                    )));
+                }
+                serde_json::json!({ "nodes": a.nodes, "occurrences": a.occurrences })
+            } else {
+                serde_json::Value::Null
+            };
             print(&serde_json::json!({
+                "keep": history,
+                "kept_from": db.kept_from(),
+                "refs": audit,
                 "root": hexarg::format(report.root.as_bytes()),
                 "ok": true,
                 "nodes": report.nodes,

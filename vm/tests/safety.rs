@@ -179,11 +179,12 @@ fn pages_contract() -> Vec<u8> {
   (memory (export "memory") 1 1)
   (@custom "svm-layout" "{}")
   (func (export "write") (param $n i32) (param $times i32) (local $i i32) (local $t i32)
-    (i32.store8 (i32.const 0) (i32.const 1))
     (loop $again
       (local.set $i (i32.const 0))
       (block $done (loop $l
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        ;; A different byte on each page: identical pages would share nodes.
+        (i32.store8 (i32.const 0) (i32.add (local.get $i) (i32.const 1)))
         (call $write (i32.add (i32.mul (local.get $i) (i32.const 2)) (i32.const 1))
                      (i32.const 0) (i32.const 1))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))

@@ -166,6 +166,17 @@ impl RocksKv {
         self.db.cf_handle(&name(column))
     }
 
+    /// Compacts every column fully: what deletes and overwrites left behind
+    /// is dropped from disk now rather than whenever RocksDB would.
+    pub fn compact(&self) -> Result<(), KvError> {
+        for c in Column::ALL {
+            if let Some(cf) = self.cf_if_any(c) {
+                self.db.compact_range_cf(cf, None::<&[u8]>, None::<&[u8]>);
+            }
+        }
+        Ok(())
+    }
+
     /// Syncs the write-ahead log to the device: every write before it
     /// survives a power loss.
     pub fn sync(&self) -> Result<(), KvError> {

@@ -22,6 +22,9 @@ pub struct RefAudit {
     pub nodes: u64,
     /// Occurrences counted.
     pub occurrences: u64,
+    /// Bytes of those distinct nodes: what the kept roots, pending
+    /// journals, sweep and receipts need stored.
+    pub node_bytes: u64,
     /// Nodes whose stored count differs from the recomputed one: (hash,
     /// recomputed, stored), the first 16.
     pub mismatched: Vec<(H256, u64, u64)>,
@@ -74,7 +77,11 @@ pub(crate) fn audit<K: KvStore>(shared: &Shared<K>, head: H256) -> Result<RefAud
     let mut kids = Vec::new();
     while let Some(occ) = roots.pop() {
         let bytes = stored(shared, &occ.hash)?;
-        *counts.entry(occ.hash).or_insert(0) += 1;
+        let count = counts.entry(occ.hash).or_insert(0);
+        if *count == 0 {
+            report.node_bytes += bytes.len() as u64;
+        }
+        *count += 1;
         report.occurrences += 1;
         kids.clear();
         children(shared, &occ, &bytes, &mut kids)?;
@@ -123,7 +130,7 @@ fn scan_all(
     kv: &impl KvStore,
     column: Column,
     prefix: &[u8],
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+) -> Result<crate::kv::Entries, StateError> {
     let mut out = Vec::new();
     let mut after: Option<Vec<u8>> = None;
     loop {

@@ -206,7 +206,7 @@ fn leaf(
         Kind::World => {
             let account = Account::decode(value).map_err(|e| corrupt(&occ.hash, e))?;
             (account.storage_root != svm_trie::EMPTY_ROOT)
-                .then(|| (account.storage_root, Kind::Storage(account.code_hash)))
+                .then_some((account.storage_root, Kind::Storage(account.code_hash)))
         }
         Kind::Storage(code) => {
             let key = match nibbles.len() {
@@ -222,7 +222,7 @@ fn leaf(
                         .map_err(|e| corrupt(&occ.hash, e))?
                         .clone();
                     let handle = Handle::decode_stored(value).map_err(|e| corrupt(&occ.hash, e))?;
-                    (!handle.is_empty()).then(|| (H256(handle.root), Kind::Structure(kind)))
+                    (!handle.is_empty()).then_some((H256(handle.root), Kind::Structure(kind)))
                 }
                 _ => None,
             }

@@ -220,7 +220,19 @@ pub(crate) fn assert_holds<K: KvStore>(db: &StateDb<K>, root: H256, model: &Mode
 
 /// A state database in a temporary directory.
 pub(crate) fn rocks(dir: &std::path::Path) -> Arc<StateDb<svm_state::kv::RocksKv>> {
-    let mut config = svm_state::StateConfig::default();
+    rocks_keeping(dir, svm_state::History::DEFAULT)
+}
+
+/// A small-memory RocksDB state keeping `history`.
+#[allow(dead_code)]
+pub(crate) fn rocks_keeping(
+    dir: &std::path::Path,
+    history: svm_state::History,
+) -> Arc<StateDb<svm_state::kv::RocksKv>> {
+    let mut config = svm_state::StateConfig {
+        history,
+        ..svm_state::StateConfig::default()
+    };
     config.rocks.memory_budget_mib = 16;
     config.node_cache_bytes = 16 << 20;
     Arc::new(StateDb::open_rocks(dir, &config).unwrap())
