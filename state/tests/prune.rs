@@ -655,3 +655,43 @@ fn the_history_mode_is_chosen_at_creation() {
     assert_eq!(open2(History::Archive).history(), History::Recent(4));
     assert_eq!(open2(History::Recent(9)).history(), History::Recent(9));
 }
+
+/// Clearing a list of 30,000 elements drops a trie of about 32,000 nodes
+/// in O(1); the sweep takes it apart over several commits (at most
+/// `SWEEP_PER_COMMIT` occurrences each, plus twice what a commit adds),
+/// every count exact after each, until nothing of it is left.
+#[test]
+fn a_large_dropped_structure_is_swept_over_several_commits() {
+    let db = StateDb::open(MemoryKv::new(), &config(1)).expect("open");
+    let code = module_declaring(&layout());
+    let a = address(0);
+    let list = StructurePath::variable(LIST);
+    let mut s = db.begin().unwrap();
+    s.create_contract(&a, &code, 0u64.into()).unwrap();
+    for i in 0..30_000u32 {
+        s.push(&a, &list, &[i.to_be_bytes().as_slice(), &[7; 36]].concat())
+            .unwrap();
+    }
+    s.commit().unwrap();
+    let full = nodes_stored(&db);
+    assert!(full > 30_000, "{full} nodes");
+    let mut s = db.begin().unwrap();
+    s.clear(&a, &list).unwrap();
+    let out = s.commit().unwrap();
+    assert_eq!(out.pruned.dropped, 1);
+    let mut sweeps = vec![out.pruned.swept];
+    let mut pending = out.pruned.sweep_pending;
+    while pending > 0 {
+        let out = db.begin().unwrap().commit().unwrap();
+        assert!(out.pruned.swept <= svm_state::prune::SWEEP_PER_COMMIT);
+        sweeps.push(out.pruned.swept);
+        pending = out.pruned.sweep_pending;
+        let audit = db.audit_refs().unwrap();
+        assert!(audit.is_clean(), "{audit:?}");
+        assert!(sweeps.len() < 10, "{sweeps:?}");
+    }
+    assert!(sweeps.len() >= 2, "one commit swept it all: {sweeps:?}");
+    assert!(nodes_stored(&db) < 50, "{} nodes left", nodes_stored(&db));
+    let view = db.at(db.head().root).unwrap();
+    assert_eq!(view.structure_len(&a, &list).unwrap(), 0);
+}

@@ -63,6 +63,9 @@ impl std::fmt::Debug for RocksKv {
 
 const MIB: usize = 1 << 20;
 
+/// The write-ahead log's bound on disk.
+const MAX_WAL_BYTES: u64 = 64 << 20;
+
 fn name(column: Column) -> String {
     format!("col{}", column.index())
 }
@@ -99,6 +102,12 @@ impl RocksKv {
         opts.set_max_open_files(512);
         opts.set_bytes_per_sync(MIB as u64);
         opts.set_keep_log_file_num(1);
+        // A write-ahead log file is deleted only once every column's
+        // memtable holding its writes is flushed; columns written little
+        // (code, metadata, counts) would keep every log alive and the logs
+        // would grow without bound. Past this size, the columns holding the
+        // oldest log are flushed.
+        opts.set_max_total_wal_size(MAX_WAL_BYTES);
         opts.increase_parallelism(
             std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)) as i32,
         );

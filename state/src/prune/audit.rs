@@ -4,13 +4,11 @@
 //! investigating a database, not for a node's hot path.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-
 use primitive_types::H256;
 
 use super::journal::{self, read_count};
 use super::stored;
-use super::walk::{Child, Kind, Occ, children};
+use super::walk::{Child, Kind, Kinds, Occ, children};
 use crate::StateError;
 use crate::db::Shared;
 use crate::kv::{Column, KvStore};
@@ -49,18 +47,24 @@ impl RefAudit {
 /// and every block's receipts trie.
 pub(crate) fn audit<K: KvStore>(shared: &Shared<K>, head: H256) -> Result<RefAudit, StateError> {
     let kv = &shared.store;
-    if journal::read_adopt(kv)?.is_some() {
+    let mut kinds = Kinds::default();
+    if journal::read_adopt(kv, &mut kinds)?.is_some() {
         return Err(StateError::CorruptMeta("an adoption is being counted"));
     }
     let mut counts: HashMap<H256, u64> = HashMap::new();
-    let mut roots: Vec<Occ> = journal::read_sweep(kv)?;
+    let mut report = RefAudit::default();
+    let mut roots: Vec<Occ> = journal::read_sweep(kv, &mut kinds)?;
     if head != svm_trie::EMPTY_ROOT {
-        roots.push(Occ::root(head, Arc::new(Kind::World)));
+        roots.push(Occ::root(head, kinds.id(Kind::World)));
     }
     for (_, value) in scan_all(kv, Column::Meta, b"prune/j")? {
-        let j = journal::decode_journal(&value)?;
+        let j = journal::decode_journal(&mut kinds, &value)?;
         for h in j.removed {
-            *counts.entry(h).or_insert(0) += 1;
+            let count = counts.entry(h).or_insert(0);
+            if *count == 0 {
+                report.node_bytes += stored(shared, &h)?.len() as u64;
+            }
+            *count += 1;
         }
         roots.extend(j.dropped);
     }
@@ -70,10 +74,10 @@ pub(crate) fn audit<K: KvStore>(shared: &Shared<K>, head: H256) -> Result<RefAud
         }
         let receipts = crate::meta::receipts_root_of(&value)?;
         if receipts != svm_trie::EMPTY_ROOT {
-            roots.push(Occ::root(receipts, Arc::new(Kind::Plain)));
+            let plain = kinds.id(Kind::Plain);
+            roots.push(Occ::root(receipts, plain));
         }
     }
-    let mut report = RefAudit::default();
     let mut kids = Vec::new();
     while let Some(occ) = roots.pop() {
         let bytes = stored(shared, &occ.hash)?;
@@ -83,11 +87,8 @@ pub(crate) fn audit<K: KvStore>(shared: &Shared<K>, head: H256) -> Result<RefAud
         }
         *count += 1;
         report.occurrences += 1;
-        kids.clear();
-        children(shared, &occ, &bytes, &mut kids)?;
-        roots.extend(kids.drain(..).map(|k| match k {
-            Child::Node(o) | Child::Trie { occ: o, .. } => o,
-        }));
+        children(shared, &mut kinds, &occ, &bytes, &mut kids)?;
+        roots.extend(kids.drain(..).map(Child::occ));
     }
     report.nodes = counts.len() as u64;
     for (hash, want) in &counts {

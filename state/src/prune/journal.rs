@@ -5,7 +5,7 @@
 
 use primitive_types::H256;
 
-use super::walk::{Occ, take};
+use super::walk::{Kinds, Occ, take};
 use crate::StateError;
 use crate::kv::{Column, KvStore, WriteBatch};
 
@@ -93,24 +93,24 @@ fn journal_key(seq: u64) -> Vec<u8> {
 impl Journal {
     /// `removed` count (u32 BE), hashes, `dropped` count (u32 BE),
     /// occurrences.
-    fn encode(&self) -> Vec<u8> {
+    fn encode(&self, kinds: &Kinds) -> Vec<u8> {
         let mut out = Vec::with_capacity(8 + 32 * self.removed.len() + 40 * self.dropped.len());
         out.extend_from_slice(&(self.removed.len() as u32).to_be_bytes());
         for h in &self.removed {
             out.extend_from_slice(h.as_bytes());
         }
-        encode_occs(&self.dropped, &mut out);
+        encode_occs(kinds, &self.dropped, &mut out);
         out
     }
 
-    fn decode(mut bytes: &[u8]) -> Option<Self> {
+    fn decode(kinds: &mut Kinds, mut bytes: &[u8]) -> Option<Self> {
         let b = &mut bytes;
         let n = u32::from_be_bytes(take::<4>(b)?) as usize;
         let mut removed = Vec::with_capacity(n.min(b.len() / 32));
         for _ in 0..n {
             removed.push(H256(take::<32>(b)?));
         }
-        let dropped = decode_occs(b)?;
+        let dropped = decode_occs(kinds, b)?;
         b.is_empty().then_some(Journal { removed, dropped })
     }
 
@@ -120,35 +120,36 @@ impl Journal {
     }
 }
 
-fn encode_occs(occs: &[Occ], out: &mut Vec<u8>) {
+fn encode_occs(kinds: &Kinds, occs: &[Occ], out: &mut Vec<u8>) {
     out.extend_from_slice(&(occs.len() as u32).to_be_bytes());
     for o in occs {
-        o.encode(out);
+        kinds.encode(o, out);
     }
 }
 
-fn decode_occs(b: &mut &[u8]) -> Option<Vec<Occ>> {
+fn decode_occs(kinds: &mut Kinds, b: &mut &[u8]) -> Option<Vec<Occ>> {
     let n = u32::from_be_bytes(take::<4>(b)?) as usize;
     let mut occs = Vec::with_capacity(n.min(b.len() / 35));
     for _ in 0..n {
-        occs.push(Occ::decode(b)?);
+        occs.push(kinds.decode(b)?);
     }
     Some(occs)
 }
 
-pub(crate) fn put_journal(batch: &mut WriteBatch, seq: u64, journal: &Journal) {
-    batch.put(Column::Meta, &journal_key(seq), &journal.encode());
+pub(crate) fn put_journal(batch: &mut WriteBatch, kinds: &Kinds, seq: u64, journal: &Journal) {
+    batch.put(Column::Meta, &journal_key(seq), &journal.encode(kinds));
 }
 
 /// A stored journal's contents.
-pub(crate) fn decode_journal(bytes: &[u8]) -> Result<Journal, StateError> {
-    Journal::decode(bytes).ok_or(bad("pruning journal"))
+pub(crate) fn decode_journal(kinds: &mut Kinds, bytes: &[u8]) -> Result<Journal, StateError> {
+    Journal::decode(kinds, bytes).ok_or(bad("pruning journal"))
 }
 
 /// Commit `seq`'s journal (empty if it recorded none), and its removal
 /// added to `batch`.
 pub(crate) fn take_journal(
     kv: &impl KvStore,
+    kinds: &mut Kinds,
     batch: &mut WriteBatch,
     seq: u64,
 ) -> Result<Journal, StateError> {
@@ -157,16 +158,16 @@ pub(crate) fn take_journal(
         return Ok(Journal::default());
     };
     batch.delete(Column::Meta, &key);
-    Journal::decode(&b).ok_or(bad("pruning journal"))
+    Journal::decode(kinds, &b).ok_or(bad("pruning journal"))
 }
 
 /// The occurrences of dropped tries still to sweep (a depth-first stack).
-pub(crate) fn read_sweep(kv: &impl KvStore) -> Result<Vec<Occ>, StateError> {
+pub(crate) fn read_sweep(kv: &impl KvStore, kinds: &mut Kinds) -> Result<Vec<Occ>, StateError> {
     match kv.get(Column::Meta, SWEEP)? {
         None => Ok(Vec::new()),
         Some(b) => {
             let mut s = &b[..];
-            let occs = decode_occs(&mut s).ok_or(bad("sweep stack"))?;
+            let occs = decode_occs(kinds, &mut s).ok_or(bad("sweep stack"))?;
             if !s.is_empty() {
                 return Err(bad("sweep stack"));
             }
@@ -175,34 +176,37 @@ pub(crate) fn read_sweep(kv: &impl KvStore) -> Result<Vec<Occ>, StateError> {
     }
 }
 
-pub(crate) fn put_sweep(batch: &mut WriteBatch, stack: &[Occ]) {
+pub(crate) fn put_sweep(batch: &mut WriteBatch, kinds: &Kinds, stack: &[Occ]) {
     if stack.is_empty() {
         batch.delete(Column::Meta, SWEEP);
     } else {
         let mut out = Vec::new();
-        encode_occs(stack, &mut out);
+        encode_occs(kinds, stack, &mut out);
         batch.put(Column::Meta, SWEEP, &out);
     }
 }
 
 /// A snapshot's adoption being counted: the root and the occurrences still
 /// to count.
-pub(crate) fn read_adopt(kv: &impl KvStore) -> Result<Option<(H256, Vec<Occ>)>, StateError> {
+pub(crate) fn read_adopt(
+    kv: &impl KvStore,
+    kinds: &mut Kinds,
+) -> Result<Option<(H256, Vec<Occ>)>, StateError> {
     let Some(b) = kv.get(Column::Meta, ADOPT)? else {
         return Ok(None);
     };
     let mut s = &b[..];
     let root = H256(take::<32>(&mut s).ok_or(bad("adoption cursor"))?);
-    let stack = decode_occs(&mut s).ok_or(bad("adoption cursor"))?;
+    let stack = decode_occs(kinds, &mut s).ok_or(bad("adoption cursor"))?;
     if !s.is_empty() {
         return Err(bad("adoption cursor"));
     }
     Ok(Some((root, stack)))
 }
 
-pub(crate) fn put_adopt(batch: &mut WriteBatch, root: &H256, stack: &[Occ]) {
+pub(crate) fn put_adopt(batch: &mut WriteBatch, kinds: &Kinds, root: &H256, stack: &[Occ]) {
     let mut out = root.as_bytes().to_vec();
-    encode_occs(stack, &mut out);
+    encode_occs(kinds, stack, &mut out);
     batch.put(Column::Meta, ADOPT, &out);
 }
 

@@ -30,6 +30,7 @@ mod journal;
 pub(crate) mod walk;
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -40,7 +41,7 @@ pub use audit::RefAudit;
 pub use journal::History;
 use journal::{Journal, put_count, read_count};
 pub(crate) use journal::{put_mode, read_low, read_mode};
-use walk::{Child, Kind, Layouts, Occ, children};
+use walk::{Child, Kind, Kinds, Layouts, Occ, children};
 
 use crate::StateError;
 use crate::code::layout_of;
@@ -158,12 +159,12 @@ pub(crate) struct Plan {
 
 /// A trie's place: the keys of the leaves leading to it from the world
 /// root, each length-prefixed.
-fn position(parent: &[u8], key: &[u8]) -> Vec<u8> {
+fn position(parent: &[u8], key: &[u8]) -> Rc<[u8]> {
     let mut p = Vec::with_capacity(parent.len() + 2 + key.len());
     p.extend_from_slice(parent);
     p.extend_from_slice(&(key.len() as u16).to_be_bytes());
     p.extend_from_slice(key);
-    p
+    p.into()
 }
 
 /// Plans a commit's pruning in a database keeping `keep` roots: the state
@@ -187,18 +188,20 @@ pub(crate) fn plan_commit<K: KvStore>(
         parsed: RefCell::new(HashMap::new()),
     };
     let index: HashMap<H256, &[u8]> = nodes.iter().map(|(h, b)| (*h, b)).collect();
+    let mut kinds = Kinds::default();
     let mut deltas = Deltas::default();
     let mut stats = PruneStats::default();
     let mut writes = Writes::default();
     let mut kids = Vec::new();
 
     // 1. The new state through its new nodes.
-    let world = Arc::new(Kind::World);
+    let world = kinds.id(Kind::World);
+    let top: Rc<[u8]> = Rc::from(&[][..]);
     let mut frontier: HashMap<Occ, u64> = HashMap::new();
-    let mut changed_tries: HashMap<Vec<u8>, Occ> = HashMap::new();
-    let mut stack: Vec<(Occ, Vec<u8>)> = Vec::new();
+    let mut changed_tries: HashMap<Rc<[u8]>, Occ> = HashMap::new();
+    let mut stack: Vec<(Occ, Rc<[u8]>)> = Vec::new();
     if new.root != svm_trie::EMPTY_ROOT {
-        stack.push((Occ::root(new.root, world.clone()), Vec::new()));
+        stack.push((Occ::root(new.root, world), top.clone()));
     }
     while let Some((occ, pos)) = stack.pop() {
         let Some(bytes) = index.get(&occ.hash) else {
@@ -208,15 +211,14 @@ pub(crate) fn plan_commit<K: KvStore>(
         deltas.add(occ.hash, 1);
         stats.added += 1;
         writes.add(occ.hash, bytes);
-        kids.clear();
-        children(&layouts, &occ, bytes, &mut kids)?;
+        children(&layouts, &mut kinds, &occ, bytes, &mut kids)?;
         for kid in kids.drain(..) {
             match kid {
                 Child::Node(o) => stack.push((o, pos.clone())),
                 Child::Trie { occ: o, key } => {
                     let p = position(&pos, &key);
                     if index.contains_key(&o.hash) {
-                        changed_tries.insert(p.clone(), o.clone());
+                        changed_tries.insert(p.clone(), o);
                     }
                     stack.push((o, p));
                 }
@@ -227,7 +229,7 @@ pub(crate) fn plan_commit<K: KvStore>(
     // 2. The state before, down to what the new one kept.
     let mut journal = Journal::default();
     if old_root != svm_trie::EMPTY_ROOT {
-        stack.push((Occ::root(old_root, world), Vec::new()));
+        stack.push((Occ::root(old_root, world), top));
     }
     while let Some((occ, pos)) = stack.pop() {
         if let Some(n) = frontier.get_mut(&occ)
@@ -238,8 +240,7 @@ pub(crate) fn plan_commit<K: KvStore>(
         }
         journal.removed.push(occ.hash);
         let bytes = stored(shared, &occ.hash)?;
-        kids.clear();
-        children(shared, &occ, &bytes, &mut kids)?;
+        children(shared, &mut kinds, &occ, &bytes, &mut kids)?;
         for kid in kids.drain(..) {
             match kid {
                 Child::Node(o) => stack.push((o, pos.clone())),
@@ -263,8 +264,9 @@ pub(crate) fn plan_commit<K: KvStore>(
             stats.added += expand(
                 shared,
                 &layouts,
+                &mut kinds,
                 &index,
-                occ.clone(),
+                occ,
                 &mut deltas,
                 &mut writes,
             )?;
@@ -274,18 +276,36 @@ pub(crate) fn plan_commit<K: KvStore>(
     // The block's receipts: kept for good (a block committed again at the
     // same height drops the receipts it replaces).
     if let Some((root, replaced)) = receipts {
+        let plain = kinds.id(Kind::Plain);
         if root != svm_trie::EMPTY_ROOT {
-            let occ = Occ::root(root, Arc::new(Kind::Plain));
-            stats.added += expand(shared, &layouts, &index, occ, &mut deltas, &mut writes)?;
+            let occ = Occ::root(root, plain);
+            stats.added += expand(
+                shared,
+                &layouts,
+                &mut kinds,
+                &index,
+                occ,
+                &mut deltas,
+                &mut writes,
+            )?;
         }
         if let Some(r) = replaced.filter(|r| *r != svm_trie::EMPTY_ROOT) {
-            journal.dropped.push(Occ::root(r, Arc::new(Kind::Plain)));
+            journal.dropped.push(Occ::root(r, plain));
         }
     }
     stats.removed = journal.removed.len() as u64;
     stats.dropped = journal.dropped.len() as u64;
 
-    let deleted = advance(shared, keep, new.seq, journal, deltas, &mut stats, batch)?;
+    let deleted = advance(
+        shared,
+        &mut kinds,
+        keep,
+        new.seq,
+        journal,
+        deltas,
+        &mut stats,
+        batch,
+    )?;
     Ok(Plan {
         nodes: writes.nodes,
         deleted,
@@ -314,6 +334,7 @@ impl Writes {
 fn expand<K: KvStore>(
     shared: &Shared<K>,
     layouts: &impl Layouts,
+    kinds: &mut Kinds,
     index: &HashMap<H256, &[u8]>,
     occ: Occ,
     deltas: &mut Deltas,
@@ -336,11 +357,8 @@ fn expand<K: KvStore>(
         };
         deltas.add(occ.hash, 1);
         n += 1;
-        kids.clear();
-        children(layouts, &occ, bytes, &mut kids)?;
-        stack.extend(kids.drain(..).map(|k| match k {
-            Child::Node(o) | Child::Trie { occ: o, .. } => o,
-        }));
+        children(layouts, kinds, &occ, bytes, &mut kids)?;
+        stack.extend(kids.drain(..).map(Child::occ));
     }
     Ok(n)
 }
@@ -349,8 +367,10 @@ fn expand<K: KvStore>(
 /// at once when only the head is kept), applies the journals of commits
 /// that left the window, sweeps dropped tries, and writes every count
 /// change (`deltas` holds the commit's own). Returns the deleted nodes.
+#[allow(clippy::too_many_arguments)]
 fn advance<K: KvStore>(
     shared: &Shared<K>,
+    kinds: &mut Kinds,
     keep: u64,
     seq: u64,
     journal: Journal,
@@ -359,7 +379,7 @@ fn advance<K: KvStore>(
     batch: &mut WriteBatch,
 ) -> Result<Vec<H256>, StateError> {
     let kv = &shared.store;
-    let mut sweep = journal::read_sweep(kv)?;
+    let mut sweep = journal::read_sweep(kv, kinds)?;
     let swept_before = !sweep.is_empty();
     let apply = |j: Journal, deltas: &mut Deltas, sweep: &mut Vec<Occ>| {
         for h in j.removed {
@@ -374,10 +394,10 @@ fn advance<K: KvStore>(
     if due >= seq {
         apply(journal, &mut deltas, &mut sweep);
     } else if !journal.is_empty() {
-        journal::put_journal(batch, seq, &journal);
+        journal::put_journal(batch, kinds, seq, &journal);
     }
     for s in low + 1..=due.min(seq - 1) {
-        let j = journal::take_journal(kv, batch, s)?;
+        let j = journal::take_journal(kv, kinds, batch, s)?;
         apply(j, &mut deltas, &mut sweep);
         stats.journals_applied += 1;
     }
@@ -392,16 +412,13 @@ fn advance<K: KvStore>(
     while stats.swept < budget {
         let Some(occ) = sweep.pop() else { break };
         let bytes = stored(shared, &occ.hash)?;
-        kids.clear();
-        children(shared, &occ, &bytes, &mut kids)?;
-        sweep.extend(kids.drain(..).map(|k| match k {
-            Child::Node(o) | Child::Trie { occ: o, .. } => o,
-        }));
+        children(shared, kinds, &occ, &bytes, &mut kids)?;
+        sweep.extend(kids.drain(..).map(Child::occ));
         deltas.add(occ.hash, -1);
         stats.swept += 1;
     }
     if swept_before || !sweep.is_empty() {
-        journal::put_sweep(batch, &sweep);
+        journal::put_sweep(batch, kinds, &sweep);
     }
     stats.sweep_pending = sweep.len() as u64;
     let deleted = deltas.write(kv, batch)?;
@@ -429,11 +446,13 @@ pub(crate) fn plan_adopt<K: KvStore>(
     new: Head,
     batch: &mut WriteBatch,
 ) -> Result<PruneStats, StateError> {
-    let mut stack = match journal::read_adopt(&shared.store)? {
+    let mut kinds = Kinds::default();
+    let world = kinds.id(Kind::World);
+    let mut stack = match journal::read_adopt(&shared.store, &mut kinds)? {
         Some((root, stack)) if root == new.root => stack,
         Some((root, _)) => return Err(StateError::AdoptionPending(root)),
         None if new.root == svm_trie::EMPTY_ROOT => Vec::new(),
-        None => vec![Occ::root(new.root, Arc::new(Kind::World))],
+        None => vec![Occ::root(new.root, world)],
     };
     let mut stats = PruneStats::default();
     let mut kids = Vec::new();
@@ -443,11 +462,8 @@ pub(crate) fn plan_adopt<K: KvStore>(
         while n < ADOPT_CHUNK {
             let Some(occ) = stack.pop() else { break };
             let bytes = stored(shared, &occ.hash)?;
-            kids.clear();
-            children(shared, &occ, &bytes, &mut kids)?;
-            stack.extend(kids.drain(..).map(|k| match k {
-                Child::Node(o) | Child::Trie { occ: o, .. } => o,
-            }));
+            children(shared, &mut kinds, &occ, &bytes, &mut kids)?;
+            stack.extend(kids.drain(..).map(Child::occ));
             deltas.add(occ.hash, 1);
             n += 1;
         }
@@ -456,17 +472,24 @@ pub(crate) fn plan_adopt<K: KvStore>(
             journal::clear_adopt(batch);
             let mut journal = Journal::default();
             if old_root != svm_trie::EMPTY_ROOT {
-                journal
-                    .dropped
-                    .push(Occ::root(old_root, Arc::new(Kind::World)));
+                journal.dropped.push(Occ::root(old_root, world));
             }
             stats.dropped = journal.dropped.len() as u64;
-            advance(shared, keep, new.seq, journal, deltas, &mut stats, batch)?;
+            advance(
+                shared,
+                &mut kinds,
+                keep,
+                new.seq,
+                journal,
+                deltas,
+                &mut stats,
+                batch,
+            )?;
             return Ok(stats);
         }
         let mut part = WriteBatch::new();
         deltas.write(&shared.store, &mut part)?;
-        journal::put_adopt(&mut part, &new.root, &stack);
+        journal::put_adopt(&mut part, &kinds, &new.root, &stack);
         shared.store.write(part, &NodeSet::new())?;
     }
 }

@@ -77,43 +77,132 @@ pub(crate) fn take<const N: usize>(bytes: &mut &[u8]) -> Option<[u8; N]> {
     Some(head)
 }
 
-/// One occurrence of a node: its hash, its trie's kind, its nibble path in
-/// that trie. Two occurrences with equal fields have equal subtrees and
-/// refer to the same tries below.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// The longest nibble path a state trie has: sorted-set members of 64
+/// bytes (world and map keys are 32 bytes, list keys 4, storage keys 5).
+pub(crate) const MAX_PATH: usize = 128;
+
+/// A nibble path in a trie, held inline (no allocation per occurrence).
+#[derive(Clone, Copy)]
+pub(crate) struct Path {
+    len: u8,
+    nibbles: [u8; MAX_PATH],
+}
+
+impl Path {
+    pub(crate) const EMPTY: Path = Path {
+        len: 0,
+        nibbles: [0; MAX_PATH],
+    };
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.nibbles[..usize::from(self.len)]
+    }
+
+    /// This path followed by `more`; `None` past [`MAX_PATH`].
+    fn join(&self, more: impl Iterator<Item = u8>) -> Option<Path> {
+        let mut p = *self;
+        for n in more {
+            *p.nibbles.get_mut(usize::from(p.len))? = n;
+            p.len += 1;
+        }
+        Some(p)
+    }
+
+    fn from_slice(nibbles: &[u8]) -> Option<Path> {
+        Path::EMPTY.join(nibbles.iter().copied())
+    }
+}
+
+impl PartialEq for Path {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Path {}
+
+impl std::fmt::Debug for Path {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_slice())
+    }
+}
+
+/// The kinds met in one walk, numbered, so an occurrence carries a number.
+#[derive(Default)]
+pub(crate) struct Kinds {
+    list: Vec<Kind>,
+    ids: std::collections::HashMap<Kind, u32>,
+}
+
+impl Kinds {
+    /// The number of `kind`.
+    pub(crate) fn id(&mut self, kind: Kind) -> u32 {
+        if let Some(id) = self.ids.get(&kind) {
+            return *id;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(kind.clone());
+        self.ids.insert(kind, id);
+        id
+    }
+
+    /// The kind numbered `id`.
+    pub(crate) fn get(&self, id: u32) -> &Kind {
+        &self.list[id as usize]
+    }
+
+    /// Appends `occ`'s encoding: hash, kind, path length (u16 BE), nibbles.
+    pub(crate) fn encode(&self, occ: &Occ, out: &mut Vec<u8>) {
+        out.extend_from_slice(occ.hash.as_bytes());
+        self.get(occ.kind).encode(out);
+        let path = occ.path.as_slice();
+        out.extend_from_slice(&(path.len() as u16).to_be_bytes());
+        out.extend_from_slice(path);
+    }
+
+    /// Reads an occurrence written by [`Kinds::encode`].
+    pub(crate) fn decode(&mut self, bytes: &mut &[u8]) -> Option<Occ> {
+        let hash = H256(take::<32>(bytes)?);
+        let kind = Kind::decode(bytes)?;
+        let len = u16::from_be_bytes(take::<2>(bytes)?) as usize;
+        let path = Path::from_slice(bytes.get(..len)?)?;
+        *bytes = &bytes[len..];
+        Some(Occ {
+            hash,
+            kind: self.id(kind),
+            path,
+        })
+    }
+}
+
+/// One occurrence of a node: its hash, its trie's kind (numbered by a
+/// [`Kinds`]), its nibble path in that trie. Two occurrences with equal
+/// fields have equal subtrees and refer to the same tries below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Occ {
     pub(crate) hash: H256,
-    pub(crate) kind: Arc<Kind>,
-    pub(crate) path: Vec<u8>,
+    pub(crate) kind: u32,
+    pub(crate) path: Path,
+}
+
+/// Occurrences hash by their node's hash alone (already uniform); equality
+/// compares everything.
+impl std::hash::Hash for Occ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from_le_bytes(
+            self.hash.0[..8].try_into().unwrap_or_default(),
+        ));
+    }
 }
 
 impl Occ {
-    /// The root of a trie of `kind`.
-    pub(crate) fn root(hash: H256, kind: Arc<Kind>) -> Self {
+    /// The root of a trie of kind number `kind`.
+    pub(crate) fn root(hash: H256, kind: u32) -> Self {
         Occ {
             hash,
             kind,
-            path: Vec::new(),
+            path: Path::EMPTY,
         }
-    }
-
-    /// Appends the occurrence's encoding: hash, kind, path length (u16 BE),
-    /// nibbles.
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.hash.as_bytes());
-        self.kind.encode(out);
-        out.extend_from_slice(&(self.path.len() as u16).to_be_bytes());
-        out.extend_from_slice(&self.path);
-    }
-
-    /// Reads an occurrence written by [`Occ::encode`].
-    pub(crate) fn decode(bytes: &mut &[u8]) -> Option<Self> {
-        let hash = H256(take::<32>(bytes)?);
-        let kind = Arc::new(Kind::decode(bytes)?);
-        let len = u16::from_be_bytes(take::<2>(bytes)?) as usize;
-        let path = bytes.get(..len)?.to_vec();
-        *bytes = &bytes[len..];
-        Some(Occ { hash, kind, path })
     }
 }
 
@@ -128,6 +217,15 @@ pub(crate) enum Child {
         /// The key of the leaf referring to it.
         key: Vec<u8>,
     },
+}
+
+impl Child {
+    /// The occurrence, wherever it is.
+    pub(crate) fn occ(self) -> Occ {
+        match self {
+            Child::Node(o) | Child::Trie { occ: o, .. } => o,
+        }
+    }
 }
 
 /// Finds the layouts of contracts' storage tries.
@@ -149,41 +247,44 @@ fn corrupt(hash: &H256, reason: impl ToString) -> StateError {
 /// stored.
 pub(crate) fn children(
     layouts: &impl Layouts,
+    kinds: &mut Kinds,
     occ: &Occ,
     bytes: &[u8],
     out: &mut Vec<Child>,
 ) -> Result<(), StateError> {
     let node = decode_node(bytes).map_err(|e| corrupt(&occ.hash, e))?;
-    let below = |nibbles: &mut dyn Iterator<Item = u8>| {
-        let mut path = occ.path.clone();
-        path.extend(nibbles);
-        path
-    };
+    let too_deep = || corrupt(&occ.hash, "a key longer than any in the state");
     match node {
         NodeView::Leaf { path, value } => {
-            let full = below(&mut (0..path.len()).map(|i| path.at(i)));
-            leaf(layouts, occ, &full, value, out)?;
+            let full = occ
+                .path
+                .join((0..path.len()).map(|i| path.at(i)))
+                .ok_or_else(too_deep)?;
+            leaf(layouts, kinds, occ, full.as_slice(), value, out)?;
         }
         NodeView::Extension { path, child } => {
             if let ChildView::Hash(h) = child {
-                let full = below(&mut (0..path.len()).map(|i| path.at(i)));
+                let full = occ
+                    .path
+                    .join((0..path.len()).map(|i| path.at(i)))
+                    .ok_or_else(too_deep)?;
                 out.push(Child::Node(Occ {
                     hash: H256(h),
-                    kind: occ.kind.clone(),
+                    kind: occ.kind,
                     path: full,
                 }));
             }
         }
         NodeView::Branch { children, value } => {
             if let Some(v) = value {
-                leaf(layouts, occ, &occ.path, v, out)?;
+                leaf(layouts, kinds, occ, occ.path.as_slice(), v, out)?;
             }
             for (i, child) in children.iter().enumerate() {
                 if let ChildView::Hash(h) = child {
                     out.push(Child::Node(Occ {
                         hash: H256(*h),
-                        kind: occ.kind.clone(),
-                        path: below(&mut std::iter::once(i as u8)),
+                        kind: occ.kind,
+                        path: occ.path.join(std::iter::once(i as u8)).ok_or_else(too_deep)?,
                     }));
                 }
             }
@@ -196,12 +297,13 @@ pub(crate) fn children(
 /// any.
 fn leaf(
     layouts: &impl Layouts,
+    kinds: &mut Kinds,
     occ: &Occ,
     nibbles: &[u8],
     value: &[u8],
     out: &mut Vec<Child>,
 ) -> Result<(), StateError> {
-    let referred = match &*occ.kind {
+    let referred = match kinds.get(occ.kind) {
         Kind::Plain => None,
         Kind::World => {
             let account = Account::decode(value).map_err(|e| corrupt(&occ.hash, e))?;
@@ -221,7 +323,8 @@ fn leaf(
                         .structure(variable as usize)
                         .map_err(|e| corrupt(&occ.hash, e))?
                         .clone();
-                    let handle = Handle::decode_stored(value).map_err(|e| corrupt(&occ.hash, e))?;
+                    let handle =
+                        Handle::decode_stored(value).map_err(|e| corrupt(&occ.hash, e))?;
                     (!handle.is_empty()).then_some((H256(handle.root), Kind::Structure(kind)))
                 }
                 _ => None,
@@ -237,7 +340,7 @@ fn leaf(
     };
     if let Some((root, kind)) = referred {
         out.push(Child::Trie {
-            occ: Occ::root(root, Arc::new(kind)),
+            occ: Occ::root(root, kinds.id(kind)),
             key: key_bytes(&occ.hash, nibbles)?,
         });
     }

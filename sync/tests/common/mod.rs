@@ -165,6 +165,11 @@ pub(crate) fn build<K: KvStore>(db: &StateDb<K>, seed: u64, size: Size) -> (H256
 pub(crate) fn assert_holds<K: KvStore>(db: &StateDb<K>, root: H256, model: &Model) {
     assert_eq!(db.head().root, root);
     db.check(root).expect("the synced state checks clean");
+    if db.history() != svm_state::History::Archive {
+        // The adoption counted every node, and nothing else is stored.
+        let audit = db.audit_refs().expect("audit");
+        assert!(audit.is_clean(), "{audit:?}");
+    }
     let v = db.at(root).unwrap();
     for (a, balance) in &model.accounts {
         assert_eq!(v.account(a).unwrap().unwrap().balance, *balance);
