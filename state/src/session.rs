@@ -638,7 +638,9 @@ impl<K: KvStore> Session<K> {
                 receipts,
                 &mut batch,
             )?;
-            nodes = plan.nodes;
+            if let Some(reached) = plan.nodes {
+                nodes = reached;
+            }
             deleted = plan.deleted;
             pruned = plan.stats;
         }

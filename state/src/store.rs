@@ -59,20 +59,17 @@ impl Pending {
         let mut index: [HashMap<Box<[u8]>, usize>; 4] = Default::default();
         for (i, change) in batch.changes().iter().enumerate() {
             let (c, k) = match change {
-                Change::Put(c, k, _) | Change::Delete(c, k) => (c, k),
+                Change::Put(c, k, _) | Change::Delete(c, k) | Change::AddCount(c, k, _) => (c, k),
             };
             index[c.index() as usize].insert(k.as_slice().into(), i);
         }
         Pending { batch, index }
     }
 
-    /// `Some(value)` if the batch changes `key` (`Some(None)`: deletes it).
-    fn get(&self, column: Column, key: &[u8]) -> Option<Option<Vec<u8>>> {
+    /// What the batch does to `key`, if anything.
+    fn get(&self, column: Column, key: &[u8]) -> Option<&Change> {
         let i = *self.index[column.index() as usize].get(key)?;
-        match &self.batch.changes()[i] {
-            Change::Put(_, _, v) => Some(Some(v.clone())),
-            Change::Delete(..) => Some(None),
-        }
+        self.batch.changes().get(i)
     }
 }
 
@@ -276,10 +273,43 @@ impl<K> Drop for Store<K> {
 impl<K: KvStore> KvStore for Store<K> {
     /// Reads through the batch being written, then the store (never the cache).
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        if let Some(v) = self.pending().and_then(|p| p.get(column, key)) {
-            return Ok(v);
+        if let Some(pending) = self.pending() {
+            match pending.get(column, key) {
+                None => {}
+                Some(Change::Put(_, _, v)) => return Ok(Some(v.clone())),
+                Some(Change::Delete(..)) => return Ok(None),
+                Some(Change::AddCount(..)) => {
+                    // A sum the batch adds to what the store holds: read it
+                    // once the batch is written.
+                    self.flush()?;
+                }
+            }
         }
         self.kv.get(column, key)
+    }
+
+    /// Through the batch being written (waiting for it if it adds to one
+    /// of the keys' counts), then one batched lookup in the store.
+    fn get_many(&self, column: Column, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        let Some(pending) = self.pending() else {
+            return self.kv.get_many(column, keys);
+        };
+        if keys
+            .iter()
+            .any(|k| matches!(pending.get(column, k), Some(Change::AddCount(..))))
+        {
+            self.flush()?;
+            return self.kv.get_many(column, keys);
+        }
+        let mut out = self.kv.get_many(column, keys)?;
+        for (k, v) in keys.iter().zip(out.iter_mut()) {
+            match pending.get(column, k) {
+                Some(Change::Put(_, _, p)) => *v = Some(p.clone()),
+                Some(Change::Delete(..)) => *v = None,
+                _ => {}
+            }
+        }
+        Ok(out)
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), KvError> {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
-use super::{Change, Column, Entries, KvError, KvStore, WriteBatch};
+use super::{Change, Column, Entries, KvError, KvStore, WriteBatch, decode_count, encode_count};
 
 /// Every column's entries, ordered by (column, key).
 type Map = BTreeMap<(Column, Vec<u8>), Vec<u8>>;
@@ -41,6 +41,16 @@ impl KvStore for MemoryKv {
                 }
                 Change::Delete(c, k) => {
                     data.remove(&(c, k));
+                }
+                Change::AddCount(c, k, n) => {
+                    let key = (c, k);
+                    let old = match data.get(&key) {
+                        None => 0,
+                        Some(v) => decode_count(v).ok_or_else(|| {
+                            KvError::Io(std::io::Error::other("a stored count is malformed"))
+                        })?,
+                    };
+                    data.insert(key, encode_count(old.saturating_add(n)));
                 }
             }
         }

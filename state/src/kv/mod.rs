@@ -77,6 +77,24 @@ pub enum Change {
     Put(Column, Vec<u8>, Vec<u8>),
     /// Delete a key.
     Delete(Column, Vec<u8>),
+    /// Add to the count at a key (a minimal big-endian integer; absent is
+    /// 0) without reading it first ([`WriteBatch::add_count`]).
+    AddCount(Column, Vec<u8>, u64),
+}
+
+/// A count as stored: minimal big-endian bytes (none for 0).
+pub fn encode_count(n: u64) -> Vec<u8> {
+    let bytes = n.to_be_bytes();
+    let skip = bytes.iter().take_while(|b| **b == 0).count();
+    bytes[skip..].to_vec()
+}
+
+/// A stored count, if canonical (at most 8 bytes, no leading zero byte).
+pub fn decode_count(bytes: &[u8]) -> Option<u64> {
+    if bytes.len() > 8 || bytes.first() == Some(&0) {
+        return None;
+    }
+    Some(bytes.iter().fold(0u64, |n, &x| (n << 8) | u64::from(x)))
 }
 
 /// Changes applied all together or not at all.
@@ -100,6 +118,13 @@ impl WriteBatch {
     /// Deletes `key` from `column`.
     pub fn delete(&mut self, column: Column, key: &[u8]) {
         self.changes.push(Change::Delete(column, key.to_vec()));
+    }
+
+    /// Adds `n` to the count at `key` in `column` (see [`encode_count`]):
+    /// the store adds it when it applies the batch, reading nothing before.
+    /// At most one change per key in a batch may be a count change.
+    pub fn add_count(&mut self, column: Column, key: &[u8], n: u64) {
+        self.changes.push(Change::AddCount(column, key.to_vec(), n));
     }
 
     /// Adds every node of a trie commit to [`Column::Nodes`].
@@ -131,6 +156,12 @@ pub trait KvStore: Send + Sync + 'static {
     /// The value of `key` in `column`.
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
 
+    /// The values of `keys` in `column`, in order (one batched lookup
+    /// where the store has one).
+    fn get_many(&self, column: Column, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        keys.iter().map(|k| self.get(column, k)).collect()
+    }
+
     /// Applies every change of `batch` atomically: after a crash, either all
     /// of them are visible or none.
     fn write(&self, batch: WriteBatch) -> Result<(), KvError>;
@@ -154,6 +185,10 @@ pub trait KvStore: Send + Sync + 'static {
 impl<T: KvStore + ?Sized> KvStore for std::sync::Arc<T> {
     fn get(&self, column: Column, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
         (**self).get(column, key)
+    }
+
+    fn get_many(&self, column: Column, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        (**self).get_many(column, keys)
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), KvError> {

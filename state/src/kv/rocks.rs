@@ -15,7 +15,7 @@ use rocksdb::{
     Options, ReadOptions, WriteOptions,
 };
 
-use super::{Change, Column, Entries, KvError, KvStore, WriteBatch};
+use super::{Change, Column, Entries, KvError, KvStore, WriteBatch, decode_count, encode_count};
 
 /// How to open RocksDB.
 #[derive(Clone, Debug)]
@@ -91,6 +91,21 @@ fn open_error(path: &Path, e: rocksdb::Error) -> KvError {
     }
 }
 
+/// The merge operator of counts: the sum of the stored count and the
+/// added ones (all minimal big-endian integers); `None` (RocksDB reports a
+/// corruption) if one is malformed.
+fn add_counts(
+    _key: &[u8],
+    existing: Option<&[u8]>,
+    operands: &rocksdb::MergeOperands,
+) -> Option<Vec<u8>> {
+    let mut sum = existing.map_or(Some(0), decode_count)?;
+    for op in operands {
+        sum = sum.saturating_add(decode_count(op)?);
+    }
+    Some(encode_count(sum))
+}
+
 impl RocksKv {
     /// Opens (creating if needed, unless read-only) the database in
     /// directory `path`.
@@ -143,6 +158,9 @@ impl RocksKv {
                 o.optimize_level_style_compaction(budget);
                 o.set_target_file_size_base(64 * MIB as u64);
                 o.set_compression_per_level(&[]);
+                if *c == Column::Refs {
+                    o.set_merge_operator_associative("svm-count-add", add_counts);
+                }
                 ColumnFamilyDescriptor::new(name(*c), o)
             })
             .collect::<Vec<_>>();
@@ -204,6 +222,17 @@ impl KvStore for RocksKv {
         self.db.get_cf_opt(cf, key, &self.read).map_err(io)
     }
 
+    fn get_many(&self, column: Column, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, KvError> {
+        let Some(cf) = self.cf_if_any(column) else {
+            return Ok(vec![None; keys.len()]);
+        };
+        self.db
+            .batched_multi_get_cf_opt(cf, keys.iter().copied(), false, &self.read)
+            .into_iter()
+            .map(|r| r.map(|v| v.map(|v| v.to_vec())).map_err(io))
+            .collect()
+    }
+
     fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
         if self.read_only {
             return Err(KvError::ReadOnly);
@@ -213,6 +242,7 @@ impl KvStore for RocksKv {
             match change {
                 Change::Put(c, k, v) => b.put_cf(self.cf(c)?, k, v),
                 Change::Delete(c, k) => b.delete_cf(self.cf(c)?, k),
+                Change::AddCount(c, k, n) => b.merge_cf(self.cf(c)?, k, encode_count(n)),
             }
         }
         let n = self.writes.fetch_add(1, Ordering::Relaxed) + 1;

@@ -7,7 +7,7 @@ use primitive_types::H256;
 
 use super::walk::{Kinds, Occ, take};
 use crate::StateError;
-use crate::kv::{Column, KvStore, WriteBatch};
+use crate::kv::{Column, KvStore, WriteBatch, decode_count, encode_count};
 
 const MODE: &[u8] = b"prune/mode";
 const LOW: &[u8] = b"prune/low";
@@ -219,15 +219,11 @@ pub(crate) fn clear_adopt(batch: &mut WriteBatch) {
 pub(crate) fn read_count(kv: &impl KvStore, hash: &H256) -> Result<u64, StateError> {
     match kv.get(Column::Refs, hash.as_bytes())? {
         None => Ok(0),
-        Some(b) if !b.is_empty() && b.len() <= 8 && b[0] != 0 => {
-            Ok(b.iter().fold(0u64, |n, &x| (n << 8) | u64::from(x)))
-        }
+        Some(b) if !b.is_empty() => decode_count(&b).ok_or(bad("reference count")),
         Some(_) => Err(bad("reference count")),
     }
 }
 
 pub(crate) fn put_count(batch: &mut WriteBatch, hash: &H256, count: u64) {
-    let bytes = count.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    batch.put(Column::Refs, hash.as_bytes(), &bytes[skip..]);
+    batch.put(Column::Refs, hash.as_bytes(), &encode_count(count));
 }

@@ -39,14 +39,14 @@ use svm_trie::{NodeSet, NodeStore};
 
 pub use audit::RefAudit;
 pub use journal::History;
-use journal::{Journal, put_count, read_count};
+use journal::{Journal, put_count};
 pub(crate) use journal::{put_mode, read_low, read_mode};
 use walk::{Child, Kind, Kinds, Layouts, Occ, children};
 
 use crate::StateError;
 use crate::code::layout_of;
 use crate::db::Shared;
-use crate::kv::{Column, KvStore, WriteBatch};
+use crate::kv::{Column, KvStore, WriteBatch, decode_count};
 use crate::layout::Layout;
 use crate::meta::Head;
 
@@ -126,21 +126,36 @@ impl Deltas {
     /// Adds the new counts to `batch`, deleting the nodes (and counts) that
     /// reach zero; returns the deleted hashes.
     fn write(self, kv: &impl KvStore, batch: &mut WriteBatch) -> Result<Vec<H256>, StateError> {
-        let mut deleted = Vec::new();
+        let mut falling = Vec::new();
         for (hash, d) in self.0 {
-            if d == 0 {
-                continue;
+            if d > 0 {
+                // Counts only grow: nothing to decide, nothing to read.
+                batch.add_count(Column::Refs, hash.as_bytes(), d as u64);
+            } else if d < 0 {
+                falling.push((hash, d));
             }
-            let count = i128::from(read_count(kv, &hash)?) + i128::from(d);
+        }
+        // The falling ones are read in one batched lookup.
+        let keys: Vec<&[u8]> = falling.iter().map(|(h, _)| h.as_bytes()).collect();
+        let counts = kv.get_many(Column::Refs, &keys)?;
+        let mut deleted = Vec::new();
+        for ((hash, d), stored) in falling.iter().zip(counts) {
+            let count = match stored {
+                None => 0,
+                Some(b) => decode_count(&b)
+                    .filter(|_| !b.is_empty())
+                    .ok_or(StateError::CorruptMeta("reference count"))?,
+            };
+            let count = i128::from(count) + i128::from(*d);
             if count < 0 {
                 return Err(StateError::CorruptMeta("a reference count fell below zero"));
             }
             if count == 0 {
                 batch.delete(Column::Refs, hash.as_bytes());
                 batch.delete(Column::Nodes, hash.as_bytes());
-                deleted.push(hash);
+                deleted.push(*hash);
             } else {
-                put_count(batch, &hash, count as u64);
+                put_count(batch, hash, count as u64);
             }
         }
         Ok(deleted)
@@ -149,8 +164,9 @@ impl Deltas {
 
 /// What a commit writes for pruning besides its batch entries.
 pub(crate) struct Plan {
-    /// The new nodes to store (those the new state or receipts reach).
-    pub(crate) nodes: NodeSet,
+    /// The new nodes to store (those the new state or receipts reach), if
+    /// not all of the commit's.
+    pub(crate) nodes: Option<NodeSet>,
     /// Nodes the batch deletes (to drop from the cache once written).
     pub(crate) deleted: Vec<H256>,
     /// What was done.
@@ -307,24 +323,37 @@ pub(crate) fn plan_commit<K: KvStore>(
         batch,
     )?;
     Ok(Plan {
-        nodes: writes.nodes,
+        nodes: writes.select(nodes, index.len()),
         deleted,
         stats,
     })
 }
 
-/// New nodes to store, each once.
+/// The new nodes a state or receipts trie reaches (those to store).
 #[derive(Default)]
 struct Writes {
     seen: HashSet<H256>,
-    nodes: NodeSet,
 }
 
 impl Writes {
-    fn add(&mut self, hash: H256, bytes: &[u8]) {
-        if self.seen.insert(hash) {
-            self.nodes.push(hash, bytes);
+    fn add(&mut self, hash: H256, _bytes: &[u8]) {
+        self.seen.insert(hash);
+    }
+
+    /// The nodes of `nodes` to store: `None` when every one is reached (the
+    /// set is stored as it is).
+    fn select(self, nodes: &NodeSet, distinct: usize) -> Option<NodeSet> {
+        if self.seen.len() == distinct {
+            return None;
         }
+        let mut kept = NodeSet::new();
+        let mut seen = self.seen;
+        for (h, b) in nodes {
+            if seen.remove(h) {
+                kept.push(*h, b);
+            }
+        }
+        Some(kept)
     }
 }
 
