@@ -140,5 +140,86 @@ pub(crate) fn run(cfg: &state_bench::Config) -> Vec<Table> {
                 .map_or("—".into(), |a| ratio(after as f64 / a.node_bytes as f64)),
         ]);
     }
-    vec![speed, disk]
+    vec![speed, disk, transfers(cfg.blocks.min(200))]
+}
+
+/// Token transfers end to end (execution, then the commit with pruning)
+/// in blocks of 1,000 on 100,000 accounts, each mode in turn per block.
+fn transfers(blocks: usize) -> Table {
+    use crate::vm_bench::{BLOCK, TX_GAS, call, deploy, sender};
+    use svm_vm::{Arg, Tx, Vm, VmConfig};
+    let n = 100_000;
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let vms: Vec<(Vm<RocksKv>, svm_state::Address)> = MODES
+        .iter()
+        .map(|mode| {
+            let config = StateConfig {
+                history: mode.map_or(History::Archive, History::Recent),
+                ..StateConfig::default()
+            };
+            let path = root.path().join(name(*mode).replace(' ', "-"));
+            let db = StateDb::open_rocks(&path, &config).expect("database");
+            let vm = Vm::new(
+                db,
+                VmConfig {
+                    max_block_gas: 1_000 * TX_GAS,
+                    ..VmConfig::default()
+                },
+            );
+            let token = deploy(&vm, svm_tests::wide_token(n));
+            let mut s = vm.db().begin().expect("session");
+            for i in 0..n {
+                s.create_account(&sender(i), 1_000_000u64.into())
+                    .expect("account");
+            }
+            let balances = (1u64 << 40).to_le_bytes().repeat(4);
+            for v in 0..n.div_ceil(4) {
+                s.write_variable(&token, v as u32 + 1, &balances)
+                    .expect("balances");
+            }
+            s.write_variable(&token, 0, &((n as u64) << 40).to_le_bytes())
+                .expect("supply");
+            s.commit().expect("commit");
+            (vm, token)
+        })
+        .collect();
+    let mut rng = Rng::new(7);
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); MODES.len()];
+    for b in 0..blocks {
+        let txs: Vec<Tx> = (0..1_000)
+            .map(|_| {
+                let (from, to) = (rng.below(n), rng.below(n));
+                let args = vec![Arg::I32(from as i32), Arg::I32(to as i32), Arg::I64(1)];
+                Tx::Call(call(vms[0].1, sender(from), "transfer", args))
+            })
+            .collect();
+        for k in 0..MODES.len() {
+            let i = (b + k) % MODES.len();
+            let t = Instant::now();
+            let block = vms[i].0.execute_block(&txs, BLOCK).expect("block");
+            times[i].push(t.elapsed().as_secs_f64());
+            assert!(block.receipts.iter().all(|r| r.success));
+        }
+    }
+    let head = vms[0].0.db().head();
+    for (vm, _) in &vms[1..] {
+        assert_eq!(vm.db().head(), head, "every mode reaches the same root");
+    }
+    let archive = median(&mut times[0].clone());
+    let mut table = Table::new(
+        &format!(
+            "Pruning, end to end: {blocks} blocks of 1,000 token transfers on 100,000 accounts (singlepass, metered), modes interleaved block by block"
+        ),
+        &["mode", "per block (median)", "transfers/s", "÷ archive"],
+    );
+    for (i, mode) in MODES.iter().enumerate() {
+        let t = median(&mut times[i]);
+        table.row(vec![
+            name(*mode),
+            micros(t),
+            crate::report::count(1_000.0 / t),
+            ratio(t / archive),
+        ]);
+    }
+    table
 }

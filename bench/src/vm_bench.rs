@@ -30,15 +30,15 @@ pub(crate) struct Config {
     pub(crate) reps: usize,
 }
 
-const BLOCK: BlockContext = BlockContext { height: 1, time: 0 };
+pub(crate) const BLOCK: BlockContext = BlockContext { height: 1, time: 0 };
 const AUTHOR: Address = Address::repeat_byte(0x05);
 
-fn sender(i: usize) -> Address {
+pub(crate) fn sender(i: usize) -> Address {
     Address::from_low_u64_be(0x1000_0000 + i as u64)
 }
 
 /// Deploys `code` (WebAssembly text or binary).
-fn deploy(vm: &Vm<RocksKv>, code: Vec<u8>) -> Address {
+pub(crate) fn deploy(vm: &Vm<RocksKv>, code: Vec<u8>) -> Address {
     let nonce = vm.next_nonce(&AUTHOR).expect("nonce");
     let code = if code.starts_with(b"\0asm") {
         code
@@ -59,9 +59,9 @@ fn deploy(vm: &Vm<RocksKv>, code: Vec<u8>) -> Address {
 }
 
 /// The gas limit of the benchmark's transactions.
-const TX_GAS: u64 = 200_000;
+pub(crate) const TX_GAS: u64 = 200_000;
 
-fn call(contract: Address, sender: Address, function: &str, args: Vec<Arg>) -> Call {
+pub(crate) fn call(contract: Address, sender: Address, function: &str, args: Vec<Arg>) -> Call {
     Call {
         contract,
         sender,

@@ -3,8 +3,8 @@
 //! number of distinct nodes: a tool for tests and for an operator
 //! investigating a database, not for a node's hot path.
 
-use std::collections::HashMap;
 use primitive_types::H256;
+use std::collections::HashMap;
 
 use super::journal::{self, read_count};
 use super::stored;

@@ -313,14 +313,7 @@ pub(crate) fn plan_commit<K: KvStore>(
     stats.dropped = journal.dropped.len() as u64;
 
     let deleted = advance(
-        shared,
-        &mut kinds,
-        keep,
-        new.seq,
-        journal,
-        deltas,
-        &mut stats,
-        batch,
+        shared, &mut kinds, keep, new.seq, journal, deltas, &mut stats, batch,
     )?;
     Ok(Plan {
         nodes: writes.select(nodes, index.len()),
@@ -505,14 +498,7 @@ pub(crate) fn plan_adopt<K: KvStore>(
             }
             stats.dropped = journal.dropped.len() as u64;
             advance(
-                shared,
-                &mut kinds,
-                keep,
-                new.seq,
-                journal,
-                deltas,
-                &mut stats,
-                batch,
+                shared, &mut kinds, keep, new.seq, journal, deltas, &mut stats, batch,
             )?;
             return Ok(stats);
         }

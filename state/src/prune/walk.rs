@@ -284,7 +284,10 @@ pub(crate) fn children(
                     out.push(Child::Node(Occ {
                         hash: H256(*h),
                         kind: occ.kind,
-                        path: occ.path.join(std::iter::once(i as u8)).ok_or_else(too_deep)?,
+                        path: occ
+                            .path
+                            .join(std::iter::once(i as u8))
+                            .ok_or_else(too_deep)?,
                     }));
                 }
             }
@@ -323,8 +326,7 @@ fn leaf(
                         .structure(variable as usize)
                         .map_err(|e| corrupt(&occ.hash, e))?
                         .clone();
-                    let handle =
-                        Handle::decode_stored(value).map_err(|e| corrupt(&occ.hash, e))?;
+                    let handle = Handle::decode_stored(value).map_err(|e| corrupt(&occ.hash, e))?;
                     (!handle.is_empty()).then_some((H256(handle.root), Kind::Structure(kind)))
                 }
                 _ => None,

@@ -143,6 +143,7 @@ impl KvStore for TestKv {
             .map(|c| match c {
                 svm_state::kv::Change::Put(_, k, v) => k.len() + v.len(),
                 svm_state::kv::Change::Delete(_, k) => k.len(),
+                svm_state::kv::Change::AddCount(_, k, _) => k.len() + 8,
             })
             .sum();
         self.written
