@@ -25,8 +25,29 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "svm", version, about)]
 struct Cli {
+    /// Log what the engine does to stderr: `-v` commits and compilations
+    /// (with pruning), `-vv` more (`RUST_LOG` overrides, e.g.
+    /// `RUST_LOG=svm_state=debug`).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Logs through `tracing` to stderr: `RUST_LOG` if set, else by `-v`.
+fn logs(verbose: u8) {
+    let default = match verbose {
+        0 => return,
+        1 => "warn,svm_state=debug,svm_vm=debug,svm_sync=info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }
 
 #[derive(Subcommand)]
@@ -80,6 +101,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logs(cli.verbose);
     let result = match cli.command {
         Command::Trie(cmd) => trie_cmd::run(cmd),
         Command::State { command, db } => state_cmd::run(command, db),

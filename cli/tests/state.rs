@@ -183,3 +183,55 @@ fn damaged_files_are_reported_as_corruption() {
         "{err}"
     );
 }
+
+/// `--keep` chooses what a new database keeps; `-v` logs each commit and
+/// what pruning did; a root below the window is reported pruned; `check
+/// --refs` audits every count.
+#[test]
+fn keep_prunes_and_verbose_logs_the_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("svm-data");
+    let mut roots = Vec::new();
+    for i in 0..3u8 {
+        let changes = dir.path().join(format!("changes-{i}.jsonl"));
+        let mut text = std::fs::read_to_string(example()).unwrap();
+        text.push_str(&format!(
+            "{{\"write\": \"{COUNTER}\", \"variable\": 0, \"value\": \"0x00000000000000{i:02x}\"}}\n"
+        ));
+        std::fs::write(&changes, text).unwrap();
+        let o = svm(
+            &db,
+            &["apply", changes.to_str().unwrap(), "--keep", "1", "-v"],
+        );
+        let log = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(log.contains("svm_state::commit"), "{log}");
+        assert!(
+            log.contains("svm_state::prune") && log.contains("kept_from"),
+            "{log}"
+        );
+        assert!(!log.contains('\u{1b}'), "no colours into a pipe: {log}");
+        roots.push(json(&o)["root"].as_str().unwrap().to_string());
+    }
+    let checked = json(&svm(&db, &["check", "--refs"]));
+    assert_eq!(checked["keep"], 1);
+    assert_eq!(checked["kept_from"], 3);
+    assert!(checked["refs"]["nodes"].as_u64().unwrap() > 0);
+    // Quiet without -v.
+    let o = svm(&db, &["root"]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for (root, kept) in roots.iter().zip([false, false, true]) {
+        let o = svm(&db, &["variable", COUNTER, "0", "--root", root]);
+        if kept {
+            json(&o);
+        } else {
+            fails(&o, "was pruned");
+        }
+    }
+    let o = svm(&db, &["root", "--keep", "0"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least 1"));
+}

@@ -166,6 +166,8 @@ impl<K: KvStore> StateDb<K> {
             (None, _) if head.seq > 0 => History::Archive,
             (None, asked) => asked,
             (Some(History::Archive), _) => History::Archive,
+            // Opened only to read: what the database records.
+            (Some(recorded), _) if config.rocks.read_only => recorded,
             (Some(History::Recent(_)), History::Recent(n)) => History::Recent(n.max(1)),
             (Some(recent), History::Archive) => recent,
         };

@@ -545,6 +545,7 @@ impl<K: KvStore> Session<K> {
         block: Option<(BlockRecord, NodeSet, &[IndexedEvent])>,
     ) -> Result<CommitOutput, StateError> {
         self.writable()?;
+        let started = std::time::Instant::now();
         let shared = self.shared.clone();
         let mut head = shared.head();
         if *head != self.base {
@@ -650,6 +651,34 @@ impl<K: KvStore> Session<K> {
         shared.store.evict(&deleted);
         shared.written(pruning.map(|_| pruned.kept_from));
         *head = new_head;
+        let cache = shared.store.stats();
+        tracing::debug!(
+            target: "svm_state::commit",
+            seq = new_head.seq,
+            root = %format_args!("{:#x}", new_head.root),
+            accounts = accounts.len(),
+            nodes = nodes_written,
+            bytes = node_bytes_written,
+            micros = started.elapsed().as_micros() as u64,
+            cache_hits = cache.hits,
+            cache_misses = cache.misses,
+            "commit"
+        );
+        if pruning.is_some() {
+            tracing::debug!(
+                target: "svm_state::prune",
+                seq = new_head.seq,
+                added = pruned.added,
+                removed = pruned.removed,
+                dropped = pruned.dropped,
+                journals = pruned.journals_applied,
+                swept = pruned.swept,
+                sweep_pending = pruned.sweep_pending,
+                deleted = pruned.nodes_deleted,
+                kept_from = pruned.kept_from,
+                "pruned"
+            );
+        }
         Ok(CommitOutput {
             head: new_head,
             previous: self.base,

@@ -190,10 +190,20 @@ impl Compiler {
                 match unsafe { Module::deserialize(&self.headless, artifact.as_slice()) } {
                     Ok(module) => {
                         self.count(|s| s.disk_hits += 1);
+                        tracing::trace!(
+                            target: "svm_vm::compile",
+                            code_hash = %format_args!("{hash:#x}"),
+                            "loaded from the disk cache"
+                        );
                         Some((Compiled::new(module, code_len, hash), artifact.len()))
                     }
-                    Err(_) => {
+                    Err(e) => {
                         self.count(|s| s.disk_rejects += 1);
+                        tracing::warn!(
+                            target: "svm_vm::compile",
+                            code_hash = %format_args!("{hash:#x}"),
+                            "a cached artifact was refused ({e}); compiling again"
+                        );
                         None
                     }
                 }
@@ -255,8 +265,18 @@ impl Compiler {
 
     /// Compiles `code` (hash `hash`, in neither cache) and caches it.
     pub(crate) fn compile_new(&self, hash: &H256, code: &[u8]) -> Result<Compiled, CompileFailed> {
+        let started = std::time::Instant::now();
         let artifact = compile(code, self.kind, self.max_call_depth)?;
         self.count(|s| s.compiles += 1);
+        tracing::debug!(
+            target: "svm_vm::compile",
+            code_hash = %format_args!("{hash:#x}"),
+            code_bytes = code.len(),
+            artifact_bytes = artifact.len(),
+            compiler = ?self.kind,
+            micros = started.elapsed().as_micros() as u64,
+            "compiled"
+        );
         if let Some(disk) = &self.disk {
             disk.store(hash, &artifact, code.len());
         }
