@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"runtime"
 	"sync"
@@ -29,6 +30,11 @@ type Options struct {
 	MemoryBudgetMiB uint64 `json:"memory_budget_mib,omitempty"`
 	// SyncEvery syncs the write-ahead log every N commits (0: never).
 	SyncEvery uint64 `json:"sync_every,omitempty"`
+	// Keep is how many of the last roots a new database keeps (0: the
+	// default, 128); older nodes are deleted.
+	Keep uint64 `json:"keep,omitempty"`
+	// Archive makes a new database keep every root instead.
+	Archive bool `json:"archive,omitempty"`
 }
 
 func (o *Options) json() []byte {
@@ -311,4 +317,37 @@ func (db *DB) ServeRange(root Hash, from, to []byte, maxBytes int) ([]byte, erro
 	runtime.KeepAlive(from)
 	runtime.KeepAlive(to)
 	return b, err
+}
+
+// StateMetrics is where a database stands and what its commits did since
+// it was opened.
+type StateMetrics struct {
+	Head             uint64 `json:"head"`
+	KeptFrom         uint64 `json:"kept_from"`
+	Commits          uint64 `json:"commits"`
+	NodesWritten     uint64 `json:"nodes_written"`
+	NodeBytesWritten uint64 `json:"node_bytes_written"`
+	NodesDeleted     uint64 `json:"nodes_deleted"`
+	OccurrencesSwept uint64 `json:"occurrences_swept"`
+	SweepPending     uint64 `json:"sweep_pending"`
+	CacheHits        uint64 `json:"cache_hits"`
+	CacheMisses      uint64 `json:"cache_misses"`
+	CacheBytes       uint64 `json:"cache_bytes"`
+}
+
+// Metrics is the database's counters.
+func (db *DB) Metrics() (StateMetrics, error) {
+	b, err := db.bytesCall(func(h *C.SvmDb, out, errb *C.SvmBuffer) C.SvmStatus {
+		return C.svm_db_metrics(h, out, errb)
+	})
+	if err != nil {
+		return StateMetrics{}, err
+	}
+	var m struct {
+		State StateMetrics `json:"state"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return StateMetrics{}, fmt.Errorf("svm: metrics: %w", err)
+	}
+	return m.State, nil
 }

@@ -575,3 +575,52 @@ func TestTemplatesCallsAndEvents(t *testing.T) {
 		t.Fatalf("template called: %+v %v", r, err)
 	}
 }
+
+// A database keeping 2 roots prunes older ones (ErrNotFound when read);
+// the metrics count the commits, runs, compilation and pruning.
+func TestPruningAndMetrics(t *testing.T) {
+	dir := t.TempDir()
+	db, err := svm.Open(dir, &svm.Options{Keep: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	vm, err := svm.NewVM(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Close()
+	counter := deploy(t, vm, contract(t, "counter.wat"), "")
+	var roots []svm.Hash
+	for i := uint64(0); i < 5; i++ {
+		r, err := vm.Call(call(counter, "increment", svm.I64(1)), svm.Block{Height: 2 + i})
+		if err != nil || !r.Success {
+			t.Fatalf("increment: %+v %v", r, err)
+		}
+		roots = append(roots, *r.WorldRoot)
+	}
+	if _, err := db.Variable(&roots[0], counter, 0); !errors.Is(err, svm.ErrNotFound) {
+		t.Fatalf("a pruned root: %v", err)
+	}
+	if v, err := db.Variable(&roots[4], counter, 0); err != nil || !bytes.Equal(v, le(5)) {
+		t.Fatalf("the head: %x %v", v, err)
+	}
+	m, err := vm.Metrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.State.Commits != 6 || m.State.Head != 6 || m.State.KeptFrom != 5 ||
+		m.State.NodesDeleted == 0 || m.State.NodesWritten == 0 {
+		t.Fatalf("state metrics: %+v", m.State)
+	}
+	if m.Phases.Runs != 5 || m.Phases.Commits != 6 || m.Phases.ExecuteNs == 0 || m.Modules.Compiles != 1 {
+		t.Fatalf("VM metrics: %+v %+v", m.Phases, m.Modules)
+	}
+	s, err := db.Metrics()
+	if err != nil || s.Commits != 6 {
+		t.Fatalf("db metrics: %+v %v", s, err)
+	}
+	if _, err := svm.Open(t.TempDir(), &svm.Options{Keep: 3, Archive: true}); !errors.Is(err, svm.ErrInvalidInput) {
+		t.Fatalf("keep and archive: %v", err)
+	}
+}

@@ -174,3 +174,39 @@ func (vm *VM) NextNonce(author Address) (uint64, error) {
 	})
 	return uint64(n), err
 }
+
+// Metrics is everything an operator watches, in one read: the database's
+// counters, time per phase and the module caches' counters.
+type Metrics struct {
+	State  StateMetrics `json:"state"`
+	Phases struct {
+		Runs          uint64 `json:"runs"`
+		InstantiateNs uint64 `json:"instantiate_ns"`
+		ExecuteNs     uint64 `json:"execute_ns"`
+		Commits       uint64 `json:"commits"`
+		CommitNs      uint64 `json:"commit_ns"`
+	} `json:"phases"`
+	Modules struct {
+		MemoryHits  uint64 `json:"memory_hits"`
+		DiskHits    uint64 `json:"disk_hits"`
+		Compiles    uint64 `json:"compiles"`
+		DiskRejects uint64 `json:"disk_rejects"`
+	} `json:"modules"`
+}
+
+// Metrics reads the VM's metrics.
+func (vm *VM) Metrics() (Metrics, error) {
+	var out C.SvmBuffer
+	err := vm.with(func(h *C.SvmVm) error {
+		var errb C.SvmBuffer
+		return check(C.svm_vm_metrics(h, &out, &errb), &errb)
+	})
+	if err != nil {
+		return Metrics{}, err
+	}
+	var m Metrics
+	if err := json.Unmarshal(take(&out), &m); err != nil {
+		return Metrics{}, fmt.Errorf("svm: metrics: %w", err)
+	}
+	return m, nil
+}

@@ -259,7 +259,9 @@ SvmLive svm_live(void);
  * head. `options`: a JSON object, or empty for the defaults:
  * `read_only` (bool: no lock, every write refused, a missing database an
  * error), `node_cache_bytes`, `memory_budget_mib`, `sync_every` (sync the
- * write-ahead log every N commits; 0 never). A directory another process
+ * write-ahead log every N commits; 0 never), `keep` (a new database keeps
+ * the last N roots, default 128) or `archive` (bool: every root). A
+ * directory another process
  * holds open is `SVM_STATUS_NODE`.
  *
  * The handle may be used from any number of threads at once.
@@ -385,6 +387,27 @@ SvmStatus svm_db_code(const SvmDb *db, SvmBytes hash, SvmBuffer *out, SvmBuffer 
  * `buffer` must be NULL or valid for reads and writes of an [`SvmBuffer`].
  */
 SvmStatus svm_buffer_free(SvmBuffer *buffer);
+
+/**
+ * The database's metrics as a JSON object `{"state": {...}}`: head,
+ * kept_from, and since opening commits, nodes_written,
+ * node_bytes_written, nodes_deleted, occurrences_swept, sweep_pending,
+ * cache_hits, cache_misses, cache_bytes.
+ *
+ * # Safety
+ * `out` and `err` must be NULL or writable (`out` NULL is an error).
+ */
+SvmStatus svm_db_metrics(const SvmDb *db, SvmBuffer *out, SvmBuffer *err);
+
+/**
+ * The VM's metrics as a JSON object: `"state"` (as `svm_db_metrics`),
+ * `"phases"` (runs, instantiate_ns, execute_ns, commits, commit_ns) and
+ * `"modules"` (memory_hits, disk_hits, compiles, disk_rejects).
+ *
+ * # Safety
+ * `out` and `err` must be NULL or writable (`out` NULL is an error).
+ */
+SvmStatus svm_vm_metrics(const SvmVm *vm, SvmBuffer *out, SvmBuffer *err);
 
 /**
  * Proves variable `variable` of the contract at `address` (or the

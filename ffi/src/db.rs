@@ -84,6 +84,11 @@ struct DbOptions {
     memory_budget_mib: Option<usize>,
     /// Sync the write-ahead log every this many commits (default 0).
     sync_every: Option<u64>,
+    /// What a new database keeps: the last this many roots (default 128).
+    keep: Option<u64>,
+    /// A new database keeps every root (archive) instead.
+    #[serde(default)]
+    archive: bool,
 }
 
 impl DbOptions {
@@ -91,7 +96,13 @@ impl DbOptions {
         if bytes.is_empty() {
             return Ok(DbOptions::default());
         }
-        serde_json::from_slice(bytes).map_err(|e| FfiError::invalid(format!("options: {e}")))
+        let options: DbOptions = serde_json::from_slice(bytes)
+            .map_err(|e| FfiError::invalid(format!("options: {e}")))?;
+        match (options.archive, options.keep) {
+            (true, Some(_)) => Err(FfiError::invalid("options: keep and archive both given")),
+            (_, Some(0)) => Err(FfiError::invalid("options: keep is at least 1")),
+            _ => Ok(options),
+        }
     }
 
     fn config(&self) -> StateConfig {
@@ -104,6 +115,11 @@ impl DbOptions {
                     .unwrap_or(defaults.rocks.memory_budget_mib),
                 sync_every: self.sync_every.unwrap_or(defaults.rocks.sync_every),
                 read_only: self.read_only,
+            },
+            history: match (self.archive, self.keep) {
+                (true, _) => svm_state::History::Archive,
+                (false, Some(n)) => svm_state::History::Recent(n),
+                (false, None) => defaults.history,
             },
             ..defaults
         }
@@ -128,7 +144,9 @@ unsafe fn hand_out(out: *mut *mut SvmDb, handle: DbHandle) -> Result<(), FfiErro
 /// head. `options`: a JSON object, or empty for the defaults:
 /// `read_only` (bool: no lock, every write refused, a missing database an
 /// error), `node_cache_bytes`, `memory_budget_mib`, `sync_every` (sync the
-/// write-ahead log every N commits; 0 never). A directory another process
+/// write-ahead log every N commits; 0 never), `keep` (a new database keeps
+/// the last N roots, default 128) or `archive` (bool: every root). A
+/// directory another process
 /// holds open is `SVM_STATUS_NODE`.
 ///
 /// The handle may be used from any number of threads at once.

@@ -31,6 +31,7 @@ mod db;
 mod guard;
 mod handles;
 mod memory;
+mod metrics;
 mod proofs;
 mod serve;
 mod status;
@@ -45,6 +46,7 @@ pub use db::{
 };
 pub use handles::{SvmDb, SvmVm};
 pub use memory::{SVM_MAX_INPUT_BYTES, SvmBuffer, SvmBytes, svm_buffer_free};
+pub use metrics::{svm_db_metrics, svm_vm_metrics};
 pub use proofs::{
     SVM_FORMAT_BINARY, SVM_FORMAT_JSON, svm_prove_element, svm_prove_receipt, svm_prove_variable,
     svm_verify_proof,

@@ -78,7 +78,9 @@ impl FfiError {
 impl From<StateError> for FfiError {
     fn from(e: StateError) -> Self {
         let status = match &e {
-            StateError::UnknownRoot(_) | StateError::NoAccount(_) => SvmStatus::NotFound,
+            StateError::UnknownRoot(_) | StateError::NoAccount(_) | StateError::Pruned { .. } => {
+                SvmStatus::NotFound
+            }
             StateError::NotAContract(_)
             | StateError::NoSuchVariable { .. }
             | StateError::WrongStructure(_)

@@ -61,6 +61,57 @@ pub(crate) struct Shared<K> {
     pub(crate) history_recorded: std::sync::atomic::AtomicBool,
     /// The lowest commit whose root is kept (0 in archive mode).
     pub(crate) kept_from: AtomicU64,
+    /// Counters since the database was opened.
+    pub(crate) counters: Counters,
+}
+
+/// What commits did since the database was opened.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) commits: AtomicU64,
+    pub(crate) nodes_written: AtomicU64,
+    pub(crate) node_bytes_written: AtomicU64,
+    pub(crate) nodes_deleted: AtomicU64,
+    pub(crate) occurrences_swept: AtomicU64,
+    pub(crate) sweep_pending: AtomicU64,
+}
+
+impl Counters {
+    /// Counts one commit.
+    pub(crate) fn commit(&self, nodes: usize, bytes: usize, pruned: &crate::PruneStats) {
+        let add = |c: &AtomicU64, n: u64| c.fetch_add(n, Ordering::Relaxed);
+        add(&self.commits, 1);
+        add(&self.nodes_written, nodes as u64);
+        add(&self.node_bytes_written, bytes as u64);
+        add(&self.nodes_deleted, pruned.nodes_deleted);
+        add(&self.occurrences_swept, pruned.swept);
+        self.sweep_pending
+            .store(pruned.sweep_pending, Ordering::Relaxed);
+    }
+}
+
+/// Where a database stands and what its commits did since it was opened
+/// ([`StateDb::metrics`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateMetrics {
+    /// The head's sequence number.
+    pub head: u64,
+    /// The lowest commit whose root is kept (0 in archive mode).
+    pub kept_from: u64,
+    /// Commits since the database was opened.
+    pub commits: u64,
+    /// Trie nodes they wrote.
+    pub nodes_written: u64,
+    /// Bytes of those nodes.
+    pub node_bytes_written: u64,
+    /// Nodes pruning deleted.
+    pub nodes_deleted: u64,
+    /// Occurrences of dropped tries swept.
+    pub occurrences_swept: u64,
+    /// Occurrences still to sweep after the last commit.
+    pub sweep_pending: u64,
+    /// The node cache's counters.
+    pub cache: CacheStats,
 }
 
 impl<K: KvStore> NodeStore for Shared<K> {
@@ -183,6 +234,7 @@ impl<K: KvStore> StateDb<K> {
                 history_recorded: (recorded == Some(history)).into(),
                 history,
                 kept_from: AtomicU64::new(kept_from),
+                counters: Counters::default(),
             }),
         })
     }
@@ -212,6 +264,24 @@ impl<K: KvStore> StateDb<K> {
         self.flush()?;
         let head = self.shared.head();
         prune::audit_refs(&self.shared, head.root)
+    }
+
+    /// Where the database stands and what its commits did since it was
+    /// opened: one read of counters, for an operator's dashboard.
+    pub fn metrics(&self) -> StateMetrics {
+        let c = &self.shared.counters;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        StateMetrics {
+            head: self.head().seq,
+            kept_from: self.kept_from(),
+            commits: get(&c.commits),
+            nodes_written: get(&c.nodes_written),
+            node_bytes_written: get(&c.node_bytes_written),
+            nodes_deleted: get(&c.nodes_deleted),
+            occurrences_swept: get(&c.occurrences_swept),
+            sweep_pending: get(&c.sweep_pending),
+            cache: self.cache_stats(),
+        }
     }
 
     /// What this database keeps of its history.

@@ -60,7 +60,7 @@ mod view;
 mod world;
 
 pub use account::{Account, AccountError, EMPTY_CODE_HASH};
-pub use db::{StateConfig, StateDb};
+pub use db::{StateConfig, StateDb, StateMetrics};
 pub use error::StateError;
 pub use meta::{BlockMeta, Head};
 pub use prune::{History, PruneStats};

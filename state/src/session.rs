@@ -651,6 +651,9 @@ impl<K: KvStore> Session<K> {
         shared.store.evict(&deleted);
         shared.written(pruning.map(|_| pruned.kept_from));
         *head = new_head;
+        shared
+            .counters
+            .commit(nodes_written, node_bytes_written, &pruned);
         let cache = shared.store.stats();
         tracing::debug!(
             target: "svm_state::commit",

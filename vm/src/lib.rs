@@ -48,7 +48,7 @@ pub use error::VmError;
 pub use host::BlockContext;
 pub use phases::PhaseTimes;
 pub use receipt::{BlockResult, Receipt, TxError};
-pub use runtime::Vm;
+pub use runtime::{Metrics, Vm};
 pub use state::ContractState;
 pub use svm_format::event::Event;
 pub use text::{strip_names, wat_to_wasm};

@@ -85,6 +85,17 @@ enum NewCode<'a> {
     Template,
 }
 
+/// What [`Vm::metrics`] reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// The database's counters.
+    pub state: svm_state::StateMetrics,
+    /// Time spent per phase.
+    pub phases: crate::PhaseTimes,
+    /// The module caches' counters.
+    pub modules: ModuleStats,
+}
+
 impl<K: KvStore> Vm<K> {
     /// A VM over `db`.
     pub fn new(db: StateDb<K>, config: VmConfig) -> Self {
@@ -132,6 +143,17 @@ impl<K: KvStore> Vm<K> {
     /// Module cache counters.
     pub fn module_stats(&self) -> ModuleStats {
         self.exec.compiler.stats()
+    }
+
+    /// Everything an operator watches, in one read: the state's counters
+    /// (commits, nodes written and deleted, pruning, node cache), the
+    /// phase times and the module caches'.
+    pub fn metrics(&self) -> Metrics {
+        Metrics {
+            state: self.db().metrics(),
+            phases: self.phase_times(),
+            modules: self.module_stats(),
+        }
     }
 
     /// Checks what a transaction must satisfy to be part of a block: a gas
