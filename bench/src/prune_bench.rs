@@ -4,10 +4,11 @@
 //! commit time each pays, and what each holds on disk afterwards against
 //! the nodes its kept roots need.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use svm_state::code::module_declaring;
-use svm_state::kv::{RocksConfig, RocksKv};
+use svm_state::kv::RocksKv;
 use svm_state::layout::Layout;
 use svm_state::{History, StateConfig, StateDb};
 use svm_tests::Rng;
@@ -25,26 +26,26 @@ fn name(mode: Option<u64>) -> String {
     }
 }
 
+/// Where the database of `mode` lives under `root`.
+fn dir(root: &Path, mode: Option<u64>) -> PathBuf {
+    root.join(name(mode).replace(' ', "-"))
+}
+
+/// A RocksDB state database under `root` keeping what `mode` says.
+fn open(root: &Path, mode: Option<u64>) -> StateDb<RocksKv> {
+    let config = StateConfig {
+        history: mode.map_or(History::Archive, History::Recent),
+        ..StateConfig::default()
+    };
+    StateDb::open_rocks(&dir(root, mode), &config).expect("svm database")
+}
+
 /// Runs the pruning measurements and returns the result tables.
 pub(crate) fn run(cfg: &state_bench::Config) -> Vec<Table> {
     let root = tempfile::tempdir().expect("a temporary directory");
     let layout = Layout::new(PAGE as u32, &[VAR_LEN as u32; VARIABLES as usize]).expect("layout");
     let code = module_declaring(&layout);
-    let dbs: Vec<StateDb<RocksKv>> = MODES
-        .iter()
-        .map(|mode| {
-            let config = StateConfig {
-                history: mode.map_or(History::Archive, History::Recent),
-                ..StateConfig::default()
-            };
-            let path = root.path().join(name(*mode).replace(' ', "-"));
-            StateDb::open(
-                RocksKv::open(&path, &RocksConfig::default()).expect("rocksdb"),
-                &config,
-            )
-            .expect("svm database")
-        })
-        .collect();
+    let dbs: Vec<StateDb<RocksKv>> = MODES.iter().map(|m| open(root.path(), *m)).collect();
     for db in &dbs {
         let mut s = db.begin().expect("session");
         for i in 0..cfg.contracts {
@@ -119,7 +120,7 @@ pub(crate) fn run(cfg: &state_bench::Config) -> Vec<Table> {
             deleted[i].to_string(),
             swept[i].to_string(),
         ]);
-        let path = root.path().join(name(*mode).replace(' ', "-"));
+        let path = dir(root.path(), *mode);
         let before = dir_bytes(&path);
         let needed = mode.map(|_| dbs[i].audit_refs().expect("audit"));
         if let Some(a) = &needed {
@@ -146,19 +147,14 @@ pub(crate) fn run(cfg: &state_bench::Config) -> Vec<Table> {
 /// Token transfers end to end (execution, then the commit with pruning)
 /// in blocks of 1,000 on 100,000 accounts, each mode in turn per block.
 fn transfers(blocks: usize) -> Table {
-    use crate::vm_bench::{BLOCK, TX_GAS, call, deploy, sender};
+    use crate::vm_bench::{BLOCK, TX_GAS, call, deploy, fund, sender};
     use svm_vm::{Arg, Tx, Vm, VmConfig};
     let n = 100_000;
     let root = tempfile::tempdir().expect("a temporary directory");
     let vms: Vec<(Vm<RocksKv>, svm_state::Address)> = MODES
         .iter()
         .map(|mode| {
-            let config = StateConfig {
-                history: mode.map_or(History::Archive, History::Recent),
-                ..StateConfig::default()
-            };
-            let path = root.path().join(name(*mode).replace(' ', "-"));
-            let db = StateDb::open_rocks(&path, &config).expect("database");
+            let db = open(root.path(), *mode);
             let vm = Vm::new(
                 db,
                 VmConfig {
@@ -167,19 +163,7 @@ fn transfers(blocks: usize) -> Table {
                 },
             );
             let token = deploy(&vm, svm_tests::wide_token(n));
-            let mut s = vm.db().begin().expect("session");
-            for i in 0..n {
-                s.create_account(&sender(i), 1_000_000u64.into())
-                    .expect("account");
-            }
-            let balances = (1u64 << 40).to_le_bytes().repeat(4);
-            for v in 0..n.div_ceil(4) {
-                s.write_variable(&token, v as u32 + 1, &balances)
-                    .expect("balances");
-            }
-            s.write_variable(&token, 0, &((n as u64) << 40).to_le_bytes())
-                .expect("supply");
-            s.commit().expect("commit");
+            fund(&vm, &token, n);
             (vm, token)
         })
         .collect();

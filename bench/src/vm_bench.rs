@@ -58,6 +58,27 @@ pub(crate) fn deploy(vm: &Vm<RocksKv>, code: Vec<u8>) -> Address {
     r.contract
 }
 
+/// Creates the `n` senders' accounts and gives each of the widened token's
+/// `n` holders 2^40 (four balances per variable), in one commit.
+pub(crate) fn fund(vm: &Vm<RocksKv>, token: &Address, n: usize) {
+    let mut session = vm.db().begin().expect("session");
+    for i in 0..n {
+        session
+            .create_account(&sender(i), 1_000_000u64.into())
+            .expect("account");
+    }
+    let balances = (1u64 << 40).to_le_bytes().repeat(4);
+    for v in 0..n.div_ceil(4) {
+        session
+            .write_variable(token, v as u32 + 1, &balances)
+            .expect("balances");
+    }
+    session
+        .write_variable(token, 0, &((n as u64) << 40).to_le_bytes())
+        .expect("supply");
+    session.commit().expect("commit");
+}
+
 /// The gas limit of the benchmark's transactions.
 pub(crate) const TX_GAS: u64 = 200_000;
 
@@ -151,24 +172,7 @@ fn transactions(cfg: &Config) -> Table {
     let n = cfg.accounts;
     let counter = deploy(&vm, contract("counter.wat"));
     let token = deploy(&vm, wide_token(n));
-    // The accounts (who send the transactions) and every holder's balance.
-    let mut session = vm.db().begin().expect("session");
-    for i in 0..n {
-        session
-            .create_account(&sender(i), 1_000_000u64.into())
-            .expect("account");
-    }
-    // Four balances of 2^40 per variable.
-    let balances = (1u64 << 40).to_le_bytes().repeat(4);
-    for v in 0..n.div_ceil(4) {
-        session
-            .write_variable(&token, v as u32 + 1, &balances)
-            .expect("balances");
-    }
-    session
-        .write_variable(&token, 0, &((n as u64) << 40).to_le_bytes())
-        .expect("supply");
-    session.commit().expect("commit");
+    fund(&vm, &token, n);
 
     let mut rng = Rng::new(5);
     let mut transfer = || {

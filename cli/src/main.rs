@@ -34,13 +34,19 @@ struct Cli {
     command: Command,
 }
 
-/// Logs through `tracing` to stderr: `RUST_LOG` if set, else by `-v`.
-fn logs(verbose: u8) {
-    let default = match verbose {
-        0 => return,
-        1 => "warn,svm_state=debug,svm_vm=debug,svm_sync=info",
-        _ => "debug",
-    };
+/// Logs through `tracing` to stderr by `-v` (`RUST_LOG` overrides the
+/// level; nothing without `-v`).
+fn verbose_logs(verbose: u8) {
+    match verbose {
+        0 => {}
+        1 => logs("warn,svm_state=debug,svm_vm=debug,svm_sync=info"),
+        _ => logs("debug"),
+    }
+}
+
+/// Logs through `tracing` to stderr, at `default` unless `RUST_LOG` says
+/// (the first call sets the logger; later ones change nothing).
+pub(crate) fn logs(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
@@ -101,7 +107,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logs(cli.verbose);
+    verbose_logs(cli.verbose);
     let result = match cli.command {
         Command::Trie(cmd) => trie_cmd::run(cmd),
         Command::State { command, db } => state_cmd::run(command, db),

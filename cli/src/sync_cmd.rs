@@ -113,20 +113,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Arg(format!("cannot start the async runtime: {e}")))
 }
 
-/// Logs through `tracing` to stderr, at `default` unless `RUST_LOG` says.
-fn logs(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
-}
-
 /// Runs `svm serve` until interrupted.
 pub(crate) fn serve(args: ServeArgs) -> Result<(), CliError> {
-    logs("info");
+    crate::logs("info");
     let db = Arc::new(args.db.open_write()?);
     let config = ServeConfig {
         max_bytes: args.max_bytes,
@@ -156,7 +145,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<(), CliError> {
 
 /// Runs `svm sync`.
 pub(crate) fn sync(args: SyncArgs) -> Result<(), CliError> {
-    logs("warn");
+    crate::logs("warn");
     let root = hexarg::root(&args.root)?;
     let timeout = Duration::from_secs(args.fetch.timeout);
     let sources = args
@@ -183,7 +172,7 @@ pub(crate) fn sync(args: SyncArgs) -> Result<(), CliError> {
 
 /// Runs `svm snapshot`.
 pub(crate) fn snapshot(command: SnapshotCommand) -> Result<(), CliError> {
-    logs("warn");
+    crate::logs("warn");
     match command {
         SnapshotCommand::Export {
             root,

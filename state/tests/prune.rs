@@ -228,6 +228,28 @@ fn apply<K: KvStore>(
     Ok(())
 }
 
+/// Compares the list at `path` with `want`.
+fn list_matches<K: KvStore>(
+    view: &View<K>,
+    a: &Address,
+    path: &StructurePath,
+    want: &[Vec<u8>],
+) -> Result<(), String> {
+    let e = |e: StateError| e.to_string();
+    if view.structure_len(a, path).map_err(e)? != want.len() as u64 {
+        return Err("length differs".into());
+    }
+    for (i, v) in want.iter().enumerate() {
+        let got = view
+            .element(a, path, &PathKey::Index(i as u32))
+            .map_err(e)?;
+        if got.as_ref() != Some(v) {
+            return Err(format!("element {i} differs"));
+        }
+    }
+    Ok(())
+}
+
 /// Reads the contract back from `view` and compares it with `m`.
 fn read_back<K: KvStore>(view: &View<K>, a: &Address, m: &Contract) -> Result<(), String> {
     let e = |e: StateError| e.to_string();
@@ -247,31 +269,11 @@ fn read_back<K: KvStore>(view: &View<K>, a: &Address, m: &Contract) -> Result<()
     }
     for key in 0..4u8 {
         let path = map.child(PathKey::Key(vec![key]));
-        let want = m.map.get(&key).cloned().unwrap_or_default();
-        if view.structure_len(a, &path).map_err(e)? != want.len() as u64 {
-            return Err(format!("list {key} length differs"));
-        }
-        for (i, v) in want.iter().enumerate() {
-            let got = view
-                .element(a, &path, &PathKey::Index(i as u32))
-                .map_err(e)?;
-            if got.as_ref() != Some(v) {
-                return Err(format!("list {key} element {i} differs"));
-            }
-        }
+        let want = m.map.get(&key).map_or(&[][..], Vec::as_slice);
+        list_matches(view, a, &path, want).map_err(|e| format!("list {key}: {e}"))?;
     }
-    let list = StructurePath::variable(LIST);
-    if view.structure_len(a, &list).map_err(e)? != m.list.len() as u64 {
-        return Err("list length differs".into());
-    }
-    for (i, v) in m.list.iter().enumerate() {
-        let got = view
-            .element(a, &list, &PathKey::Index(i as u32))
-            .map_err(e)?;
-        if got.as_ref() != Some(v) {
-            return Err(format!("list element {i} differs"));
-        }
-    }
+    list_matches(view, a, &StructurePath::variable(LIST), &m.list)
+        .map_err(|e| format!("list: {e}"))?;
     let set = StructurePath::variable(SET);
     if view.structure_len(a, &set).map_err(e)? != m.set.len() as u64 {
         return Err("set length differs".into());

@@ -412,7 +412,7 @@ fn advance<K: KvStore>(
     // Journal s holds what commit s removed from root s − 1: it applies
     // once root s − 1 leaves the window [seq − keep + 1, seq].
     let due = (seq + 1).saturating_sub(keep);
-    let low = read_low(kv)?;
+    let low = shared.kept_from.load(std::sync::atomic::Ordering::Acquire);
     if due >= seq {
         apply(journal, &mut deltas, &mut sweep);
     } else if !journal.is_empty() {
