@@ -25,9 +25,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "svm", version, about)]
 struct Cli {
-    /// Log what the engine does to stderr: `-v` commits and compilations
-    /// (with pruning), `-vv` more (`RUST_LOG` overrides, e.g.
-    /// `RUST_LOG=svm_state=debug`).
+    /// Log what the engine does to stderr: `-v` commits, pruning,
+    /// compilations and syncs; `-vv` also each request served and each
+    /// chunk synced; `-vvv` everything (node-cache misses too). `RUST_LOG`
+    /// overrides, e.g. `RUST_LOG=svm_state=debug,svm_sync::serve=debug`.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
     #[command(subcommand)]
@@ -39,8 +40,9 @@ struct Cli {
 fn verbose_logs(verbose: u8) {
     match verbose {
         0 => {}
-        1 => logs("warn,svm_state=debug,svm_vm=debug,svm_sync=info"),
-        _ => logs("debug"),
+        1 => logs("warn,svm=info,svm_state=debug,svm_vm=debug,svm_sync=info"),
+        2 => logs("debug"),
+        _ => logs("trace"),
     }
 }
 

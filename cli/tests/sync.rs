@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -35,13 +36,26 @@ fn checked_root(db: &str, dir: &Path) -> String {
     v["root"].as_str().unwrap().to_string()
 }
 
-/// `svm serve` on a free port; its URL from the log line it prints.
-fn serve(db: &str, dir: &Path) -> (Child, String) {
+/// The lines a server logged so far.
+type Log = Arc<Mutex<Vec<String>>>;
+
+/// A server process, killed when dropped (a failing test leaves none
+/// behind).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `svm serve -vv` on a free port; its URL from the log line it prints,
+/// and the lines it logs after it.
+fn serve(db: &str, dir: &Path) -> (Server, String, Log) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_svm"))
-        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
+        .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "-vv"])
         .current_dir(dir)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
         .stderr(Stdio::piped())
         .spawn()
         .expect("svm serve runs");
@@ -54,8 +68,14 @@ fn serve(db: &str, dir: &Path) -> (Child, String) {
         }
     };
     // Keep draining the log so the server never blocks on it.
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
+    let log = Log::default();
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            kept.lock().unwrap().push(line);
+        }
+    });
+    (Server(child), url, log)
 }
 
 #[test]
@@ -64,7 +84,7 @@ fn serve_sync_export_import() {
     let d = dir.path();
     ok(&svm(&["demo", "--db", "src"], d));
     let root = checked_root("src", d);
-    let (mut server, url) = serve("src", d);
+    let (server, url, log) = serve("src", d);
 
     let head: Value = {
         let out = Command::new("curl")
@@ -95,6 +115,46 @@ fn serve_sync_export_import() {
     assert_eq!(result["root"], root.as_str());
     assert!(result["stats"]["chunks"].as_u64().unwrap() > 0);
     assert_eq!(checked_root("dst", d), root);
+    // `-vv`: the server logged each request it answered.
+    let served = log.lock().unwrap().join("\n");
+    assert!(
+        served.contains("svm_sync::serve")
+            && served.contains("/v1/range")
+            && served.contains("status=200"),
+        "{served}"
+    );
+
+    // The sync's own log with -vv: start, each chunk, the end.
+    let o = svm(
+        &[
+            "sync", "--from", &url, "--root", &root, "--db", "logged", "--quiet", "-vv",
+        ],
+        d,
+    );
+    assert!(o.status.success());
+    let logged = String::from_utf8_lossy(&o.stderr);
+    for needle in [
+        "svm_sync::sync",
+        "sync starts",
+        "chunk written",
+        "sync done",
+    ] {
+        assert!(logged.contains(needle), "{needle}: {logged}");
+    }
+    // -vvv: node-cache misses (the read opens the database cold).
+    let o = svm(
+        &[
+            "state",
+            "account",
+            "0xa83a82e124f8e80d79b32d8b29d577a21d4bf101",
+            "--db",
+            "logged",
+            "-vvv",
+        ],
+        d,
+    );
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("node cache miss"));
 
     // Again: already there, nothing fetched.
     let again = ok(&svm(
@@ -114,8 +174,7 @@ fn serve_sync_export_import() {
         ),
         "not held here",
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 
     // Offline: export, then import into a new database.
     let out = ok(&svm(&["snapshot", "export", "--db", "src", "snap"], d));

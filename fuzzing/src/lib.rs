@@ -9,6 +9,7 @@
 //! verified proofs prove what they claim, the trie agrees with a model.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use svm_format::account::Account;
 use svm_format::event::Event;
@@ -17,7 +18,9 @@ use svm_format::node::{ChildView, NodeView, decode_node};
 use svm_format::receipt::ReceiptRecord;
 use svm_format::rlp;
 use svm_format::structure::{Handle, Structure};
-use svm_trie::{H256, MemoryStore, TrieMut, proof};
+use svm_sync::chunk::verify_chunk;
+use svm_sync::wire::{self, RangeRequest};
+use svm_trie::{H256, MemoryStore, NodeStore, TrieMut, proof};
 use svm_verify::binary;
 
 /// A fuzz target: it panics on a bug, and only then.
@@ -30,6 +33,9 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("mpt_proof", mpt_proof),
     ("layout", layout),
     ("trie_model", trie_model),
+    ("module", module),
+    ("snapshot_range", snapshot_range),
+    ("json_proofs", json_proofs),
 ];
 
 /// Re-encodes an RLP item from its parts, if every item inside it decodes
@@ -246,5 +252,143 @@ pub fn trie_model(data: &[u8]) {
         let p = proof::prove(&store, root, &key).expect("prove");
         let proven = proof::verify(root, &key, &p.nodes).expect("verify");
         assert_eq!(proven.as_ref(), model.get(&key), "proof of {key:?}");
+    }
+}
+
+/// Contract code as a node receives it in a deploy: validation never
+/// panics, and code it accepts compiles (with the metering, call-depth and
+/// memory-guard middlewares) — a module that validates but does not compile
+/// would fail where the node must decide.
+pub fn module(data: &[u8]) {
+    let config = svm_vm::VmConfig::default();
+    if svm_vm::validate(data, &config).is_ok()
+        && let Err(e) = svm_vm::compile_artifact(data, &config)
+    {
+        panic!("validated code does not compile: {e}");
+    }
+}
+
+/// Entries of the trie the range target's answers are checked against.
+const RANGE_ENTRIES: u32 = 160;
+
+/// The trie a syncing node asks for ranges of: 32-byte hashed keys (as in
+/// the world and storage tries), values of 1–96 bytes; its store and
+/// entries.
+pub struct RangeTrie {
+    /// Its root.
+    pub root: H256,
+    /// Its nodes.
+    pub store: MemoryStore,
+    /// Its entries, the model.
+    pub entries: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+/// The range target's trie (built once).
+pub fn range_trie() -> &'static RangeTrie {
+    static TRIE: OnceLock<RangeTrie> = OnceLock::new();
+    TRIE.get_or_init(|| {
+        let mut trie = TrieMut::new(MemoryStore::new());
+        let mut entries = BTreeMap::new();
+        for i in 0..RANGE_ENTRIES {
+            let key = svm_trie::hash(&i.to_be_bytes()).as_bytes().to_vec();
+            let value = vec![i as u8; 1 + (i as usize * 7) % 96];
+            trie.insert(&key, &value).expect("insert");
+            entries.insert(key, value);
+        }
+        let c = trie.commit().expect("commit");
+        let mut store = MemoryStore::new();
+        store.insert_all(&c.nodes);
+        RangeTrie {
+            root: c.root,
+            store,
+            entries,
+        }
+    })
+}
+
+/// The request a range input asks (its first 4 bytes) of [`range_trie`]:
+/// from a key of the trie, a prefix of one or the start; to a key or the
+/// end; at most `1 + 64·m` bytes. `None` for an inverted range.
+pub fn range_request(header: [u8; 4]) -> Option<RangeRequest> {
+    let t = range_trie();
+    let key = |i: u8| {
+        t.entries
+            .keys()
+            .nth(usize::from(i) % t.entries.len())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let [f, to, m, flags] = header;
+    let from = if f == 0xff {
+        Vec::new()
+    } else {
+        let mut k = key(f);
+        if flags & 1 == 1 {
+            k.truncate(usize::from(flags >> 3));
+        }
+        k
+    };
+    let to = (to != 0xff).then(|| key(to));
+    if to.as_ref().is_some_and(|to| *to < from) {
+        return None;
+    }
+    Some(RangeRequest {
+        root: t.root,
+        from,
+        to,
+        max_bytes: 1 + 64 * usize::from(m),
+    })
+}
+
+/// Snapshot sync's chunk verifier, fed untrusted answers to requests of a
+/// known trie (the first 4 bytes pick the request, the rest is the answer):
+/// a chunk it accepts holds exactly the trie's entries from where it was
+/// asked to start to where it ends, and only the trie's own nodes; the
+/// range message re-encodes to the bytes decoded.
+pub fn snapshot_range(data: &[u8]) {
+    let Some((header, answer)) = data.split_first_chunk::<4>() else {
+        return;
+    };
+    if let Ok(p) = wire::decode_range(answer) {
+        assert_eq!(wire::encode_range(&p), answer, "range message");
+    }
+    let Some(req) = range_request(*header) else {
+        return;
+    };
+    let Ok(chunk) = verify_chunk(&req, answer) else {
+        return;
+    };
+    let t = range_trie();
+    let last = chunk.end.as_ref().or(req.to.as_ref());
+    let expected: Vec<(Vec<u8>, Vec<u8>)> = t
+        .entries
+        .range(req.from.clone()..)
+        .take_while(|(k, _)| last.is_none_or(|l| *k <= l))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    assert_eq!(chunk.entries, expected, "a verified chunk's entries");
+    for (hash, bytes) in chunk.nodes.iter() {
+        let held = t.store.node(hash).expect("memory store");
+        assert_eq!(held.as_deref(), Some(bytes), "a verified chunk's node");
+    }
+}
+
+/// State proofs as `svm verify` and the C API's verifier take them, JSON
+/// or binary, of any kind: verification never panics, what it proves
+/// prints, and a proof that verifies against the root it names does not
+/// verify against another.
+pub fn json_proofs(data: &[u8]) {
+    let Ok(proven) = svm_proofs::verify_any(data, None, None) else {
+        return;
+    };
+    let _ = proven.to_json();
+    let other: svm_verify::Hash = [0x5a; 32];
+    let names_other =
+        data.windows(8).any(|w| w == b"5a5a5a5a") || data.windows(4).any(|w| w == [0x5a; 4]);
+    if !names_other {
+        assert!(
+            svm_proofs::verify_any(data, Some(&other), None).is_err(),
+            "a proof verifies against two roots"
+        );
     }
 }

@@ -69,5 +69,5 @@ pub use store::{CacheStats, Store};
 pub use structures::{EntryPage, StructurePath};
 /// Structures' formats (svm-format): kinds, handles, path keys.
 pub use svm_format::structure;
-pub use view::View;
+pub use view::{VIEW_READS_PER_RESET, View};
 pub use world::{Address, World, WorldError, account_key};

@@ -361,7 +361,19 @@ impl<K: KvStore> NodeStore for Store<K> {
         };
         let sound = svm_trie::hash(&bytes) == *hash;
         if sound {
+            tracing::trace!(
+                target: "svm_state::cache",
+                hash = %format_args!("{hash:#x}"),
+                bytes = bytes.len(),
+                "node cache miss"
+            );
             lock(&self.cache).insert(*hash, bytes.as_slice().into());
+        } else {
+            tracing::error!(
+                target: "svm_state::cache",
+                hash = %format_args!("{hash:#x}"),
+                "a stored node does not hash to its key: the database is corrupt"
+            );
         }
         Ok(Some((bytes, sound)))
     }

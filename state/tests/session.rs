@@ -4,7 +4,7 @@
 use svm_state::code::module_declaring;
 use svm_state::kv::MemoryKv;
 use svm_state::layout::{Layout, LayoutError};
-use svm_state::{Address, Head, StateConfig, StateDb, StateError};
+use svm_state::{Address, Head, StateConfig, StateDb, StateError, VIEW_READS_PER_RESET};
 
 fn db() -> StateDb<MemoryKv> {
     StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap()
@@ -602,4 +602,51 @@ fn a_view_is_shared_by_readers_on_many_threads() {
     // from the store once.
     assert_eq!(view.base(), first);
     assert_eq!(view.stats().page_loads, 3);
+}
+
+/// A view held for long and read everywhere drops what it loaded every
+/// `VIEW_READS_PER_RESET` reads, so what it holds stays bounded; every read
+/// is still right. Once its root is pruned, a view that starts over says so.
+#[test]
+fn a_long_lived_view_stays_bounded_and_learns_its_root_was_pruned() {
+    let value = |i: u32| i.to_be_bytes().repeat(8);
+    let db = StateDb::open(
+        MemoryKv::new(),
+        &StateConfig {
+            history: svm_state::History::Recent(1),
+            ..StateConfig::default()
+        },
+    )
+    .unwrap();
+    let n = 2 * VIEW_READS_PER_RESET + 700;
+    let layout = Layout::new(32, &vec![32; n as usize]).unwrap();
+    let mut s = db.begin().unwrap();
+    s.create_contract(&C, &module_declaring(&layout), 0u64.into())
+        .unwrap();
+    for i in 0..n {
+        s.write_variable(&C, i, &value(i)).unwrap();
+    }
+    let root = s.commit().unwrap().head.root;
+    let view = db.at(root).unwrap();
+    for i in 0..n {
+        assert_eq!(view.variable(&C, i).unwrap(), value(i), "variable {i}");
+        assert!(view.stats().page_loads <= u64::from(VIEW_READS_PER_RESET));
+    }
+    assert_eq!(view.stats().page_loads, 700, "the third stretch's pages");
+
+    // Another commit: the view's root leaves the window of one.
+    let mut s = db.begin().unwrap();
+    s.write_variable(&C, 0, &[9; 32]).unwrap();
+    s.commit().unwrap();
+    let mut outcome = Ok(Vec::new());
+    for _ in 0..VIEW_READS_PER_RESET {
+        outcome = view.variable(&C, n - 1);
+        if outcome.is_err() {
+            break;
+        }
+    }
+    assert!(
+        matches!(outcome, Err(StateError::Pruned { root: r, .. }) if r == root),
+        "{outcome:?}"
+    );
 }

@@ -15,6 +15,7 @@ use primitive_types::H256;
 use svm_state::kv::{KvStore, WriteBatch};
 use svm_state::{StateDb, StateError};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::chunk::{ChunkError, Verified, verify_chunk};
 use crate::journal::{self, Journal, JournalError, Stats};
@@ -208,8 +209,82 @@ const PAGE: usize = 256;
 /// Syncs the state at `root` into `db` from `sources`: on return the root
 /// is `db`'s head and every node below it is stored. Resumes a sync of the
 /// same root that an earlier run left unfinished; a journal of another
-/// root is dropped first.
+/// root is dropped first. Logs what it does with `tracing` (target
+/// `svm_sync::sync`, in a span naming the root): the start and end, each
+/// chunk written (debug) and each answer refused (warning).
 pub async fn sync<K: KvStore>(
+    db: Arc<StateDb<K>>,
+    root: H256,
+    sources: Vec<Arc<dyn Source>>,
+    config: &SyncConfig,
+    observer: &dyn Observer,
+) -> Result<SyncReport, SyncError> {
+    let span =
+        tracing::info_span!(target: "svm_sync::sync", "sync", root = %format_args!("{root:#x}"));
+    let traced = Traced(observer);
+    let result = run_sync(db, root, sources, config, &traced)
+        .instrument(span.clone())
+        .await;
+    if let Err(e) = &result {
+        let _in = span.enter();
+        tracing::warn!(target: "svm_sync::sync", "sync stopped: {e}");
+    }
+    result
+}
+
+/// Passes events on to the caller's observer and logs them (`tracing`,
+/// target `svm_sync::sync`).
+struct Traced<'a>(&'a dyn Observer);
+
+impl Observer for Traced<'_> {
+    fn event(&self, event: &Event) {
+        match event {
+            Event::Start { stats, .. } => tracing::info!(
+                target: "svm_sync::sync",
+                entries = stats.entries,
+                chunks = stats.chunks,
+                tries_done = stats.tries_done,
+                "sync starts"
+            ),
+            Event::Progress { stats } => tracing::debug!(
+                target: "svm_sync::sync",
+                entries = stats.entries,
+                entry_bytes = stats.entry_bytes,
+                wire_bytes = stats.wire_bytes,
+                chunks = stats.chunks,
+                code = stats.code,
+                tries_found = stats.tries_found,
+                tries_done = stats.tries_done,
+                "chunk written"
+            ),
+            Event::Refused {
+                source,
+                what,
+                reason,
+                dropped,
+            } => tracing::warn!(
+                target: "svm_sync::sync",
+                source,
+                what,
+                dropped,
+                "answer refused: {reason}"
+            ),
+            Event::Done { stats } => tracing::info!(
+                target: "svm_sync::sync",
+                entries = stats.entries,
+                entry_bytes = stats.entry_bytes,
+                wire_bytes = stats.wire_bytes,
+                chunks = stats.chunks,
+                code = stats.code,
+                tries = stats.tries_done,
+                "sync done: the root is the head"
+            ),
+        }
+        self.0.event(event);
+    }
+}
+
+async fn run_sync<K: KvStore>(
     db: Arc<StateDb<K>>,
     root: H256,
     sources: Vec<Arc<dyn Source>>,

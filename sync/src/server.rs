@@ -31,6 +31,7 @@ use svm_state::{Address, StateDb};
 use svm_trie::MAX_KEY_LEN;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
 use crate::wire::{
     DEFAULT_REQUEST_BYTES, DEFAULT_SERVER_CAP, MIN_CHUNK_BYTES, VERSION, encode_range,
@@ -83,7 +84,7 @@ fn bad(msg: impl Into<String>) -> ApiError {
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!("serving failed: {e}");
+    tracing::error!(target: "svm_sync::serve", "serving failed: {e}");
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }
 
@@ -126,13 +127,26 @@ async fn limit(State(limits): State<Arc<Limits>>, req: Request, next: Next) -> R
         .into_response();
     };
     let path = req.uri().path().to_string();
-    match tokio::time::timeout(limits.timeout, next.run(req)).await {
+    let span =
+        tracing::debug_span!(target: "svm_sync::serve", "request", method = %req.method(), path);
+    let started = std::time::Instant::now();
+    match tokio::time::timeout(limits.timeout, next.run(req))
+        .instrument(span.clone())
+        .await
+    {
         Ok(r) => {
-            tracing::debug!(path, status = r.status().as_u16(), "served");
+            let _in = span.enter();
+            tracing::debug!(
+                target: "svm_sync::serve",
+                status = r.status().as_u16(),
+                micros = started.elapsed().as_micros() as u64,
+                "served"
+            );
             r
         }
         Err(_) => {
-            tracing::warn!(path, "request timed out");
+            let _in = span.enter();
+            tracing::warn!(target: "svm_sync::serve", "request timed out");
             ApiError(
                 StatusCode::REQUEST_TIMEOUT,
                 format!("no answer within {:?}", limits.timeout),
@@ -164,7 +178,7 @@ pub async fn serve<K: KvStore>(
                 Ok(a) => a,
                 Err(e) => {
                     // Out of file descriptors and the like: wait, go on.
-                    tracing::warn!("accept failed: {e}");
+                    tracing::warn!(target: "svm_sync::serve", "accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -178,7 +192,7 @@ pub async fn serve<K: KvStore>(
                 .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service);
             if let Err(e) = conn.await {
-                tracing::debug!(%peer, "connection ended: {e}");
+                tracing::debug!(target: "svm_sync::serve", %peer, "connection ended: {e}");
             }
             drop(permit);
         });
