@@ -1,6 +1,6 @@
 //! `svm-bench`: svm measured side by side with its peers in one run.
 //!
-//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync|ffi|calls|prune] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
+//! `cargo run --release -p svm-bench -- [--suite all|trie|state|vm|proofs|structures|map-token|sync|ffi|calls|prune|scale] [--keys N] [--reps R] [--contracts C --blocks B --txs T] [--accounts A] [--holders H,H] [--json]`
 
 mod alloc;
 mod calls_bench;
@@ -9,6 +9,7 @@ mod map_token_bench;
 mod proof_bench;
 mod prune_bench;
 mod report;
+mod scale_bench;
 mod state_bench;
 mod structure_bench;
 mod sync_bench;
@@ -66,8 +67,12 @@ struct Args {
     /// Token holders in the map-token benchmark (one row pair each).
     #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000])]
     holders: Vec<usize>,
-    /// Which benchmarks to run.
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls", "prune"], default_value = "all")]
+    /// Account counts the scale benchmark grows its state to and measures
+    /// at.
+    #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000, 10_000_000])]
+    sizes: Vec<usize>,
+    /// Which benchmarks to run (`prune` and `scale` only when named).
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls", "prune", "scale"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -120,6 +125,18 @@ fn main() {
             contracts: args.contracts.max(1),
             blocks: args.blocks.max(1),
             txs: args.txs.max(1),
+        }));
+    }
+    if args.suite == "scale" {
+        let mut sizes = args.sizes.clone();
+        sizes.sort_unstable();
+        tables.extend(scale_bench::run(&scale_bench::Config {
+            sizes,
+            contracts: 1_000,
+            blocks: args.blocks.max(1),
+            txs: args.txs.max(1),
+            reads: 2_000,
+            cache_mib: 256,
         }));
     }
     if args.suite == "all" || args.suite == "proofs" {

@@ -210,7 +210,7 @@ fn commits(cfg: &Config, setup: Setup, rng: &mut Rng) -> (Table, BlockRun) {
         // The floor of any merkleized store of these pages: hash each once.
         let t = Instant::now();
         for key in &dirty {
-            std::hint::black_box(keccak_hash::keccak(&pages[key][..]));
+            std::hint::black_box(svm_trie::hash(&pages[key][..]));
         }
         t_floor.push(t.elapsed().as_secs_f64());
         raw_bytes += (dirty.len() * PAGE) as u64;

@@ -19,7 +19,8 @@ use crate::{CacheStats, Session, StateError, Store, View};
 /// How to open a [`StateDb`].
 #[derive(Clone, Debug)]
 pub struct StateConfig {
-    /// Bytes of trie node encodings kept in the node cache.
+    /// The node cache's bound in bytes: node encodings plus each entry's
+    /// bookkeeping ([`crate::NODE_ENTRY_OVERHEAD`]), so the memory it holds.
     pub node_cache_bytes: usize,
     /// Storage layouts kept decoded, by code hash.
     pub layout_cache_entries: usize,

@@ -65,7 +65,7 @@ pub use error::StateError;
 pub use meta::{BlockMeta, Head};
 pub use prune::{History, PruneStats};
 pub use session::{BlockRecord, CommitOutput, Session, SessionStats};
-pub use store::{CacheStats, Store};
+pub use store::{CacheStats, NODE_ENTRY_OVERHEAD, Store};
 pub use structures::{EntryPage, StructurePath};
 /// Structures' formats (svm-format): kinds, handles, path keys.
 pub use svm_format::structure;

@@ -19,8 +19,20 @@ pub struct CacheStats {
     pub hits: u64,
     /// Reads that went to the store.
     pub misses: u64,
-    /// Bytes of node encodings held.
+    /// Memory held: the node encodings and each entry's bookkeeping
+    /// ([`NODE_ENTRY_OVERHEAD`]).
     pub bytes: usize,
+}
+
+/// Memory a cached node takes beyond its encoding: the LRU entry (hash,
+/// pointer, links), its slot in the hash table and the shared buffer's
+/// header. Counted against the bound, so a cache of small nodes (account
+/// leaves of ~110 bytes) holds what its bound says, not twice that.
+pub const NODE_ENTRY_OVERHEAD: usize = 112;
+
+/// What a node of `len` bytes costs the cache.
+fn cost(len: usize) -> usize {
+    len + NODE_ENTRY_OVERHEAD
 }
 
 struct Cache {
@@ -31,16 +43,16 @@ struct Cache {
 
 impl Cache {
     fn insert(&mut self, h: H256, bytes: Arc<[u8]>) {
-        if bytes.len() > self.capacity {
+        if cost(bytes.len()) > self.capacity {
             return;
         }
-        self.stats.bytes += bytes.len();
+        self.stats.bytes += cost(bytes.len());
         if let Some(old) = self.nodes.put(h, bytes) {
-            self.stats.bytes -= old.len();
+            self.stats.bytes -= cost(old.len());
         }
         while self.stats.bytes > self.capacity {
             match self.nodes.pop_lru() {
-                Some((_, old)) => self.stats.bytes -= old.len(),
+                Some((_, old)) => self.stats.bytes -= cost(old.len()),
                 None => break,
             }
         }
@@ -242,7 +254,7 @@ impl<K: KvStore> Store<K> {
         let mut cache = lock(&self.cache);
         for h in hashes {
             if let Some(old) = cache.nodes.pop(h) {
-                cache.stats.bytes -= old.len();
+                cache.stats.bytes -= cost(old.len());
             }
         }
     }

@@ -54,8 +54,9 @@ pub const MAX_KEY_LEN: usize = 256;
 /// Root of the empty trie: keccak256 of RLP `0x80` ([`svm_format::EMPTY_ROOT`]).
 pub const EMPTY_ROOT: H256 = H256(svm_format::EMPTY_ROOT);
 
-/// keccak256 of `data`.
+/// keccak256 of `data` (`svm_format::keccak256`: in assembly on native
+/// targets).
 #[inline]
 pub fn hash(data: &[u8]) -> H256 {
-    keccak_hash::keccak(data)
+    H256(svm_format::keccak256(data))
 }

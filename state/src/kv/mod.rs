@@ -5,7 +5,7 @@ mod memory;
 mod rocks;
 
 pub use memory::MemoryKv;
-pub use rocks::{RocksConfig, RocksKv};
+pub use rocks::{RocksConfig, RocksKv, RocksMemory};
 
 /// Key-value pairs in key order.
 pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, Direction, IteratorMode,
-    Options, ReadOptions, WriteOptions,
+    Options, ReadOptions, WriteBufferManager, WriteOptions,
 };
 
 use super::{Change, Column, Entries, KvError, KvStore, WriteBatch, decode_count, encode_count};
@@ -20,7 +20,10 @@ use super::{Change, Column, Entries, KvError, KvStore, WriteBatch, decode_count,
 /// How to open RocksDB.
 #[derive(Clone, Debug)]
 pub struct RocksConfig {
-    /// Memory for block cache and write buffers, per column, in MiB.
+    /// Memory for RocksDB's block cache and write buffers, per column, in
+    /// MiB: the database holds at most this times the columns (4) — one
+    /// block cache of that size, with the write buffers (at most half of
+    /// it) charged to it.
     pub memory_budget_mib: usize,
     /// Every how many write batches (commits) the write-ahead log is synced
     /// to the device before the write returns: 0 never (a process crash
@@ -62,6 +65,15 @@ impl std::fmt::Debug for RocksKv {
 }
 
 const MIB: usize = 1 << 20;
+
+/// What RocksDB holds in memory ([`RocksKv::memory`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RocksMemory {
+    /// The block cache's usage (write buffers charged to it included).
+    pub block_cache: u64,
+    /// The write buffers (memtables) of every column.
+    pub memtables: u64,
+}
 
 /// The write-ahead log's bound on disk.
 const MAX_WAL_BYTES: u64 = 64 << 20;
@@ -130,15 +142,28 @@ impl RocksKv {
         block.set_block_size(16 * 1024);
         block.set_format_version(5);
         block.set_block_restart_interval(16);
-        // A third of the whole budget caches blocks, index and filters
-        // (RocksDB's recommended split).
-        let cache_bytes = budget * Column::ALL.len() / 3;
-        if cache_bytes == 0 {
+        // One bound for all of RocksDB's memory: a block cache of the whole
+        // budget holding blocks, index and filters, with the write buffers
+        // (at most half the budget) charged to it. Without the charge each
+        // column's memtables come on top (up to 6 × budget/4 each), and
+        // index and filter blocks outside a cache grow with the data.
+        let total = budget * Column::ALL.len();
+        let mut buffers = None;
+        if total == 0 {
             block.disable_cache();
         } else {
-            block.set_block_cache(&Cache::new_lru_cache(cache_bytes));
+            let cache = Cache::new_lru_cache(total);
+            block.set_block_cache(&cache);
             block.set_cache_index_and_filter_blocks(true);
             block.set_pin_l0_filter_and_index_blocks_in_cache(true);
+            buffers = Some(WriteBufferManager::new_write_buffer_manager_with_cache(
+                total / 2,
+                false,
+                cache,
+            ));
+        }
+        if let Some(w) = &buffers {
+            opts.set_write_buffer_manager(w);
         }
         block.set_bloom_filter(10.0, true);
         // Read-only, a database written before a column existed opens
@@ -191,6 +216,28 @@ impl RocksKv {
     /// database written before the column existed has not).
     fn cf_if_any(&self, column: Column) -> Option<&ColumnFamily> {
         self.db.cf_handle(&name(column))
+    }
+
+    /// Bytes RocksDB holds in memory now: the block cache (blocks, index
+    /// and filters, and the write buffers charged to it) and the write
+    /// buffers themselves.
+    pub fn memory(&self) -> RocksMemory {
+        let int = |cf: &ColumnFamily, name: &str| {
+            self.db
+                .property_int_value_cf(cf, name)
+                .ok()
+                .flatten()
+                .unwrap_or(0)
+        };
+        let mut memory = RocksMemory::default();
+        for c in Column::ALL {
+            if let Some(cf) = self.cf_if_any(c) {
+                // One cache for every column.
+                memory.block_cache = int(cf, "rocksdb.block-cache-usage");
+                memory.memtables += int(cf, "rocksdb.cur-size-all-mem-tables");
+            }
+        }
+        memory
     }
 
     /// Compacts every column fully: what deletes and overwrites left behind
