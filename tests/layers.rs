@@ -6,22 +6,27 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-/// The crates `package` depends on (normal dependencies, transitively).
-fn dependencies(package: &str) -> BTreeSet<String> {
+/// The crates `package` depends on (normal dependencies, transitively),
+/// built for the host or for `target`.
+fn dependencies_for(package: &str, target: Option<&str>) -> BTreeSet<String> {
+    let mut args = vec![
+        "tree",
+        "--offline",
+        "--locked",
+        "-p",
+        package,
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+    ];
+    if let Some(t) = target {
+        args.extend(["--target", t]);
+    }
     let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--offline",
-            "--locked",
-            "-p",
-            package,
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--format",
-            "{p}",
-        ])
+        .args(&args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo runs");
@@ -39,6 +44,11 @@ fn dependencies(package: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The crates `package` depends on, built for the host.
+fn dependencies(package: &str) -> BTreeSet<String> {
+    dependencies_for(package, None)
+}
+
 /// The svm crates among them.
 fn svm_dependencies(package: &str) -> BTreeSet<String> {
     let mut deps = dependencies(package);
@@ -47,13 +57,13 @@ fn svm_dependencies(package: &str) -> BTreeSet<String> {
 }
 
 /// A light client's verifier brings keccak and nothing else that runs: its
-/// other dependencies are `thiserror`'s derive (compile time only).
+/// other dependencies are `thiserror`'s derive (compile time only). In
+/// WebAssembly, where light clients run it, keccak is `tiny-keccak`; on
+/// native targets `keccak-asm` with its `digest` plumbing.
 #[test]
 fn the_verifier_depends_on_keccak_alone() {
-    let allowed = [
+    let derive = [
         "svm-format",
-        "tiny-keccak",
-        "crunchy",
         "thiserror",
         "thiserror-impl",
         "proc-macro2",
@@ -61,13 +71,32 @@ fn the_verifier_depends_on_keccak_alone() {
         "syn",
         "unicode-ident",
     ];
-    let deps = dependencies("svm-verify");
-    assert!(deps.contains("tiny-keccak"));
-    let other: Vec<&String> = deps
-        .iter()
-        .filter(|d| !allowed.contains(&d.as_str()))
-        .collect();
-    assert!(other.is_empty(), "svm-verify depends on {other:?}");
+    let wasm: &[&str] = &["tiny-keccak", "crunchy"];
+    let native: &[&str] = &[
+        "keccak-asm",
+        "sha3-asm",
+        "digest",
+        "block-buffer",
+        "crypto-common",
+        "generic-array",
+        "typenum",
+        "cfg-if",
+    ];
+    for (target, keccak, name) in [
+        (Some("wasm32-unknown-unknown"), wasm, "tiny-keccak"),
+        (None, native, "keccak-asm"),
+    ] {
+        let deps = dependencies_for("svm-verify", target);
+        assert!(deps.contains(name), "{target:?}: {deps:?}");
+        let other: Vec<&String> = deps
+            .iter()
+            .filter(|d| !derive.contains(&d.as_str()) && !keccak.contains(&d.as_str()))
+            .collect();
+        assert!(
+            other.is_empty(),
+            "svm-verify ({target:?}) depends on {other:?}"
+        );
+    }
 }
 
 #[test]
