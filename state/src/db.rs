@@ -126,6 +126,21 @@ impl<K: KvStore> NodeStore for Shared<K> {
 }
 
 impl<K: KvStore> Shared<K> {
+    /// The sequence number of `root` if the database keeps it, else why
+    /// not ([`StateDb::kept`]).
+    pub(crate) fn kept(&self, root: &H256) -> Result<u64, StateError> {
+        let seq = meta::seq_of(&self.store, root)?.ok_or(StateError::UnknownRoot(*root))?;
+        let kept_from = self.kept_from.load(Ordering::Acquire);
+        if seq < kept_from && *root != svm_trie::EMPTY_ROOT {
+            return Err(StateError::Pruned {
+                root: *root,
+                seq,
+                kept_from,
+            });
+        }
+        Ok(seq)
+    }
+
     /// The window of roots kept, if the database prunes.
     pub(crate) fn pruning(&self) -> Option<u64> {
         match self.history {
@@ -300,16 +315,7 @@ impl<K: KvStore> StateDb<K> {
     /// says whether it was never committed ([`StateError::UnknownRoot`]) or
     /// pruned ([`StateError::Pruned`]).
     pub fn kept(&self, root: &H256) -> Result<u64, StateError> {
-        let seq = self.seq_of(root)?.ok_or(StateError::UnknownRoot(*root))?;
-        let kept_from = self.kept_from();
-        if seq < kept_from && *root != svm_trie::EMPTY_ROOT {
-            return Err(StateError::Pruned {
-                root: *root,
-                seq,
-                kept_from,
-            });
-        }
-        Ok(seq)
+        self.shared.kept(root)
     }
 
     /// A session on the head: reads, writes, checkpoints, then

@@ -170,22 +170,13 @@ impl<K: KvStore> Session<K> {
     /// view dropping its caches). Fails with [`StateError::Pruned`] if the
     /// root has left the window of kept roots meanwhile.
     pub(crate) fn reopen(&self) -> Result<Self, StateError> {
-        let root = self.base.root;
         let kept_from = self
             .shared
             .kept_from
             .load(std::sync::atomic::Ordering::Acquire);
-        if self.base.seq < kept_from && root != svm_trie::EMPTY_ROOT {
-            // Unless a kept commit made the same root again.
-            let seq = crate::meta::seq_of(&self.shared.store, &root)?
-                .ok_or(StateError::UnknownRoot(root))?;
-            if seq < kept_from {
-                return Err(StateError::Pruned {
-                    root,
-                    seq,
-                    kept_from,
-                });
-            }
+        if self.base.seq < kept_from {
+            // Pruned, unless a kept commit made the same root again.
+            self.shared.kept(&self.base.root)?;
         }
         Session::new(self.shared.clone(), self.base, false)
     }

@@ -239,24 +239,12 @@ struct Traced<'a>(&'a dyn Observer);
 impl Observer for Traced<'_> {
     fn event(&self, event: &Event) {
         match event {
-            Event::Start { stats, .. } => tracing::info!(
-                target: "svm_sync::sync",
-                entries = stats.entries,
-                chunks = stats.chunks,
-                tries_done = stats.tries_done,
-                "sync starts"
-            ),
-            Event::Progress { stats } => tracing::debug!(
-                target: "svm_sync::sync",
-                entries = stats.entries,
-                entry_bytes = stats.entry_bytes,
-                wire_bytes = stats.wire_bytes,
-                chunks = stats.chunks,
-                code = stats.code,
-                tries_found = stats.tries_found,
-                tries_done = stats.tries_done,
-                "chunk written"
-            ),
+            Event::Start { stats, .. } => {
+                tracing::info!(target: "svm_sync::sync", ?stats, "sync starts")
+            }
+            Event::Progress { stats } => {
+                tracing::debug!(target: "svm_sync::sync", ?stats, "chunk written")
+            }
             Event::Refused {
                 source,
                 what,
@@ -271,12 +259,7 @@ impl Observer for Traced<'_> {
             ),
             Event::Done { stats } => tracing::info!(
                 target: "svm_sync::sync",
-                entries = stats.entries,
-                entry_bytes = stats.entry_bytes,
-                wire_bytes = stats.wire_bytes,
-                chunks = stats.chunks,
-                code = stats.code,
-                tries = stats.tries_done,
+                ?stats,
                 "sync done: the root is the head"
             ),
         }
