@@ -191,6 +191,12 @@ type Metrics struct {
 		DiskHits    uint64 `json:"disk_hits"`
 		Compiles    uint64 `json:"compiles"`
 		DiskRejects uint64 `json:"disk_rejects"`
+		// Hot modules compiled again with Cranelift and swapped in.
+		TierUps uint64 `json:"tier_ups"`
+		// Hot modules left on singlepass (compile failed or over budget).
+		TierRefusals uint64 `json:"tier_refusals"`
+		// Calls served a Cranelift-compiled module from the caches.
+		OptimizedCalls uint64 `json:"optimized_calls"`
 	} `json:"modules"`
 }
 

@@ -78,8 +78,10 @@ struct Args {
     #[arg(long)]
     json: bool,
     /// Run one svm-trie workload alone, as a target for callgrind: `build`
-    /// (the bulk root), `update` (the incremental rounds) or `prove` (proofs).
-    #[arg(long, value_parser = ["build", "update", "prove"])]
+    /// (the bulk root), `update` (the incremental rounds), `prove` (proofs),
+    /// `sorted` (the one-pass root of sorted input) or `alloy` (alloy-trie's
+    /// `HashBuilder` on the same input).
+    #[arg(long, value_parser = ["build", "update", "prove", "sorted", "alloy"])]
     profile: Option<String>,
 }
 

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use svm_state::kv::RocksKv;
 use svm_state::{Address, StateConfig, StateDb};
 use svm_vm::{
-    Arg, BlockContext, Call, CompilerKind, Deploy, PhaseTimes, Tx, Vm, VmConfig, compile_artifact,
+    Arg, BlockContext, Call, CompilerKind, Deploy, PhaseTimes, Tiering, Tx, Vm, VmConfig,
+    compile_artifact,
 };
 use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, Singlepass};
 use wasmer::{Engine, Instance, Module, Store, imports};
@@ -153,6 +154,7 @@ pub(crate) fn run(cfg: &Config) -> Vec<Table> {
         transactions(cfg),
         metering(cfg.reps),
         compile_times(cfg.reps),
+        tiering_budget(),
     ]
 }
 
@@ -173,6 +175,8 @@ fn transactions(cfg: &Config) -> Table {
     let counter = deploy(&vm, contract("counter.wat"));
     let token = deploy(&vm, wide_token(n));
     fund(&vm, &token, n);
+    // Funding made the token hot: its Cranelift code is in before the rows.
+    vm.settle_tiering();
 
     let mut rng = Rng::new(5);
     let mut transfer = || {
@@ -189,7 +193,7 @@ fn transactions(cfg: &Config) -> Table {
 
     let mut table = Table::new(
         &format!(
-            "End-to-end transactions on RocksDB, {} accounts (singlepass, metered)",
+            "End-to-end transactions on RocksDB, {} accounts (singlepass, metered; hot contracts tiered to Cranelift)",
             count(n as f64)
         ),
         &[
@@ -328,19 +332,34 @@ fn plain_wasmer(kind: CompilerKind, metered: bool, (kernel, arg): (&str, i32), r
 
 /// Seconds of a call of `kernel(arg)` through svm (metering, call depth,
 /// instantiation, receipt), and its gas.
-fn through_svm(kind: CompilerKind, (kernel, arg): (&str, i32), reps: usize) -> (f64, u64) {
+/// With `tiering`, a first call makes the module hot and the measured calls
+/// run once its Cranelift code is in.
+fn through_svm(
+    kind: CompilerKind,
+    tiering: Option<Tiering>,
+    (kernel, arg): (&str, i32),
+    reps: usize,
+) -> (f64, u64) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
+    let tiered = tiering.is_some();
     let vm = Vm::new(
         db,
         VmConfig {
             compiler: kind,
             // The kernels run far longer than a transaction may.
             max_tx_gas: u64::MAX / 2,
+            tiering,
             ..VmConfig::default()
         },
     );
     let c = deploy(&vm, COMPUTE.as_bytes().to_vec());
+    if tiered {
+        let warm = call(c, AUTHOR, kernel, vec![Arg::I32(1)]);
+        vm.call(&warm, BLOCK).expect("no node failure");
+        vm.settle_tiering();
+        assert_eq!(vm.module_stats().tier_ups, 1);
+    }
     let mut gas = 0;
     let mut samples: Vec<f64> = (0..reps)
         .map(|_| {
@@ -376,17 +395,49 @@ fn metering(reps: usize) -> Table {
     );
     let reps = reps.max(5);
     for kernel in KERNELS {
-        for kind in [CompilerKind::Singlepass, CompilerKind::Cranelift] {
-            let plain = plain_wasmer(kind, false, kernel, reps);
-            let metered = plain_wasmer(kind, true, kernel, reps);
-            let (svm, gas) = through_svm(kind, kernel, reps);
+        let hot = Tiering {
+            hot_calls: 1,
+            ..Tiering::default()
+        };
+        let mut plain_singlepass = 0.0;
+        for (kind, tiering) in [
+            (CompilerKind::Singlepass, None),
+            (CompilerKind::Cranelift, None),
+            (CompilerKind::Singlepass, Some(hot)),
+        ] {
+            let name = match (kind, &tiering) {
+                (_, Some(_)) => "singlepass, tiered (hot: Cranelift)".to_string(),
+                _ => kind.name().to_string(),
+            };
+            // The tiered row against singlepass's own unmetered time: what
+            // a contract deployed on singlepass gains once hot.
+            let (plain, metered) = if tiering.is_some() {
+                (plain_singlepass, f64::NAN)
+            } else {
+                (
+                    plain_wasmer(kind, false, kernel, reps),
+                    plain_wasmer(kind, true, kernel, reps),
+                )
+            };
+            if kind == CompilerKind::Singlepass && tiering.is_none() {
+                plain_singlepass = plain;
+            }
+            let (svm, gas) = through_svm(kind, tiering, kernel, reps);
             table.row(vec![
                 kernel.0.to_string(),
-                kind.name().to_string(),
+                name,
                 format!("{:.2} ms", plain * 1e3),
-                format!("{:.2} ms", metered * 1e3),
+                if metered.is_nan() {
+                    "–".to_string()
+                } else {
+                    format!("{:.2} ms", metered * 1e3)
+                },
                 format!("{:.2} ms", svm * 1e3),
-                ratio(metered / plain),
+                if metered.is_nan() {
+                    "–".to_string()
+                } else {
+                    ratio(metered / plain)
+                },
                 ratio(svm / plain),
                 count(gas as f64),
             ]);
@@ -481,6 +532,109 @@ fn compile_times(reps: usize) -> Table {
                 micros(median(&mut memory)),
             ]);
         }
+    }
+    table
+}
+
+/// A module built to make an optimizing compiler slow: one function with
+/// `locals` i64 locals (validation's bound is 1,000) and `statements`
+/// assignments, each adding two pseudo-random locals into a third, so every
+/// local stays live across the whole body.
+fn register_pressure(locals: u32, statements: usize) -> Vec<u8> {
+    let mut wat = String::from(
+        "(module (memory (export \"memory\") 1 1) (@custom \"svm-layout\" \"\\80\\20\\01\\08\")\n(func (export \"run\") (result i64)",
+    );
+    wat.push_str(&format!(" (local{})\n", " i64".repeat(locals as usize)));
+    let mut rng = Rng::new(11);
+    let l = locals as usize;
+    for _ in 0..statements {
+        let (a, b, c) = (rng.below(l), rng.below(l), rng.below(l));
+        wat.push_str(&format!(
+            "(local.set {c} (i64.add (local.get {a}) (i64.mul (local.get {b}) (i64.const 3))))\n"
+        ));
+    }
+    let mut sum = String::from("(local.get 0)");
+    for i in 1..l.min(64) {
+        sum = format!("(i64.xor {sum} (local.get {i}))");
+    }
+    wat.push_str(&sum);
+    wat.push_str("))");
+    wat::parse_str(&wat).expect("a module")
+}
+
+/// What the compile budget does with modules built to be slow to compile
+/// with Cranelift: each made hot under the default tiering and waited for.
+fn tiering_budget() -> Table {
+    let mut table = Table::new(
+        &format!(
+            "Tiering's compile budget ({} ms) on modules slow to optimize",
+            Tiering::default().compile_budget.as_millis()
+        ),
+        &[
+            "module",
+            "code bytes",
+            "singlepass compile",
+            "Cranelift compile (alone)",
+            "tiering outcome",
+            "worker busy",
+        ],
+    );
+    let modules = [
+        ("2,000 small functions", large_module(2_000)),
+        (
+            "1 function, 1,000 locals, 5,000 statements",
+            register_pressure(1_000, 5_000),
+        ),
+        (
+            "1 function, 1,000 locals, 15,000 statements",
+            register_pressure(1_000, 15_000),
+        ),
+    ];
+    for (name, code) in modules {
+        let single = VmConfig::default();
+        let t = Instant::now();
+        compile_artifact(&code, &single).expect("compiles");
+        let singlepass = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let cranelift = VmConfig {
+            compiler: CompilerKind::Cranelift,
+            ..VmConfig::default()
+        };
+        compile_artifact(&code, &cranelift).expect("compiles");
+        let optimizing = t.elapsed().as_secs_f64();
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
+        let vm = Vm::new(
+            db,
+            VmConfig {
+                tiering: Some(Tiering {
+                    hot_calls: 1,
+                    ..Tiering::default()
+                }),
+                ..VmConfig::default()
+            },
+        );
+        let c = deploy(&vm, code.clone());
+        vm.call(&call(c, AUTHOR, "missing", vec![]), BLOCK)
+            .expect("no node failure");
+        let t = Instant::now();
+        vm.settle_tiering();
+        let busy = t.elapsed().as_secs_f64();
+        let stats = vm.module_stats();
+        let outcome = match (stats.tier_ups, stats.tier_refusals) {
+            (1, 0) => "tiered",
+            (0, 1) => "refused: stays on singlepass",
+            (0, 0) => "not queued: over the tiering size bound",
+            _ => "unexpected counters",
+        };
+        table.row(vec![
+            name.to_string(),
+            count(code.len() as f64),
+            format!("{:.1} ms", singlepass * 1e3),
+            format!("{:.1} ms", optimizing * 1e3),
+            outcome.to_string(),
+            format!("{:.1} ms", busy * 1e3),
+        ]);
     }
     table
 }

@@ -51,7 +51,8 @@ pub unsafe extern "C" fn svm_db_metrics(
 
 /// The VM's metrics as a JSON object: `"state"` (as `svm_db_metrics`),
 /// `"phases"` (runs, instantiate_ns, execute_ns, commits, commit_ns) and
-/// `"modules"` (memory_hits, disk_hits, compiles, disk_rejects).
+/// `"modules"` (memory_hits, disk_hits, compiles, disk_rejects, tier_ups,
+/// tier_refusals, optimized_calls).
 ///
 /// # Safety
 /// `out` and `err` must be NULL or writable (`out` NULL is an error).
@@ -78,6 +79,9 @@ pub unsafe extern "C" fn svm_vm_metrics(
                 "disk_hits": m.modules.disk_hits,
                 "compiles": m.modules.compiles,
                 "disk_rejects": m.modules.disk_rejects,
+                "tier_ups": m.modules.tier_ups,
+                "tier_refusals": m.modules.tier_refusals,
+                "optimized_calls": m.modules.optimized_calls,
             },
         })))
     })

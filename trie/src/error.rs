@@ -25,6 +25,10 @@ pub enum TrieError {
     /// A key is longer than [`crate::MAX_KEY_LEN`].
     #[error("a key of {0} bytes is longer than the {max} allowed", max = crate::MAX_KEY_LEN)]
     KeyTooLong(usize),
+    /// Entries given as sorted are not: the key at this position is not
+    /// greater than the one before it.
+    #[error("entry {0} is out of order: its key is not greater than the one before it")]
+    Unsorted(usize),
     /// A range's end is before its start.
     #[error("the range's end is before its start")]
     InvalidRange,

@@ -4,7 +4,8 @@ use crate::batch::{Op, SortedOps};
 use crate::nibbles::{has_path, key_len, key_nibble};
 use crate::node::{MemNode, Slot, hash_root, load, resolve};
 use crate::par::par_depth;
-use crate::update::{apply_slot, build};
+use crate::sorted::sorted_root;
+use crate::update::apply_slot;
 use crate::{EMPTY_ROOT, H256, NodeSet, NodeStore, TrieError, TrieIter};
 
 /// What a commit produced.
@@ -267,7 +268,10 @@ pub fn root_of<K: AsRef<[u8]>, V: AsRef<[u8]>>(
     let sorted = SortedOps::new(&entries);
     let ops = sorted.ops();
     check_keys(&ops)?;
-    Ok(build(&ops, 0).map_or(EMPTY_ROOT, |node| {
-        hash_root(&mut Slot::dirty(node), par_depth(ops.len())).0
-    }))
+    if ops.iter().any(|op| op.value.is_none()) {
+        let inserts: Vec<&Op<'_>> = ops.iter().filter(|op| op.value.is_some()).collect();
+        Ok(sorted_root(&inserts))
+    } else {
+        Ok(sorted_root(&ops))
+    }
 }

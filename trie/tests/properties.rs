@@ -9,8 +9,8 @@ use alloy_trie::{HashBuilder, Nibbles, proof::verify_proof};
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use svm_trie::proof::{self, ProofError, RangeProof};
 use svm_trie::{
-    ChildView, EMPTY_ROOT, H256, MemoryStore, NodeStore, NodeView, StoreError, TrieMut,
-    decode_node, root_of,
+    ChildView, EMPTY_ROOT, H256, MemoryStore, NodeStore, NodeView, StoreError, TrieError, TrieMut,
+    decode_node, root_of, root_of_sorted,
 };
 
 /// Bytes keys are drawn from: few, and sharing nibbles, so prefixes collide.
@@ -288,6 +288,58 @@ fn matches_model() {
         true
     }
     qc().quickcheck(prop as fn(Script, Vec<u8>) -> bool);
+}
+
+/// The one-pass root of sorted entries is the trie's root; entries out of
+/// order, repeated or too long are refused; empty values are absent entries.
+#[test]
+fn sorted_root_matches_the_trie() {
+    fn prop(script: Script, holes: Vec<u8>, swap: usize) -> bool {
+        let store = Shared::default();
+        let (root, model) = run(&script, &store);
+        let mut entries: Vec<(Vec<u8>, Vec<u8>)> =
+            model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(root_of_sorted(&entries).unwrap(), root);
+        // Keys whose value is empty, slipped in where they sort, change nothing.
+        let mut with_holes = entries.clone();
+        for h in holes {
+            let hole = vec![h];
+            if let Err(at) = with_holes.binary_search_by(|(k, _)| k.cmp(&hole)) {
+                with_holes.insert(at, (hole, Vec::new()));
+            }
+        }
+        assert_eq!(root_of_sorted(&with_holes).unwrap(), root);
+        if entries.len() >= 2 {
+            let i = 1 + swap % (entries.len() - 1);
+            let mut repeated = entries.clone();
+            repeated[i].0 = repeated[i - 1].0.clone();
+            assert!(matches!(root_of_sorted(&repeated), Err(TrieError::Unsorted(at)) if at == i));
+            entries.swap(i - 1, i);
+            assert!(matches!(root_of_sorted(&entries), Err(TrieError::Unsorted(at)) if at == i));
+        }
+        true
+    }
+    qc().quickcheck(prop as fn(Script, Vec<u8>, usize) -> bool);
+}
+
+#[test]
+fn sorted_root_edges() {
+    let none: [(&[u8], &[u8]); 0] = [];
+    assert_eq!(root_of_sorted(&none).unwrap(), EMPTY_ROOT);
+    // Only empty values: the empty trie.
+    assert_eq!(root_of_sorted(&[(b"a", b"")]).unwrap(), EMPTY_ROOT);
+    // The empty key, alone and as every key's prefix (a value at the root's branch).
+    let entries: [(&[u8], &[u8]); 3] = [(b"", b"root"), (b"a", b"1"), (b"ab", b"2")];
+    assert_eq!(root_of_sorted(&entries).unwrap(), root_of(entries).unwrap());
+    assert_eq!(
+        root_of_sorted(&entries[..1]).unwrap(),
+        root_of(entries[..1].iter().copied()).unwrap()
+    );
+    let long = vec![7u8; svm_trie::MAX_KEY_LEN + 1];
+    assert!(matches!(
+        root_of_sorted(&[(long, b"v")]),
+        Err(TrieError::KeyTooLong(n)) if n == svm_trie::MAX_KEY_LEN + 1
+    ));
 }
 
 #[test]
@@ -628,6 +680,8 @@ fn large_batches_match_model_and_alloy() {
         model.extend(first.iter().cloned());
         let root = commit(&mut trie, &store, bool::arbitrary(&mut g));
         assert_eq!(root, root_of(model.iter()).unwrap());
+        let sorted: Vec<_> = model.iter().collect();
+        assert_eq!(root, root_of_sorted(&sorted).unwrap());
         // Update, delete and add across the trie in one more large batch.
         let step = 2 + usize::from(deletes % 5);
         let mut second = Vec::new();

@@ -28,6 +28,14 @@ pub struct ModuleStats {
     pub compiles: u64,
     /// Disk artifacts refused (unreadable, corrupt or from another build).
     pub disk_rejects: u64,
+    /// Hot modules compiled again with Cranelift and swapped in (tiering).
+    pub tier_ups: u64,
+    /// Hot modules left on singlepass: their Cranelift compile failed or
+    /// ran over its budget.
+    pub tier_refusals: u64,
+    /// Calls served a Cranelift-compiled module from the caches (tiered
+    /// modules; every call under the Cranelift compiler).
+    pub optimized_calls: u64,
 }
 
 /// Compiles and caches modules.
@@ -35,9 +43,68 @@ pub(crate) struct Compiler {
     headless: Engine,
     kind: CompilerKind,
     max_call_depth: u32,
-    cache: Mutex<Cache>,
+    shared: Arc<Shared>,
     disk: Option<DiskCache>,
+    /// The background Cranelift compiles of hot modules, if tiering is on.
+    #[cfg(feature = "cranelift")]
+    tier: Option<crate::tiering::Tierer>,
+}
+
+/// The module cache and its counters, shared with the tiering worker.
+pub(crate) struct Shared {
+    cache: Mutex<Cache>,
     stats: Mutex<ModuleStats>,
+}
+
+impl Shared {
+    pub(crate) fn count(&self, f: impl FnOnce(&mut ModuleStats)) {
+        f(&mut self.stats.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `module` (`size` bytes of artifact) in the memory cache,
+    /// replacing what it held for `hash`.
+    pub(crate) fn remember(&self, hash: &H256, module: &Compiled, size: usize, tier: Tier) {
+        let mut cache = self.cache();
+        if size <= cache.capacity {
+            cache.bytes += size;
+            let calls = cache.modules.peek(hash).map_or(0, |e| e.calls);
+            let entry = Entry {
+                compiled: module.clone(),
+                size,
+                calls,
+                tier,
+            };
+            if let Some(old) = cache.modules.put(*hash, entry) {
+                cache.bytes -= old.size;
+            }
+            while cache.bytes > cache.capacity {
+                match cache.modules.pop_lru() {
+                    Some((_, old)) => cache.bytes -= old.size,
+                    None => break,
+                }
+            }
+        }
+    }
+
+    /// Puts `hash` back to waiting for another run of hot calls.
+    #[cfg(feature = "cranelift")]
+    pub(crate) fn requeue(&self, hash: &H256) {
+        if let Some(e) = self.cache().modules.peek_mut(hash) {
+            e.tier = Tier::Base;
+            e.calls = 0;
+        }
+    }
+
+    /// Marks `hash` as done with tiering (tiered, refused or skipped).
+    pub(crate) fn tier_done(&self, hash: &H256) {
+        if let Some(e) = self.cache().modules.peek_mut(hash) {
+            e.tier = Tier::Done;
+        }
+    }
 }
 
 /// Compiled artifacts on disk: one file per module, named by a hash of the
@@ -46,7 +113,7 @@ pub(crate) struct Compiler {
 /// magic string, a BLAKE3 hash (a fast check against corrupt files;
 /// artifacts are megabytes) of what follows, the code's length (4 bytes,
 /// little-endian; calls are charged by it) and the artifact.
-struct DiskCache {
+pub(crate) struct DiskCache {
     dir: PathBuf,
     tag: String,
 }
@@ -94,7 +161,7 @@ impl DiskCache {
     }
 
     /// Stores an artifact (best effort: the cache is only a cache).
-    fn store(&self, hash: &H256, artifact: &[u8], code_len: usize) {
+    pub(crate) fn store(&self, hash: &H256, artifact: &[u8], code_len: usize) {
         let path = self.path(hash);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         let mut body = (code_len as u32).to_le_bytes().to_vec();
@@ -114,6 +181,9 @@ impl DiskCache {
 pub(crate) struct Compiled {
     pub(crate) module: Module,
     pub(crate) code_len: usize,
+    /// Whether Cranelift compiled it (a tiered module, or Cranelift's
+    /// artifact from the disk cache).
+    pub(crate) optimized: bool,
     /// The address of the template of this code (where a template holding
     /// it would be; calls to it are refused).
     pub(crate) template: svm_state::Address,
@@ -123,13 +193,14 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    fn new(module: Module, code_len: usize, hash: &H256) -> Self {
+    pub(crate) fn new(module: Module, code_len: usize, hash: &H256, optimized: bool) -> Self {
         let reentrant = module
             .exports()
             .any(|e| e.name() == crate::vmcalls::REENTRANT_EXPORT);
         Compiled {
             module,
             code_len,
+            optimized,
             template: crate::address::template_address(hash),
             reentrant,
         }
@@ -137,10 +208,31 @@ impl Compiled {
 }
 
 struct Cache {
-    /// Modules with their artifact's size in bytes.
-    modules: LruCache<H256, (Compiled, usize)>,
+    /// Modules by code hash.
+    modules: LruCache<H256, Entry>,
     bytes: usize,
     capacity: usize,
+}
+
+/// A module in the memory cache.
+struct Entry {
+    compiled: Compiled,
+    /// Its artifact's size in bytes.
+    size: usize,
+    /// Calls served from the cache since it was loaded.
+    calls: u64,
+    tier: Tier,
+}
+
+/// Where a cached module stands with tiering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tier {
+    /// On the configured compiler; may become hot.
+    Base,
+    /// Queued for (or in) the Cranelift compile.
+    Queued,
+    /// Nothing more to do: tiered, refused, too large, or Cranelift's already.
+    Done,
 }
 
 /// Why compiling failed (validated code should always compile).
@@ -149,39 +241,79 @@ struct Cache {
 pub struct CompileFailed(pub String);
 
 impl Compiler {
-    pub(crate) fn new(
-        kind: CompilerKind,
-        cache_bytes: usize,
-        max_call_depth: u32,
-        disk: Option<&Path>,
-    ) -> Self {
-        Compiler {
-            headless: EngineBuilder::headless().into(),
-            kind,
-            max_call_depth,
+    pub(crate) fn new(config: &crate::VmConfig) -> Self {
+        let kind = config.compiler;
+        let max_call_depth = config.max_call_depth;
+        let disk = config.artifact_dir.as_deref();
+        let headless: Engine = EngineBuilder::headless().into();
+        let shared = Arc::new(Shared {
             cache: Mutex::new(Cache {
                 modules: LruCache::unbounded(),
                 bytes: 0,
-                capacity: cache_bytes,
+                capacity: config.module_cache_bytes,
             }),
+            stats: Mutex::new(ModuleStats::default()),
+        });
+        #[cfg(feature = "cranelift")]
+        let tier = match (&config.tiering, kind) {
+            (Some(t), CompilerKind::Singlepass) => Some(crate::tiering::Tierer::start(
+                t.clone(),
+                shared.clone(),
+                headless.clone(),
+                max_call_depth,
+                disk.and_then(|d| DiskCache::new(d, CompilerKind::Cranelift, max_call_depth).ok()),
+            )),
+            _ => None,
+        };
+        Compiler {
+            headless,
+            kind,
+            max_call_depth,
+            shared,
             // An unusable directory only means no disk cache.
             disk: disk.and_then(|d| DiskCache::new(d, kind, max_call_depth).ok()),
-            stats: Mutex::new(ModuleStats::default()),
+            #[cfg(feature = "cranelift")]
+            tier,
         }
     }
 
     /// Cache counters.
     pub(crate) fn stats(&self) -> ModuleStats {
-        *self.stats.lock().unwrap_or_else(|e| e.into_inner())
+        *self.shared.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn count(&self, f: impl FnOnce(&mut ModuleStats)) {
-        f(&mut self.stats.lock().unwrap_or_else(|e| e.into_inner()));
+        self.shared.count(f);
     }
 
-    /// A module from the disk cache, if there is a sound one.
-    fn load_from_disk(&self, hash: &H256) -> Option<(Compiled, usize)> {
-        let disk = self.disk.as_ref()?;
+    /// A module from the disk cache, if there is a sound one: Cranelift's
+    /// artifact first when tiering is on (a module tiered before a restart
+    /// runs tiered at once).
+    fn load_from_disk(&self, hash: &H256) -> Option<(Compiled, usize, Tier)> {
+        #[cfg(feature = "cranelift")]
+        if let Some(found) = self
+            .tier
+            .as_ref()
+            .and_then(|t| t.disk())
+            .and_then(|d| self.load_from(d, hash, true))
+        {
+            return Some((found.0, found.1, Tier::Done));
+        }
+        let (compiled, size) = self.load_from(self.disk.as_ref()?, hash, false)?;
+        let tier = if self.kind == CompilerKind::Singlepass {
+            Tier::Base
+        } else {
+            Tier::Done
+        };
+        Some((compiled, size, tier))
+    }
+
+    fn load_from(
+        &self,
+        disk: &DiskCache,
+        hash: &H256,
+        optimized: bool,
+    ) -> Option<(Compiled, usize)> {
         match disk.load(hash) {
             Ok(Some((artifact, code_len))) => {
                 // SAFETY: the artifact is this build's own output (the file
@@ -193,9 +325,14 @@ impl Compiler {
                         tracing::trace!(
                             target: "svm_vm::compile",
                             code_hash = %format_args!("{hash:#x}"),
+                            optimized,
                             "loaded from the disk cache"
                         );
-                        Some((Compiled::new(module, code_len, hash), artifact.len()))
+                        let optimized = optimized || self.kind != CompilerKind::Singlepass;
+                        Some((
+                            Compiled::new(module, code_len, hash, optimized),
+                            artifact.len(),
+                        ))
                     }
                     Err(e) => {
                         self.count(|s| s.disk_rejects += 1);
@@ -224,33 +361,77 @@ impl Compiler {
     /// The compiled module of the code with hash `hash`, if a cache holds
     /// it (memory, then disk).
     pub(crate) fn cached(&self, hash: &H256) -> Option<Compiled> {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((m, _)) = cache.modules.get(hash) {
-            let m = m.clone();
-            drop(cache);
-            self.count(|s| s.memory_hits += 1);
-            return Some(m);
-        }
-        drop(cache);
-        let (compiled, size) = self.load_from_disk(hash)?;
-        self.remember(hash, &compiled, size);
-        Some(compiled)
+        self.lookup(hash, false).map(|(m, _)| m)
     }
 
-    /// Keeps `module` (`size` bytes of artifact) in the memory cache.
-    fn remember(&self, hash: &H256, module: &Compiled, size: usize) {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if size <= cache.capacity {
-            cache.bytes += size;
-            if let Some((_, old)) = cache.modules.put(*hash, (module.clone(), size)) {
-                cache.bytes -= old;
-            }
-            while cache.bytes > cache.capacity {
-                match cache.modules.pop_lru() {
-                    Some((_, (_, old))) => cache.bytes -= old,
-                    None => break,
-                }
-            }
+    /// As [`Compiler::cached`], counting a call of the module; also says
+    /// whether the module just became hot: the caller then hands its code
+    /// to [`Compiler::tier_up`].
+    pub(crate) fn cached_call(&self, hash: &H256) -> Option<(Compiled, bool)> {
+        self.lookup(hash, true)
+    }
+
+    fn lookup(&self, hash: &H256, call: bool) -> Option<(Compiled, bool)> {
+        let mut cache = self.shared.cache();
+        if let Some(e) = cache.modules.get_mut(hash) {
+            let hot = call && {
+                e.calls += 1;
+                self.becomes_hot(e)
+            };
+            let m = e.compiled.clone();
+            drop(cache);
+            let optimized = call && m.optimized;
+            self.count(|s| {
+                s.memory_hits += 1;
+                s.optimized_calls += u64::from(optimized);
+            });
+            return Some((m, hot));
+        }
+        drop(cache);
+        let (compiled, size, tier) = self.load_from_disk(hash)?;
+        self.shared.remember(hash, &compiled, size, tier);
+        Some((compiled, false))
+    }
+
+    /// Whether `e` reached the tiering threshold now (it is then queued).
+    #[cfg(feature = "cranelift")]
+    fn becomes_hot(&self, e: &mut Entry) -> bool {
+        let Some(t) = &self.tier else {
+            return false;
+        };
+        if e.tier != Tier::Base || e.calls < t.config().hot_calls {
+            return false;
+        }
+        if e.compiled.code_len > t.config().max_code_bytes {
+            e.tier = Tier::Done;
+            return false;
+        }
+        e.tier = Tier::Queued;
+        true
+    }
+
+    #[cfg(not(feature = "cranelift"))]
+    fn becomes_hot(&self, _: &mut Entry) -> bool {
+        false
+    }
+
+    /// Queues the Cranelift compile of the hot module `hash` (`code`: its
+    /// code, `None` if it could not be read: the module then stays as it is).
+    pub(crate) fn tier_up(&self, hash: &H256, code: Option<Vec<u8>>) {
+        #[cfg(feature = "cranelift")]
+        if let (Some(t), Some(code)) = (&self.tier, code) {
+            t.submit(*hash, code);
+            return;
+        }
+        let _ = code;
+        self.shared.tier_done(hash);
+    }
+
+    /// Blocks until every queued Cranelift compile is done.
+    #[cfg(feature = "cranelift")]
+    pub(crate) fn settle_tiering(&self) {
+        if let Some(t) = &self.tier {
+            t.settle();
         }
     }
 
@@ -284,10 +465,21 @@ impl Compiler {
         // compiler from validated code.
         let module = unsafe { Module::deserialize(&self.headless, artifact.as_slice()) }
             .map_err(|e| CompileFailed(e.to_string()))?;
-        let compiled = Compiled::new(module, code.len(), hash);
-        self.remember(hash, &compiled, artifact.len());
+        let optimized = self.kind != CompilerKind::Singlepass;
+        let compiled = Compiled::new(module, code.len(), hash, optimized);
+        let tier = if optimized { Tier::Done } else { Tier::Base };
+        self.shared.remember(hash, &compiled, artifact.len(), tier);
         Ok(compiled)
     }
+}
+
+/// The engine compiling with `config` and svm's middlewares: call depth,
+/// memory guard and metering (the same on every compiler, so receipts are).
+fn metered_engine(mut config: impl CompilerConfig + 'static, max_call_depth: u32) -> Engine {
+    config.push_middleware(Arc::new(CallDepth::new(max_call_depth)));
+    config.push_middleware(Arc::new(MemoryGuard::default()));
+    config.push_middleware(Arc::new(Metering::new(0, operator_cost)));
+    EngineBuilder::new(config).into()
 }
 
 /// Compiles `code` with the call-depth, memory-guard and metering
@@ -297,18 +489,34 @@ pub(crate) fn compile(
     kind: CompilerKind,
     max_call_depth: u32,
 ) -> Result<Vec<u8>, CompileFailed> {
-    fn engine(mut config: impl CompilerConfig + 'static, max_call_depth: u32) -> Engine {
-        config.push_middleware(Arc::new(CallDepth::new(max_call_depth)));
-        config.push_middleware(Arc::new(MemoryGuard::default()));
-        config.push_middleware(Arc::new(Metering::new(0, operator_cost)));
-        EngineBuilder::new(config).into()
-    }
     let engine = match kind {
-        CompilerKind::Singlepass => engine(Singlepass::new(), max_call_depth),
+        CompilerKind::Singlepass => metered_engine(Singlepass::new(), max_call_depth),
         #[cfg(feature = "cranelift")]
-        CompilerKind::Cranelift => engine(wasmer::sys::Cranelift::new(), max_call_depth),
+        CompilerKind::Cranelift => metered_engine(wasmer::sys::Cranelift::new(), max_call_depth),
     };
-    let module = Module::new(&engine, code).map_err(|e| CompileFailed(e.to_string()))?;
+    compile_on(&engine, code)
+}
+
+/// Compiles `code` with Cranelift on the calling thread alone (tiering's
+/// background compile: one core, whatever the module).
+#[cfg(feature = "cranelift")]
+pub(crate) fn compile_one_thread(
+    code: &[u8],
+    max_call_depth: u32,
+) -> Result<Vec<u8>, CompileFailed> {
+    let mut config = wasmer::sys::Cranelift::new();
+    config.num_threads(std::num::NonZeroUsize::MIN);
+    let engine = metered_engine(config, max_call_depth);
+    // Cranelift's trampolines run on the current rayon pool: one thread.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| CompileFailed(e.to_string()))?;
+    pool.install(|| compile_on(&engine, code))
+}
+
+fn compile_on(engine: &Engine, code: &[u8]) -> Result<Vec<u8>, CompileFailed> {
+    let module = Module::new(engine, code).map_err(|e| CompileFailed(e.to_string()))?;
     module
         .serialize()
         .map(|b| b.to_vec())

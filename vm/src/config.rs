@@ -30,6 +30,40 @@ pub struct VmConfig {
     pub artifact_dir: Option<std::path::PathBuf>,
     /// The compiler of contract code.
     pub compiler: CompilerKind,
+    /// Tiered compilation (feature `cranelift`, with singlepass as the
+    /// compiler): contracts called often are compiled again with Cranelift
+    /// in the background and run at its speed from then on. `None`: never.
+    #[cfg(feature = "cranelift")]
+    pub tiering: Option<Tiering>,
+}
+
+/// When a contract is compiled again with Cranelift, and how long that may
+/// take. Both compilers meter the same operators at the same prices, so a
+/// receipt never depends on which one ran it.
+#[cfg(feature = "cranelift")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tiering {
+    /// Calls of a module (served from the memory cache) after which it is
+    /// queued for the Cranelift compile.
+    pub hot_calls: u64,
+    /// The longest a Cranelift compile may take: a module whose compile
+    /// runs longer stays on singlepass (the compile is finished and thrown
+    /// away before the next one starts, so at most one core is ever busy
+    /// with tiering).
+    pub compile_budget: std::time::Duration,
+    /// Larger code is never tiered.
+    pub max_code_bytes: usize,
+}
+
+#[cfg(feature = "cranelift")]
+impl Default for Tiering {
+    fn default() -> Self {
+        Tiering {
+            hot_calls: 1_000,
+            compile_budget: std::time::Duration::from_secs(2),
+            max_code_bytes: 256 << 10,
+        }
+    }
 }
 
 /// Which wasmer compiler turns contract code into machine code. Both meter
@@ -72,6 +106,8 @@ impl Default for VmConfig {
             module_cache_bytes: 256 << 20,
             artifact_dir: None,
             compiler: CompilerKind::Singlepass,
+            #[cfg(feature = "cranelift")]
+            tiering: Some(Tiering::default()),
         }
     }
 }

@@ -83,8 +83,15 @@ impl Executor {
     /// The module of code `hash`: from the caches, or the code from `state`
     /// (read only on a miss; its hash is checked by the state).
     pub(crate) fn load<S: ContractState>(&self, state: &S, hash: &H256) -> Result<Loaded, VmError> {
-        match self.compiler.cached(hash) {
-            Some(m) => Ok(Loaded::Ready(m)),
+        match self.compiler.cached_call(hash) {
+            Some((m, hot)) => {
+                if hot {
+                    // The node's own read (the call was charged for its
+                    // code already); a failed read only skips tiering.
+                    self.compiler.tier_up(hash, state.code(hash).ok().flatten());
+                }
+                Ok(Loaded::Ready(m))
+            }
             None => {
                 let code = state
                     .code(hash)?

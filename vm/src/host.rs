@@ -644,9 +644,12 @@ mod tests {
         let session = db.begin().unwrap();
         let mut store = Store::default();
         let a = Address::zero();
-        let config = crate::VmConfig::default();
+        let config = crate::VmConfig {
+            module_cache_bytes: 0,
+            ..crate::VmConfig::default()
+        };
         let exec = Arc::new(Executor {
-            compiler: crate::compile::Compiler::new(config.compiler, 0, 512, None),
+            compiler: crate::compile::Compiler::new(&config),
             config,
             phases: Default::default(),
         });

@@ -36,6 +36,8 @@ mod scope;
 mod state;
 mod structure_calls;
 mod text;
+#[cfg(feature = "cranelift")]
+mod tiering;
 mod tx;
 mod validate;
 pub mod vmcalls;
@@ -43,6 +45,8 @@ pub mod vmcalls;
 pub use address::{contract_address, template_address};
 pub use args::Arg;
 pub use compile::{CompileFailed, ModuleStats, compile_artifact};
+#[cfg(feature = "cranelift")]
+pub use config::Tiering;
 pub use config::{CompilerKind, VmConfig};
 pub use error::VmError;
 pub use host::BlockContext;

@@ -102,12 +102,7 @@ impl<K: KvStore> Vm<K> {
         // Room for the deepest calls of the largest frames validation
         // allows, so the depth limit (not the native stack) stops recursion.
         wasmer::sys::vm::set_stack_size(WASM_STACK_BYTES);
-        let compiler = Compiler::new(
-            config.compiler,
-            config.module_cache_bytes,
-            config.max_call_depth,
-            config.artifact_dir.as_deref(),
-        );
+        let compiler = Compiler::new(&config);
         Vm {
             db,
             exec: Arc::new(Executor {
@@ -143,6 +138,14 @@ impl<K: KvStore> Vm<K> {
     /// Module cache counters.
     pub fn module_stats(&self) -> ModuleStats {
         self.exec.compiler.stats()
+    }
+
+    /// Blocks until the queued tiering compiles are done (tests and
+    /// benchmarks; a node never needs to wait: calls run singlepass code
+    /// until the Cranelift code is in).
+    #[cfg(feature = "cranelift")]
+    pub fn settle_tiering(&self) {
+        self.exec.compiler.settle_tiering();
     }
 
     /// Everything an operator watches, in one read: the state's counters

@@ -5,9 +5,11 @@
 mod common;
 
 use common::*;
+use std::time::Duration;
 use svm_state::kv::{KvStore, MemoryKv};
 use svm_state::{StateConfig, StateDb};
-use svm_vm::{Arg, CompilerKind, Receipt, TxError, Vm, VmConfig};
+
+use svm_vm::{Arg, CompilerKind, Receipt, Tiering, TxError, Vm, VmConfig};
 
 fn vm_compiled(compiler: CompilerKind) -> Vm<MemoryKv> {
     let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
@@ -15,6 +17,17 @@ fn vm_compiled(compiler: CompilerKind) -> Vm<MemoryKv> {
         db,
         VmConfig {
             compiler,
+            ..VmConfig::default()
+        },
+    )
+}
+
+fn vm_tiering(tiering: Option<Tiering>) -> Vm<MemoryKv> {
+    let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
+    Vm::new(
+        db,
+        VmConfig {
+            tiering,
             ..VmConfig::default()
         },
     )
@@ -206,4 +219,71 @@ fn contract_calls_agree() {
     let cranelift = script(&vm_compiled(CompilerKind::Cranelift));
     assert_eq!(single, cranelift);
     assert!(single.iter().all(|r| r.success), "{single:?}");
+}
+
+/// Tiering swaps Cranelift's code in under running contracts: round after
+/// round of the same calls, the receipts are those of a VM that never tiers
+/// (the later rounds run the swapped-in modules: every module of the script
+/// is hot after its first call).
+#[test]
+fn tiering_changes_no_receipt() {
+    let tiered = vm_tiering(Some(Tiering {
+        hot_calls: 1,
+        ..Tiering::default()
+    }));
+    let plain = vm_tiering(None);
+    let mut optimized = Vec::new();
+    for round in 0..3 {
+        let a = script(&tiered);
+        tiered.settle_tiering();
+        let b = script(&plain);
+        assert_eq!(a, b, "round {round}");
+        optimized.push(tiered.module_stats().optimized_calls);
+    }
+    // The first round runs singlepass code (each module turns hot on its
+    // first call and is swapped in later); the next rounds run Cranelift's.
+    assert!(
+        optimized[0] < optimized[1] && optimized[1] < optimized[2],
+        "{optimized:?}"
+    );
+    assert!(optimized[2] - optimized[1] >= 40, "{optimized:?}");
+    let stats = tiered.module_stats();
+    // token, the mixed contract, counter and the two frame contracts.
+    assert_eq!(stats.tier_ups, 5, "{stats:?}");
+    assert_eq!(stats.tier_refusals, 0, "{stats:?}");
+    assert_eq!(plain.module_stats().tier_ups, 0);
+    assert_eq!(plain.module_stats().optimized_calls, 0);
+}
+
+/// A compile over its budget leaves the module on singlepass for good (not
+/// compiled again), as does code over the size bound; receipts never move.
+#[test]
+fn tiering_over_budget_or_size_stays_on_singlepass() {
+    let over_budget = vm_tiering(Some(Tiering {
+        hot_calls: 1,
+        compile_budget: Duration::ZERO,
+        ..Tiering::default()
+    }));
+    let too_large = vm_tiering(Some(Tiering {
+        hot_calls: 1,
+        max_code_bytes: 0,
+        ..Tiering::default()
+    }));
+    let plain = vm_tiering(None);
+    let mut refusals = Vec::new();
+    for round in 0..2 {
+        let a = script(&over_budget);
+        over_budget.settle_tiering();
+        let b = script(&too_large);
+        too_large.settle_tiering();
+        let c = script(&plain);
+        assert_eq!(a, c, "round {round}");
+        assert_eq!(b, c, "round {round}");
+        refusals.push(over_budget.module_stats().tier_refusals);
+    }
+    assert_eq!(refusals, [5, 5]);
+    assert_eq!(over_budget.module_stats().tier_ups, 0);
+    assert_eq!(over_budget.module_stats().optimized_calls, 0);
+    let large = too_large.module_stats();
+    assert_eq!((large.tier_ups, large.tier_refusals), (0, 0));
 }
