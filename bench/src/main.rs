@@ -71,8 +71,9 @@ struct Args {
     /// at.
     #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000, 10_000_000])]
     sizes: Vec<usize>,
-    /// Which benchmarks to run (`prune` and `scale` only when named).
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls", "prune", "scale"], default_value = "all")]
+    /// Which benchmarks to run (`prune`, `scale` and `tiering` only when
+    /// named; `tiering` is the vm suite's compile-budget table alone).
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls", "prune", "scale", "tiering"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -114,6 +115,10 @@ fn main() {
             blocks: 5,
             reps: args.reps.max(1),
         }));
+    }
+    if args.suite == "tiering" {
+        // The vm suite's last table alone.
+        tables.push(vm_bench::tiering_budget());
     }
     if args.suite == "all" || args.suite == "state" {
         tables.extend(state_bench::run(&state_bench::Config {

@@ -10,9 +10,11 @@
 //!
 //! Cranelift's compile time is not linear in the code, so each compile has a
 //! budget ([`Tiering::compile_budget`]): a module whose compile overruns it
-//! stays on singlepass for good (remembered by hash), and the worker waits
-//! for the overrunning compile to end before it starts the next one, so
-//! tiering never keeps more than one core busy.
+//! stays on singlepass for good (remembered by hash). A compile cannot be
+//! interrupted, so the worker waits for an overrunning one to end before it
+//! starts the next, and after every compile rests as long as it took:
+//! tiering uses at most one core at a time and half of one over time,
+//! whatever modules callers make hot.
 
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex};
@@ -233,10 +235,15 @@ impl Worker {
                 );
             }
         }
-        // An overrunning compile ends before the next one starts.
+        // An overrunning compile ends before the next one starts, and the
+        // worker then rests as long as it worked: tiering takes at most half
+        // of one core over time, however many modules turn hot (each one
+        // compiled once: refused ones are remembered).
         if let Ok(handle) = compiling {
             let _ = handle.join();
         }
+        let worked = started.elapsed();
         self.pending.add(-1);
+        std::thread::sleep(worked);
     }
 }
