@@ -81,8 +81,10 @@ struct Args {
     /// Run one svm-trie workload alone, as a target for callgrind: `build`
     /// (the bulk root), `update` (the incremental rounds), `prove` (proofs),
     /// `sorted` (the one-pass root of sorted input) or `alloy` (alloy-trie's
-    /// `HashBuilder` on the same input).
-    #[arg(long, value_parser = ["build", "update", "prove", "sorted", "alloy"])]
+    /// `HashBuilder` on the same input); or `transfers`: `--blocks` blocks
+    /// of 1,000 token transfers between `--accounts` holders (RocksDB,
+    /// singlepass alone), for a profiler.
+    #[arg(long, value_parser = ["build", "update", "prove", "sorted", "alloy", "transfers"])]
     profile: Option<String>,
 }
 
@@ -100,7 +102,11 @@ fn main() {
         batch: args.batch.clamp(1, args.keys.max(2)),
     };
     if let Some(workload) = &args.profile {
-        trie_bench::profile(&config, workload);
+        if workload == "transfers" {
+            vm_bench::profile_transfers(args.accounts.clamp(2, 262_000), args.blocks.max(1));
+        } else {
+            trie_bench::profile(&config, workload);
+        }
         return;
     }
     let mut tables = Vec::new();

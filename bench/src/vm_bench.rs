@@ -150,24 +150,40 @@ impl Sample {
 
 /// Runs the VM measurements and returns the result tables.
 pub(crate) fn run(cfg: &Config) -> Vec<Table> {
-    vec![
-        transactions(cfg),
+    let mut tables = transactions(cfg);
+    tables.extend([
         metering(cfg.reps),
         compile_times(cfg.reps),
         tiering_budget(),
+    ]);
+    tables
+}
+
+/// Counter increments and token transfers end to end: on singlepass alone,
+/// then with both contracts tiered to Cranelift (hot from their first call;
+/// the default makes a contract hot after 1,000 calls).
+fn transactions(cfg: &Config) -> Vec<Table> {
+    let hot = Tiering {
+        hot_calls: 1,
+        ..Tiering::default()
+    };
+    vec![
+        transactions_with(cfg, None, "singlepass alone"),
+        transactions_with(cfg, Some(hot), "hot contracts tiered to Cranelift"),
     ]
 }
 
-/// Counter increments and token transfers end to end.
-fn transactions(cfg: &Config) -> Table {
+fn transactions_with(cfg: &Config, tiering: Option<Tiering>, label: &str) -> Table {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
+    let tiered = tiering.is_some();
     // Blocks of 1,000 transactions of up to 200,000 gas each: twice the
     // default block gas limit (which holds about 950 token transfers).
     let vm = Vm::new(
         db,
         VmConfig {
             max_block_gas: 1_000 * TX_GAS,
+            tiering,
             ..VmConfig::default()
         },
     );
@@ -175,9 +191,16 @@ fn transactions(cfg: &Config) -> Table {
     let counter = deploy(&vm, contract("counter.wat"));
     let token = deploy(&vm, wide_token(n));
     fund(&vm, &token, n);
-    // Funding made the token hot: its Cranelift code is in before the rows.
-    vm.settle_tiering();
-    assert_eq!(vm.module_stats().tier_ups, 1, "the token is tiered");
+    if tiered {
+        // One call of each makes it hot; its Cranelift code is in before
+        // the rows.
+        for (c, f) in [(counter, "get"), (token, "missing")] {
+            vm.call(&call(c, AUTHOR, f, vec![]), BLOCK)
+                .expect("no node failure");
+        }
+        vm.settle_tiering();
+        assert_eq!(vm.module_stats().tier_ups, 2, "both contracts are tiered");
+    }
 
     let mut rng = Rng::new(5);
     let mut transfer = || {
@@ -194,7 +217,7 @@ fn transactions(cfg: &Config) -> Table {
 
     let mut table = Table::new(
         &format!(
-            "End-to-end transactions on RocksDB, {} accounts (singlepass, metered; hot contracts tiered to Cranelift)",
+            "End-to-end transactions on RocksDB, {} accounts (metered; {label})",
             count(n as f64)
         ),
         &[
@@ -681,4 +704,42 @@ pub(crate) fn tiering_budget() -> Table {
         ]);
     }
     table
+}
+
+/// `blocks` blocks of 1,000 token transfers between `accounts` holders on
+/// RocksDB, singlepass alone, printing the median block: a target for a
+/// profiler.
+pub(crate) fn profile_transfers(accounts: usize, blocks: usize) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
+    let vm = Vm::new(
+        db,
+        VmConfig {
+            max_block_gas: 1_000 * TX_GAS,
+            tiering: None,
+            ..VmConfig::default()
+        },
+    );
+    let token = deploy(&vm, wide_token(accounts));
+    fund(&vm, &token, accounts);
+    let mut rng = Rng::new(5);
+    let mut times: Vec<f64> = (0..blocks)
+        .map(|_| {
+            let txs: Vec<Tx> = (0..1_000)
+                .map(|_| {
+                    let (from, to) = (rng.below(accounts), rng.below(accounts));
+                    let args = vec![Arg::I32(from as i32), Arg::I32(to as i32), Arg::I64(1)];
+                    Tx::Call(call(token, sender(from), "transfer", args))
+                })
+                .collect();
+            let t = Instant::now();
+            let block = vm.execute_block(&txs, BLOCK).expect("block");
+            assert!(block.receipts.iter().all(|r| r.success));
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    println!(
+        "{blocks} blocks of 1,000 transfers: median {} per block",
+        micros(median(&mut times))
+    );
 }

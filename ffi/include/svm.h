@@ -402,7 +402,8 @@ SvmStatus svm_db_metrics(const SvmDb *db, SvmBuffer *out, SvmBuffer *err);
 /**
  * The VM's metrics as a JSON object: `"state"` (as `svm_db_metrics`),
  * `"phases"` (runs, instantiate_ns, execute_ns, commits, commit_ns) and
- * `"modules"` (memory_hits, disk_hits, compiles, disk_rejects).
+ * `"modules"` (memory_hits, disk_hits, compiles, disk_rejects, tier_ups,
+ * tier_refusals, optimized_calls).
  *
  * # Safety
  * `out` and `err` must be NULL or writable (`out` NULL is an error).

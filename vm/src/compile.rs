@@ -245,7 +245,13 @@ impl Compiler {
         let kind = config.compiler;
         let max_call_depth = config.max_call_depth;
         let disk = config.artifact_dir.as_deref();
-        let headless: Engine = EngineBuilder::headless().into();
+        let mut headless: Engine = EngineBuilder::headless().into();
+        // Instance memories from a pool of reservations (see memory_pool).
+        #[cfg(unix)]
+        {
+            use wasmer::sys::NativeEngineExt;
+            headless.set_tunables(crate::memory_pool::PooledTunables::new());
+        }
         let shared = Arc::new(Shared {
             cache: Mutex::new(Cache {
                 modules: LruCache::unbounded(),

@@ -29,6 +29,7 @@ mod exec;
 pub mod gas;
 mod grow;
 mod host;
+mod memory_pool;
 mod phases;
 mod receipt;
 mod runtime;
