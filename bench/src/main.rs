@@ -4,6 +4,7 @@
 
 mod alloc;
 mod calls_bench;
+mod deferred_metering;
 mod ffi_bench;
 mod map_token_bench;
 mod proof_bench;
@@ -71,9 +72,10 @@ struct Args {
     /// at.
     #[arg(long, value_delimiter = ',', default_values_t = [100_000, 1_000_000, 10_000_000])]
     sizes: Vec<usize>,
-    /// Which benchmarks to run (`prune`, `scale` and `tiering` only when
-    /// named; `tiering` is the vm suite's compile-budget table alone).
-    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls", "prune", "scale", "tiering"], default_value = "all")]
+    /// Which benchmarks to run (`prune`, `scale`, `tiering` and `metering`
+    /// only when named; `tiering` and `metering` are tables of the vm suite
+    /// alone).
+    #[arg(long, value_parser = ["all", "trie", "state", "vm", "proofs", "structures", "map-token", "sync", "ffi", "calls", "prune", "scale", "tiering", "metering"], default_value = "all")]
     suite: String,
     /// Print JSON instead of tables.
     #[arg(long)]
@@ -121,6 +123,9 @@ fn main() {
             blocks: 5,
             reps: args.reps.max(1),
         }));
+    }
+    if args.suite == "metering" {
+        tables.push(vm_bench::metering(args.reps.max(1)));
     }
     if args.suite == "tiering" {
         // The vm suite's last table alone.

@@ -323,19 +323,37 @@ const COMPUTE: &str = r#"(module
 const KERNELS: [(&str, i32); 2] = [("mix", 2_000_000), ("sort", 2_000)];
 
 /// Seconds of `kernel(arg)` on plain wasmer, metered or not.
-fn plain_wasmer(kind: CompilerKind, metered: bool, (kernel, arg): (&str, i32), reps: usize) -> f64 {
-    fn engine(mut config: impl CompilerConfig + 'static, metered: bool) -> Engine {
-        if metered {
-            config.push_middleware(Arc::new(Metering::new(
+/// How `plain_wasmer` meters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Meter {
+    /// Not at all.
+    Off,
+    /// wasmer's `Metering` (svm's middleware and prices).
+    Wasmer,
+    /// The deferred-check prototype (`deferred_metering`).
+    Deferred,
+}
+
+fn plain_wasmer(kind: CompilerKind, meter: Meter, (kernel, arg): (&str, i32), reps: usize) -> f64 {
+    fn engine(mut config: impl CompilerConfig + 'static, meter: Meter) -> Engine {
+        match meter {
+            Meter::Off => {}
+            Meter::Wasmer => config.push_middleware(Arc::new(Metering::new(
                 u64::MAX,
                 svm_vm::gas::operator_cost,
-            )));
+            ))),
+            Meter::Deferred => {
+                config.push_middleware(crate::deferred_metering::DeferredMetering::new(
+                    i64::MAX,
+                    svm_vm::gas::operator_cost,
+                ))
+            }
         }
         EngineBuilder::new(config).into()
     }
     let engine = match kind {
-        CompilerKind::Singlepass => engine(Singlepass::new(), metered),
-        CompilerKind::Cranelift => engine(Cranelift::new(), metered),
+        CompilerKind::Singlepass => engine(Singlepass::new(), meter),
+        CompilerKind::Cranelift => engine(Cranelift::new(), meter),
     };
     let mut store = Store::new(engine);
     let module = Module::new(&store, COMPUTE).expect("module");
@@ -403,7 +421,7 @@ fn through_svm(
 }
 
 /// Metered against unmetered execution of the same compute-bound code.
-fn metering(reps: usize) -> Table {
+pub(crate) fn metering(reps: usize) -> Table {
     let mut table = Table::new(
         "Metering overhead on compute-bound kernels (mix: 2,000,000 rounds; sort: insertion sort of 2,000 i32s)",
         &[
@@ -414,6 +432,7 @@ fn metering(reps: usize) -> Table {
             "svm call (metering + call depth)",
             "metering ÷ unmetered",
             "svm ÷ unmetered",
+            "deferred-check prototype ÷ unmetered",
             "gas",
         ],
     );
@@ -435,12 +454,13 @@ fn metering(reps: usize) -> Table {
             };
             // The tiered row against singlepass's own unmetered time: what
             // a contract deployed on singlepass gains once hot.
-            let (plain, metered) = if tiering.is_some() {
-                (plain_singlepass, f64::NAN)
+            let (plain, metered, deferred) = if tiering.is_some() {
+                (plain_singlepass, f64::NAN, f64::NAN)
             } else {
                 (
-                    plain_wasmer(kind, false, kernel, reps),
-                    plain_wasmer(kind, true, kernel, reps),
+                    plain_wasmer(kind, Meter::Off, kernel, reps),
+                    plain_wasmer(kind, Meter::Wasmer, kernel, reps),
+                    plain_wasmer(kind, Meter::Deferred, kernel, reps),
                 )
             };
             if kind == CompilerKind::Singlepass && tiering.is_none() {
@@ -463,6 +483,11 @@ fn metering(reps: usize) -> Table {
                     ratio(metered / plain)
                 },
                 ratio(svm / plain),
+                if deferred.is_nan() {
+                    "–".to_string()
+                } else {
+                    ratio(deferred / plain)
+                },
                 count(gas as f64),
             ]);
         }
