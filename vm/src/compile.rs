@@ -33,8 +33,8 @@ pub struct ModuleStats {
     /// Hot modules left on singlepass: their Cranelift compile failed or
     /// ran over its budget.
     pub tier_refusals: u64,
-    /// Calls served a Cranelift-compiled module from the caches (tiered
-    /// modules; every call under the Cranelift compiler).
+    /// Calls served a Cranelift-compiled module from the caches, memory or
+    /// disk (tiered modules; every such call under the Cranelift compiler).
     pub optimized_calls: u64,
 }
 
@@ -396,6 +396,9 @@ impl Compiler {
         drop(cache);
         let (compiled, size, tier) = self.load_from_disk(hash)?;
         self.shared.remember(hash, &compiled, size, tier);
+        if call && compiled.optimized {
+            self.count(|s| s.optimized_calls += 1);
+        }
         Some((compiled, false))
     }
 

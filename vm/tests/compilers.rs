@@ -287,3 +287,57 @@ fn tiering_over_budget_or_size_stays_on_singlepass() {
     let large = too_large.module_stats();
     assert_eq!((large.tier_ups, large.tier_refusals), (0, 0));
 }
+
+/// A tiered module's Cranelift artifact persists: after a restart the
+/// module is loaded from it and runs optimized from the first call, with
+/// the same receipts.
+#[test]
+fn tiered_artifacts_persist_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifacts = dir.path().join("artifacts");
+    let config = VmConfig {
+        artifact_dir: Some(artifacts.clone()),
+        tiering: Some(Tiering {
+            hot_calls: 1,
+            ..Tiering::default()
+        }),
+        ..VmConfig::default()
+    };
+    let open = || {
+        let db = StateDb::open_rocks(&dir.path().join("db"), &StateConfig::default()).unwrap();
+        Vm::new(db, config.clone())
+    };
+    let (c, before) = {
+        let vm = open();
+        let c = deploy(&vm, contract("counter.wat")).contract;
+        let first = call(&vm, c, "increment", vec![Arg::I64(2)], 100_000);
+        vm.settle_tiering();
+        let second = call(&vm, c, "increment", vec![Arg::I64(2)], 100_000);
+        let s = vm.module_stats();
+        assert_eq!(
+            (s.compiles, s.tier_ups, s.optimized_calls),
+            (1, 1, 1),
+            "{s:?}"
+        );
+        (c, [first, second])
+    };
+    // Singlepass's artifact and Cranelift's.
+    assert_eq!(std::fs::read_dir(&artifacts).unwrap().count(), 2);
+    let vm = open();
+    let after = [
+        call(&vm, c, "increment", vec![Arg::I64(2)], 100_000),
+        call(&vm, c, "increment", vec![Arg::I64(2)], 100_000),
+    ];
+    let s = vm.module_stats();
+    assert_eq!(
+        (s.disk_hits, s.compiles, s.tier_ups, s.optimized_calls),
+        (1, 0, 0, 2),
+        "{s:?}"
+    );
+    for (b, a) in before.iter().zip(&after) {
+        assert!(a.success, "{a:?}");
+        assert_eq!(a.gas_used, b.gas_used);
+    }
+    let r = call(&vm, c, "get", vec![], 100_000);
+    assert_eq!(r.return_data, 8u64.to_le_bytes(), "{r:?}");
+}
