@@ -624,3 +624,31 @@ func TestPruningAndMetrics(t *testing.T) {
 		t.Fatalf("keep and archive: %v", err)
 	}
 }
+
+func TestTieringOption(t *testing.T) {
+	db, err := svm.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	off := false
+	vm, err := svm.NewVM(db, &svm.VMConfig{Tiering: &off})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vm.Close()
+	counter := deploy(t, vm, contract(t, "counter.wat"), "")
+	for i := uint64(0); i < 3; i++ {
+		r, err := vm.Call(call(counter, "increment", svm.I64(1)), svm.Block{Height: 2 + i})
+		if err != nil || !r.Success {
+			t.Fatalf("increment: %+v %v", r, err)
+		}
+	}
+	m, err := vm.Metrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Modules.MemoryHits != 3 || m.Modules.TierUps != 0 || m.Modules.OptimizedCalls != 0 {
+		t.Fatalf("module metrics: %+v", m.Modules)
+	}
+}

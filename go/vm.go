@@ -29,13 +29,17 @@ type VMConfig struct {
 	ModuleCacheBytes uint64 `json:"module_cache_bytes,omitempty"`
 	// ArtifactDir keeps compiled modules on disk across runs.
 	ArtifactDir string `json:"artifact_dir,omitempty"`
+	// Tiering, if set, turns tiered compilation (hot contracts compiled
+	// again with Cranelift on a background thread) on or off; nil: the
+	// library's default (on when it has Cranelift).
+	Tiering *bool `json:"tiering,omitempty"`
 }
 
 // NewVM creates a VM over db (ErrReadOnly for a read-only database).
 func NewVM(db *DB, cfg *VMConfig) (*VM, error) {
 	var c []byte
 	if cfg != nil {
-		c, _ = json.Marshal(cfg) // numbers and a string: cannot fail
+		c, _ = json.Marshal(cfg) // numbers, a string and a bool: cannot fail
 	}
 	var h *C.SvmVm
 	err := db.with(func(dh *C.SvmDb) error {

@@ -506,7 +506,10 @@ SvmStatus svm_serve_range(const SvmDb *db,
  * Creates a VM over the database `db`. `config`: a JSON object, or empty
  * for the defaults: `compiler` (`"singlepass"`, `"cranelift"`),
  * `max_tx_gas`, `max_block_gas`, `module_cache_bytes`, `artifact_dir`
- * (compiled modules kept on disk). A read-only database is
+ * (compiled modules kept on disk), `tiering` (`false`, `true`, or
+ * `{"hot_calls": N, "compile_budget_ms": M, "max_code_bytes": B}`: hot
+ * contracts compiled again with Cranelift on a background thread; on by
+ * default when the library has Cranelift). A read-only database is
  * `SVM_STATUS_READ_ONLY`.
  *
  * The VM may be used from any number of threads at once: transactions

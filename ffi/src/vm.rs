@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use svm_vm::{BlockContext, CompilerKind, Tx, Vm, VmConfig};
+use svm_vm::{BlockContext, CompilerKind, TIERING_AVAILABLE, Tiering, Tx, Vm, VmConfig};
 
 use crate::codec::{decode_block, decode_tx, encode_block_result, encode_receipt};
 use crate::db::{DbHandle, Kv, address, put_value};
@@ -54,6 +54,51 @@ struct VmOptions {
     module_cache_bytes: Option<usize>,
     /// A directory where compiled modules persist across runs.
     artifact_dir: Option<PathBuf>,
+    /// Tiered compilation: `false` off, `true` the defaults, or an object
+    /// (`hot_calls`, `compile_budget_ms`, `max_code_bytes`, each optional).
+    tiering: Option<TieringOption>,
+}
+
+/// The `tiering` option.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TieringOption {
+    /// On (the defaults) or off.
+    Switch(bool),
+    /// On, with these settings.
+    With(TieringFields),
+}
+
+/// Tiering's settings (each optional: the defaults).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TieringFields {
+    hot_calls: Option<u64>,
+    compile_budget_ms: Option<u64>,
+    max_code_bytes: Option<usize>,
+}
+
+impl TieringOption {
+    fn config(self) -> Result<Option<Tiering>, FfiError> {
+        let on = !matches!(self, TieringOption::Switch(false));
+        if on && !TIERING_AVAILABLE {
+            return Err(FfiError::invalid(
+                "config: tiering needs Cranelift, which this library was built without",
+            ));
+        }
+        let d = Tiering::default();
+        Ok(match self {
+            TieringOption::Switch(false) => None,
+            TieringOption::Switch(true) => Some(d),
+            TieringOption::With(f) => Some(Tiering {
+                hot_calls: f.hot_calls.unwrap_or(d.hot_calls).max(1),
+                compile_budget: f
+                    .compile_budget_ms
+                    .map_or(d.compile_budget, std::time::Duration::from_millis),
+                max_code_bytes: f.max_code_bytes.unwrap_or(d.max_code_bytes),
+            }),
+        })
+    }
 }
 
 impl VmOptions {
@@ -79,8 +124,13 @@ impl VmOptions {
                 )));
             }
         };
+        let tiering = match o.tiering {
+            None => d.tiering.clone(),
+            Some(t) => t.config()?,
+        };
         Ok(VmConfig {
             compiler,
+            tiering,
             max_tx_gas: o.max_tx_gas.unwrap_or(d.max_tx_gas),
             max_block_gas: o.max_block_gas.unwrap_or(d.max_block_gas),
             module_cache_bytes: o.module_cache_bytes.unwrap_or(d.module_cache_bytes),
@@ -93,7 +143,10 @@ impl VmOptions {
 /// Creates a VM over the database `db`. `config`: a JSON object, or empty
 /// for the defaults: `compiler` (`"singlepass"`, `"cranelift"`),
 /// `max_tx_gas`, `max_block_gas`, `module_cache_bytes`, `artifact_dir`
-/// (compiled modules kept on disk). A read-only database is
+/// (compiled modules kept on disk), `tiering` (`false`, `true`, or
+/// `{"hot_calls": N, "compile_budget_ms": M, "max_code_bytes": B}`: hot
+/// contracts compiled again with Cranelift on a background thread; on by
+/// default when the library has Cranelift). A read-only database is
 /// `SVM_STATUS_READ_ONLY`.
 ///
 /// The VM may be used from any number of threads at once: transactions
@@ -312,4 +365,37 @@ pub unsafe extern "C" fn svm_wat_to_wasm(
         let wasm = svm_vm::wat_to_wasm(wat).map_err(FfiError::invalid)?;
         Ok(wasm)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiering(json: &str) -> Result<Option<Tiering>, FfiError> {
+        VmOptions::config(json.as_bytes()).map(|c| c.tiering)
+    }
+
+    #[test]
+    fn tiering_options() {
+        let defaults = VmConfig::default().tiering;
+        assert_eq!(tiering("").unwrap(), defaults);
+        assert_eq!(tiering("{}").unwrap(), defaults);
+        assert_eq!(tiering(r#"{"tiering": false}"#).unwrap(), None);
+        assert!(tiering(r#"{"tiering": "yes"}"#).is_err());
+        assert!(tiering(r#"{"tiering": {"hot": 3}}"#).is_err());
+        let custom = tiering(r#"{"tiering": {"hot_calls": 5, "compile_budget_ms": 250}}"#);
+        if TIERING_AVAILABLE {
+            assert_eq!(
+                tiering(r#"{"tiering": true}"#).unwrap(),
+                Some(Tiering::default())
+            );
+            let t = custom.unwrap().unwrap();
+            assert_eq!(t.hot_calls, 5);
+            assert_eq!(t.compile_budget, std::time::Duration::from_millis(250));
+            assert_eq!(t.max_code_bytes, Tiering::default().max_code_bytes);
+        } else {
+            assert!(custom.is_err());
+            assert!(tiering(r#"{"tiering": true}"#).is_err());
+        }
+    }
 }

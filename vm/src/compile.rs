@@ -437,8 +437,8 @@ impl Compiler {
     }
 
     /// Blocks until every queued Cranelift compile is done.
-    #[cfg(feature = "cranelift")]
     pub(crate) fn settle_tiering(&self) {
+        #[cfg(feature = "cranelift")]
         if let Some(t) = &self.tier {
             t.settle();
         }

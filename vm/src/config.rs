@@ -30,17 +30,20 @@ pub struct VmConfig {
     pub artifact_dir: Option<std::path::PathBuf>,
     /// The compiler of contract code.
     pub compiler: CompilerKind,
-    /// Tiered compilation (feature `cranelift`, with singlepass as the
-    /// compiler): contracts called often are compiled again with Cranelift
-    /// in the background and run at its speed from then on. `None`: never.
-    #[cfg(feature = "cranelift")]
+    /// Tiered compilation (with singlepass as the compiler): contracts
+    /// called often are compiled again with Cranelift in the background and
+    /// run at its speed from then on. `None`: never. Needs the feature
+    /// `cranelift` (on by default with it; without it there is no Cranelift
+    /// and this is ignored: [`TIERING_AVAILABLE`]).
     pub tiering: Option<Tiering>,
 }
+
+/// Whether this build has Cranelift, so [`VmConfig::tiering`] takes effect.
+pub const TIERING_AVAILABLE: bool = cfg!(feature = "cranelift");
 
 /// When a contract is compiled again with Cranelift, and how long that may
 /// take. Both compilers meter the same operators at the same prices, so a
 /// receipt never depends on which one ran it.
-#[cfg(feature = "cranelift")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tiering {
     /// Calls of a module (served from the memory cache) after which it is
@@ -55,7 +58,6 @@ pub struct Tiering {
     pub max_code_bytes: usize,
 }
 
-#[cfg(feature = "cranelift")]
 impl Default for Tiering {
     fn default() -> Self {
         Tiering {
@@ -106,8 +108,7 @@ impl Default for VmConfig {
             module_cache_bytes: 256 << 20,
             artifact_dir: None,
             compiler: CompilerKind::Singlepass,
-            #[cfg(feature = "cranelift")]
-            tiering: Some(Tiering::default()),
+            tiering: TIERING_AVAILABLE.then(Tiering::default),
         }
     }
 }

@@ -46,9 +46,7 @@ pub mod vmcalls;
 pub use address::{contract_address, template_address};
 pub use args::Arg;
 pub use compile::{CompileFailed, ModuleStats, compile_artifact};
-#[cfg(feature = "cranelift")]
-pub use config::Tiering;
-pub use config::{CompilerKind, VmConfig};
+pub use config::{CompilerKind, TIERING_AVAILABLE, Tiering, VmConfig};
 pub use error::VmError;
 pub use host::BlockContext;
 pub use phases::PhaseTimes;

@@ -143,7 +143,6 @@ impl<K: KvStore> Vm<K> {
     /// Blocks until the queued tiering compiles are done (tests and
     /// benchmarks; a node never needs to wait: calls run singlepass code
     /// until the Cranelift code is in).
-    #[cfg(feature = "cranelift")]
     pub fn settle_tiering(&self) {
         self.exec.compiler.settle_tiering();
     }
