@@ -4,7 +4,7 @@
 //!
 //! Receipts cannot tell: both compilers get the same call-depth, memory-guard
 //! and metering middlewares with the same operator prices, so gas, results
-//! and traps are the same whichever code runs (`vm/tests/tiering.rs` runs
+//! and traps are the same whichever code runs (`vm/tests/compilers.rs` runs
 //! the same calls through a tiering VM and a singlepass-only one and compares
 //! every receipt).
 //!
