@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use svm_state::kv::RocksKv;
 use svm_state::structure::PathKey;
-use svm_state::{Address, StateConfig, StateDb, StructurePath};
+use svm_state::{Address, StructurePath};
 use svm_vm::{Arg, BlockContext, Call, Deploy, Tx, Vm, VmConfig};
 
 use crate::report::{Table, count, median, micros, ratio};
@@ -37,16 +37,7 @@ fn holder(i: usize) -> Address {
 }
 
 fn new_vm() -> (tempfile::TempDir, Vm<RocksKv>) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
-    let vm = Vm::new(
-        db,
-        VmConfig {
-            max_block_gas: 1_000 * TX_GAS,
-            ..VmConfig::default()
-        },
-    );
-    (dir, vm)
+    crate::vm_bench::block_vm(VmConfig::default().tiering)
 }
 
 fn deploy(vm: &Vm<RocksKv>, code: Vec<u8>, constructor: Option<&str>) -> Address {

@@ -173,12 +173,12 @@ fn transactions(cfg: &Config) -> Vec<Table> {
     ]
 }
 
-fn transactions_with(cfg: &Config, tiering: Option<Tiering>, label: &str) -> Table {
+/// A VM on a fresh RocksDB database whose blocks hold 1,000 transactions of
+/// up to [`TX_GAS`] each: twice the default block gas limit (which holds
+/// about 950 token transfers).
+pub(crate) fn block_vm(tiering: Option<Tiering>) -> (tempfile::TempDir, Vm<RocksKv>) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
-    let tiered = tiering.is_some();
-    // Blocks of 1,000 transactions of up to 200,000 gas each: twice the
-    // default block gas limit (which holds about 950 token transfers).
     let vm = Vm::new(
         db,
         VmConfig {
@@ -187,6 +187,12 @@ fn transactions_with(cfg: &Config, tiering: Option<Tiering>, label: &str) -> Tab
             ..VmConfig::default()
         },
     );
+    (dir, vm)
+}
+
+fn transactions_with(cfg: &Config, tiering: Option<Tiering>, label: &str) -> Table {
+    let tiered = tiering.is_some();
+    let (_dir, vm) = block_vm(tiering);
     let n = cfg.accounts;
     let counter = deploy(&vm, contract("counter.wat"));
     let token = deploy(&vm, wide_token(n));
@@ -735,16 +741,7 @@ pub(crate) fn tiering_budget() -> Table {
 /// RocksDB, singlepass alone, printing the median block: a target for a
 /// profiler.
 pub(crate) fn profile_transfers(accounts: usize, blocks: usize) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let db = StateDb::open_rocks(dir.path(), &StateConfig::default()).expect("database");
-    let vm = Vm::new(
-        db,
-        VmConfig {
-            max_block_gas: 1_000 * TX_GAS,
-            tiering: None,
-            ..VmConfig::default()
-        },
-    );
+    let (_dir, vm) = block_vm(None);
     let token = deploy(&vm, wide_token(accounts));
     fund(&vm, &token, accounts);
     let mut rng = Rng::new(5);

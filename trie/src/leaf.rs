@@ -4,6 +4,19 @@
 use crate::HexPrefix;
 use crate::nibbles::{encode_hex_prefix, key_len};
 
+/// Appends the hex-prefix encoding (leaf flag set) of the rest of `key`
+/// below nibble `depth`.
+pub(crate) fn push_key_hex_prefix(key: &[u8], depth: usize, out: &mut Vec<u8>) {
+    let byte = depth / 2;
+    if depth.is_multiple_of(2) {
+        out.push(0x20);
+        out.extend_from_slice(&key[byte..]);
+    } else {
+        out.push(0x30 | (key[byte] & 0x0f));
+        out.extend_from_slice(&key[byte + 1..]);
+    }
+}
+
 /// A leaf's hex-prefix path followed by its value.
 #[derive(Clone, Debug)]
 pub(crate) struct Leaf {
@@ -25,18 +38,9 @@ impl Leaf {
 
     /// The leaf for `key` below nibble `depth`.
     pub(crate) fn from_key(key: &[u8], depth: usize, value: &[u8]) -> Self {
-        let byte = depth / 2;
         Self::with(
-            |d| {
-                if depth.is_multiple_of(2) {
-                    d.push(0x20);
-                    d.extend_from_slice(&key[byte..]);
-                } else {
-                    d.push(0x30 | (key[byte] & 0x0f));
-                    d.extend_from_slice(&key[byte + 1..]);
-                }
-            },
-            key.len() + 1 - byte,
+            |d| push_key_hex_prefix(key, depth, d),
+            key.len() + 1 - depth / 2,
             value,
         )
     }

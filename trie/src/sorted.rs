@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::batch::Op;
 use crate::codec::{ChildRef, encode_branch, encode_extension, encode_leaf_hp};
+use crate::leaf::push_key_hex_prefix;
 use crate::nibbles::{key_len, key_nibble};
 use crate::par::{PAR_OPS, par_depth};
 use crate::{EMPTY_ROOT, H256, TrieError, hash};
@@ -168,23 +169,17 @@ fn node_ref<E: SortedEntry>(entries: &[E], depth: usize, par: u8, s: &mut Scratc
 
 /// The reference to the leaf holding the rest of `key` below nibble `depth`.
 fn leaf_ref(key: &[u8], depth: usize, value: &[u8], s: &mut Scratch) -> ChildRef {
-    let byte = depth / 2;
     s.path.clear();
-    if depth.is_multiple_of(2) {
-        s.path.push(0x20);
-        s.path.extend_from_slice(&key[byte..]);
-    } else {
-        s.path.push(0x30 | (key[byte] & 0x0f));
-        s.path.extend_from_slice(&key[byte + 1..]);
-    }
+    push_key_hex_prefix(key, depth, &mut s.path);
     s.enc.clear();
     encode_leaf_hp(&s.path, value, &mut s.enc);
     ChildRef::of_encoding(&s.enc)
 }
 
 /// Where each nibble's run starts among sorted entries (all longer than
-/// `depth` nibbles), and where the last ends.
-fn nibble_bounds<E: SortedEntry>(entries: &[E], depth: usize) -> [usize; 17] {
+/// `depth` nibbles), and where the last ends: the split of a branch's
+/// entries among its children, for the one-pass root and the trie's build.
+pub(crate) fn nibble_bounds<E: SortedEntry>(entries: &[E], depth: usize) -> [usize; 17] {
     let mut bounds = [0usize; 17];
     if entries.len() <= 32 {
         for e in entries {

@@ -9,6 +9,7 @@ use crate::leaf::Leaf;
 use crate::nibbles::{has_path, key_len, key_nibble, key_nibbles, pack};
 use crate::node::{Children, MemNode, Slot, hash_slot, resolve};
 use crate::par::{PAR_OPS, parallel};
+use crate::sorted::nibble_bounds;
 use crate::{NodeSet, NodeStore, TrieError};
 
 type Applied = Result<(Option<Slot>, bool), TrieError>;
@@ -166,27 +167,6 @@ fn apply_branch<S: NodeStore>(store: &S, mut slot: Slot, ops: &[Op<'_>], depth: 
     }
     slot.r = ChildRef::DIRTY;
     Ok((normalize_branch(store, slot)?, true))
-}
-
-/// Start offsets of each nibble's run in `ops` (sorted, all longer than `depth`).
-fn nibble_bounds(ops: &[Op<'_>], depth: usize) -> [usize; 17] {
-    let mut bounds = [0usize; 17];
-    if ops.len() <= 32 {
-        // Few ops: one linear pass counts each nibble's run.
-        for op in ops {
-            bounds[usize::from(key_nibble(op.key, depth)) + 1] += 1;
-        }
-        for i in 1..17 {
-            bounds[i] += bounds[i - 1];
-        }
-        return bounds;
-    }
-    let mut start = 0;
-    for (n, b) in bounds.iter_mut().enumerate().skip(1) {
-        start += ops[start..].partition_point(|op| usize::from(key_nibble(op.key, depth)) < n);
-        *b = start;
-    }
-    bounds
 }
 
 /// Collapses a changed branch left with fewer than two entries.

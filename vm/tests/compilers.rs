@@ -12,25 +12,17 @@ use svm_state::{StateConfig, StateDb};
 use svm_vm::{Arg, CompilerKind, Receipt, Tiering, TxError, Vm, VmConfig};
 
 fn vm_compiled(compiler: CompilerKind) -> Vm<MemoryKv> {
-    let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
-    Vm::new(
-        db,
-        VmConfig {
-            compiler,
-            ..VmConfig::default()
-        },
-    )
+    vm_with(VmConfig {
+        compiler,
+        ..VmConfig::default()
+    })
 }
 
 fn vm_tiering(tiering: Option<Tiering>) -> Vm<MemoryKv> {
-    let db = StateDb::open(MemoryKv::new(), &StateConfig::default()).unwrap();
-    Vm::new(
-        db,
-        VmConfig {
-            tiering,
-            ..VmConfig::default()
-        },
-    )
+    vm_with(VmConfig {
+        tiering,
+        ..VmConfig::default()
+    })
 }
 
 /// A contract exercising loops, recursion, memory growth, arithmetic and
