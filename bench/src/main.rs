@@ -4,7 +4,6 @@
 
 mod alloc;
 mod calls_bench;
-mod deferred_metering;
 mod ffi_bench;
 mod map_token_bench;
 mod proof_bench;

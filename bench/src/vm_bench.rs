@@ -334,26 +334,23 @@ const KERNELS: [(&str, i32); 2] = [("mix", 2_000_000), ("sort", 2_000)];
 enum Meter {
     /// Not at all.
     Off,
-    /// wasmer's `Metering` (svm's middleware and prices).
-    Wasmer,
-    /// The deferred-check prototype (`deferred_metering`).
-    Deferred,
+    /// wasmer's `Metering`: svm's prices charged per basic block (gas
+    /// rules v2).
+    PerBlock,
+    /// svm's `RegionMetering`: charged per function entry and loop
+    /// iteration (gas rules v3, what svm runs).
+    PerRegion,
 }
 
 fn plain_wasmer(kind: CompilerKind, meter: Meter, (kernel, arg): (&str, i32), reps: usize) -> f64 {
     fn engine(mut config: impl CompilerConfig + 'static, meter: Meter) -> Engine {
         match meter {
             Meter::Off => {}
-            Meter::Wasmer => config.push_middleware(Arc::new(Metering::new(
+            Meter::PerBlock => config.push_middleware(Arc::new(Metering::new(
                 u64::MAX,
                 svm_vm::gas::operator_cost,
             ))),
-            Meter::Deferred => {
-                config.push_middleware(crate::deferred_metering::DeferredMetering::new(
-                    i64::MAX,
-                    svm_vm::gas::operator_cost,
-                ))
-            }
+            Meter::PerRegion => config.push_middleware(Arc::new(svm_vm::RegionMetering::default())),
         }
         EngineBuilder::new(config).into()
     }
@@ -364,6 +361,9 @@ fn plain_wasmer(kind: CompilerKind, meter: Meter, (kernel, arg): (&str, i32), re
     let mut store = Store::new(engine);
     let module = Module::new(&store, COMPUTE).expect("module");
     let instance = Instance::new(&mut store, &module, &imports! {}).expect("instance");
+    if meter == Meter::PerRegion {
+        wasmer_middlewares::metering::set_remaining_points(&mut store, &instance, u64::MAX / 2);
+    }
     let f = instance
         .exports
         .get_typed_function::<i32, i64>(&store, kernel)
@@ -426,7 +426,9 @@ fn through_svm(
     (median(&mut samples), gas)
 }
 
-/// Metered against unmetered execution of the same compute-bound code.
+/// Metered against unmetered execution of the same compute-bound code:
+/// wasmer's per-basic-block metering (gas rules v2) beside svm's per-region
+/// metering (v3) on plain wasmer, and the whole svm call.
 pub(crate) fn metering(reps: usize) -> Table {
     let mut table = Table::new(
         "Metering overhead on compute-bound kernels (mix: 2,000,000 rounds; sort: insertion sort of 2,000 i32s)",
@@ -434,15 +436,30 @@ pub(crate) fn metering(reps: usize) -> Table {
             "kernel",
             "compiler",
             "wasmer unmetered",
-            "wasmer + metering",
-            "svm call (metering + call depth)",
-            "metering ÷ unmetered",
+            "per basic block (v2)",
+            "per region (v3)",
+            "svm call (v3 + call depth)",
+            "v2 ÷ unmetered",
+            "v3 ÷ unmetered",
             "svm ÷ unmetered",
-            "deferred-check prototype ÷ unmetered",
-            "gas",
+            "gas (v3)",
         ],
     );
     let reps = reps.max(5);
+    let ms = |s: f64| {
+        if s.is_nan() {
+            "–".to_string()
+        } else {
+            format!("{:.2} ms", s * 1e3)
+        }
+    };
+    let per = |a: f64, b: f64| {
+        if a.is_nan() {
+            "–".to_string()
+        } else {
+            ratio(a / b)
+        }
+    };
     for kernel in KERNELS {
         let hot = Tiering {
             hot_calls: 1,
@@ -460,13 +477,13 @@ pub(crate) fn metering(reps: usize) -> Table {
             };
             // The tiered row against singlepass's own unmetered time: what
             // a contract deployed on singlepass gains once hot.
-            let (plain, metered, deferred) = if tiering.is_some() {
+            let (plain, per_block, per_region) = if tiering.is_some() {
                 (plain_singlepass, f64::NAN, f64::NAN)
             } else {
                 (
                     plain_wasmer(kind, Meter::Off, kernel, reps),
-                    plain_wasmer(kind, Meter::Wasmer, kernel, reps),
-                    plain_wasmer(kind, Meter::Deferred, kernel, reps),
+                    plain_wasmer(kind, Meter::PerBlock, kernel, reps),
+                    plain_wasmer(kind, Meter::PerRegion, kernel, reps),
                 )
             };
             if kind == CompilerKind::Singlepass && tiering.is_none() {
@@ -476,24 +493,13 @@ pub(crate) fn metering(reps: usize) -> Table {
             table.row(vec![
                 kernel.0.to_string(),
                 name,
-                format!("{:.2} ms", plain * 1e3),
-                if metered.is_nan() {
-                    "–".to_string()
-                } else {
-                    format!("{:.2} ms", metered * 1e3)
-                },
-                format!("{:.2} ms", svm * 1e3),
-                if metered.is_nan() {
-                    "–".to_string()
-                } else {
-                    ratio(metered / plain)
-                },
+                ms(plain),
+                ms(per_block),
+                ms(per_region),
+                ms(svm),
+                per(per_block, plain),
+                per(per_region, plain),
                 ratio(svm / plain),
-                if deferred.is_nan() {
-                    "–".to_string()
-                } else {
-                    ratio(deferred / plain)
-                },
                 count(gas as f64),
             ]);
         }

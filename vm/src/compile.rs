@@ -1,4 +1,4 @@
-//! Compiling contracts: singlepass with the metering middleware, one engine
+//! Compiling contracts: singlepass with svm's metering middleware, one engine
 //! per compile (a metering middleware serves one module), the artifact run in
 //! one shared headless engine; compiled modules cached by code hash in an LRU
 //! bounded in bytes, and (optionally) on disk.
@@ -10,12 +10,11 @@ use lru::LruCache;
 use primitive_types::H256;
 use wasmer::sys::{CompilerConfig, EngineBuilder, Singlepass};
 use wasmer::{Engine, Module};
-use wasmer_middlewares::Metering;
 
 use crate::config::CompilerKind;
 use crate::depth::CallDepth;
-use crate::gas::operator_cost;
 use crate::grow::MemoryGuard;
+use crate::metering::RegionMetering;
 
 /// Counters of the module caches.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -487,7 +486,7 @@ impl Compiler {
 fn metered_engine(mut config: impl CompilerConfig + 'static, max_call_depth: u32) -> Engine {
     config.push_middleware(Arc::new(CallDepth::new(max_call_depth)));
     config.push_middleware(Arc::new(MemoryGuard::default()));
-    config.push_middleware(Arc::new(Metering::new(0, operator_cost)));
+    config.push_middleware(Arc::new(RegionMetering::default()));
     EngineBuilder::new(config).into()
 }
 

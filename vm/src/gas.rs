@@ -1,5 +1,6 @@
-//! Gas: a fixed price per WebAssembly operator (charged by wasmer's metering
-//! middleware, per basic block), the intrinsic price of a transaction, and
+//! Gas: a fixed price per WebAssembly operator (charged by svm's metering
+//! middleware once per region: a function body outside its loops, a loop's
+//! body per iteration; `metering.rs`), the intrinsic price of a transaction, and
 //! the prices of the vmcalls. Everything here is consensus: a change changes
 //! gas and so receipts (docs/FORMATS.md "Gas").
 
@@ -19,9 +20,11 @@ pub fn operator_cost(op: &Operator<'_>) -> u64 {
     }
 }
 
-/// Changes whenever [`operator_cost`] or the code the compiler adds to
-/// contracts (call depth, memory guard) does: compiled artifacts embed both.
-pub const TABLE_VERSION: u32 = 2;
+/// Changes whenever [`operator_cost`], where it is charged (the gas rules'
+/// version, docs/FORMATS.md "Gas": 3, per region) or the code the compiler
+/// adds to contracts (call depth, memory guard) does: compiled artifacts
+/// embed all three.
+pub const TABLE_VERSION: u32 = 3;
 
 // ---- transactions -------------------------------------------------------
 
