@@ -84,8 +84,10 @@ struct Args {
     /// `sorted` (the one-pass root of sorted input) or `alloy` (alloy-trie's
     /// `HashBuilder` on the same input); or `transfers`: `--blocks` blocks
     /// of 1,000 token transfers between `--accounts` holders (RocksDB,
-    /// singlepass alone), for a profiler.
-    #[arg(long, value_parser = ["build", "update", "prove", "sorted", "alloy", "transfers"])]
+    /// singlepass alone), for a profiler; or `sort-unmetered`, `sort-v2`,
+    /// `sort-v3`: the metering table's sort kernel, `--reps` times on
+    /// singlepass, unmetered, per basic block or per region.
+    #[arg(long, value_parser = ["build", "update", "prove", "sorted", "alloy", "transfers", "sort-unmetered", "sort-v2", "sort-v3"])]
     profile: Option<String>,
 }
 
@@ -105,6 +107,8 @@ fn main() {
     if let Some(workload) = &args.profile {
         if workload == "transfers" {
             vm_bench::profile_transfers(args.accounts.clamp(2, 262_000), args.blocks.max(1));
+        } else if let Some(meter) = workload.strip_prefix("sort-") {
+            vm_bench::profile_sort(meter, args.reps.max(1));
         } else {
             trie_bench::profile(&config, workload);
         }

@@ -743,6 +743,20 @@ pub(crate) fn tiering_budget() -> Table {
     table
 }
 
+/// The sort kernel `reps` times on singlepass, metered as `meter` says
+/// (`unmetered`, `v2` per basic block, `v3` per region): a target for
+/// callgrind, whose instruction counts repeat exactly.
+pub(crate) fn profile_sort(meter: &str, reps: usize) {
+    let meter = match meter {
+        "v2" => Meter::PerBlock,
+        "v3" => Meter::PerRegion,
+        _ => Meter::Off,
+    };
+    let sort = KERNELS[1];
+    let median = plain_wasmer(CompilerKind::Singlepass, meter, sort, reps);
+    println!("sort: median {:.3} ms", median * 1e3);
+}
+
 /// `blocks` blocks of 1,000 token transfers between `accounts` holders on
 /// RocksDB, singlepass alone, printing the median block: a target for a
 /// profiler.
