@@ -174,7 +174,12 @@ impl<'a> FunctionMiddleware<'a> for FunctionMetering<'a> {
                 self.open.push(Some(region));
                 self.regions.push(region);
             }
-            Operator::Block { .. } | Operator::If { .. } => {
+            // `try` and `try_table` never pass validation (no exceptions);
+            // counted as blocks so their `end` closes them all the same.
+            Operator::Block { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. } => {
                 self.add(price);
                 self.open.push(None);
             }
