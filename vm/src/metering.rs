@@ -175,13 +175,18 @@ impl<'a> FunctionMiddleware<'a> for FunctionMetering<'a> {
                 self.regions.push(region);
             }
             // `try` and `try_table` never pass validation (no exceptions);
-            // counted as blocks so their `end` closes them all the same.
+            // counted as blocks so what closes them keeps the count.
             Operator::Block { .. }
             | Operator::If { .. }
             | Operator::Try { .. }
             | Operator::TryTable { .. } => {
                 self.add(price);
                 self.open.push(None);
+            }
+            // A legacy `try`'s `delegate` closes it as an `end` would.
+            Operator::Delegate { .. } => {
+                self.open.pop();
+                self.add(price);
             }
             Operator::End => match self.open.pop() {
                 Some(Some(_)) => {
