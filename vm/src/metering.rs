@@ -95,8 +95,8 @@ struct FunctionMetering<'a> {
     /// Each region's price: the function's first, then one per loop in the
     /// order the loops open.
     prices: Vec<u64>,
-    /// The open blocks: for a loop its region, `None` for `block` and `if`.
-    open: Vec<Option<usize>>,
+    /// The open blocks, each `true` for a loop.
+    open: Vec<bool>,
     /// The regions the current operator is nested in, innermost last.
     regions: Vec<usize>,
 }
@@ -171,7 +171,7 @@ impl<'a> FunctionMiddleware<'a> for FunctionMetering<'a> {
                 self.add(price);
                 let region = self.prices.len();
                 self.prices.push(0);
-                self.open.push(Some(region));
+                self.open.push(true);
                 self.regions.push(region);
             }
             // `try` and `try_table` never pass validation (no exceptions);
@@ -181,7 +181,7 @@ impl<'a> FunctionMiddleware<'a> for FunctionMetering<'a> {
             | Operator::Try { .. }
             | Operator::TryTable { .. } => {
                 self.add(price);
-                self.open.push(None);
+                self.open.push(false);
             }
             // A legacy `try`'s `delegate` closes it as an `end` would.
             Operator::Delegate { .. } => {
@@ -189,12 +189,12 @@ impl<'a> FunctionMiddleware<'a> for FunctionMetering<'a> {
                 self.add(price);
             }
             Operator::End => match self.open.pop() {
-                Some(Some(_)) => {
+                Some(true) => {
                     // A loop's end is left once per entry, as its header.
                     self.regions.pop();
                     self.add(price);
                 }
-                Some(None) => self.add(price),
+                Some(false) => self.add(price),
                 None => {
                     self.add(price);
                     done = true;
