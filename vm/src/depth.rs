@@ -12,8 +12,10 @@ use std::sync::Mutex;
 
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
 use wasmer::wasmparser::{BlockType, Operator};
-use wasmer::{ExportIndex, GlobalInit, GlobalType, LocalFunctionIndex, Mutability, Type};
+use wasmer::{GlobalInit, LocalFunctionIndex};
 use wasmer_types::{GlobalIndex, ModuleInfo};
+
+use crate::globals::add_global;
 
 /// The export holding the current depth (at the limit after a depth trap).
 pub(crate) const DEPTH_EXPORT: &str = "svm_call_depth";
@@ -55,12 +57,7 @@ impl ModuleMiddleware for CallDepth {
     }
 
     fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
-        let index = info
-            .globals
-            .push(GlobalType::new(Type::I32, Mutability::Var));
-        info.global_initializers.push(GlobalInit::I32Const(0));
-        info.exports
-            .insert(DEPTH_EXPORT.to_string(), ExportIndex::Global(index));
+        let index = add_global(info, GlobalInit::I32Const(0), Some(DEPTH_EXPORT));
         let imported = u32::try_from(info.num_imported_functions)
             .map_err(|_| MiddlewareError::new("call depth", "too many imports"))?;
         *self.module.lock().unwrap_or_else(|e| e.into_inner()) = Some((index, imported));

@@ -10,8 +10,10 @@ use std::sync::Mutex;
 
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
 use wasmer::wasmparser::{BlockType, Operator};
-use wasmer::{ExportIndex, GlobalInit, GlobalType, LocalFunctionIndex, Mutability, Type};
-use wasmer_types::{GlobalIndex, ModuleInfo};
+use wasmer::{GlobalInit, LocalFunctionIndex};
+use wasmer_types::ModuleInfo;
+
+use crate::globals::add_global;
 
 /// The export that is 1 after the host refused growth within the maximum.
 pub(crate) const GROW_FAILED_EXPORT: &str = "svm_grow_failed";
@@ -56,17 +58,9 @@ impl ModuleMiddleware for MemoryGuard {
                 .and_then(|m| m.maximum)
                 .map_or(0, |p| p.0)
         });
-        let mut global = |init| {
-            let index = info
-                .globals
-                .push(GlobalType::new(Type::I32, Mutability::Var));
-            info.global_initializers.push(GlobalInit::I32Const(init));
-            index
-        };
-        let (delta, result, failed): (GlobalIndex, GlobalIndex, GlobalIndex) =
-            (global(0), global(0), global(0));
-        info.exports
-            .insert(GROW_FAILED_EXPORT.to_string(), ExportIndex::Global(failed));
+        let delta = add_global(info, GlobalInit::I32Const(0), None);
+        let result = add_global(info, GlobalInit::I32Const(0), None);
+        let failed = add_global(info, GlobalInit::I32Const(0), Some(GROW_FAILED_EXPORT));
         *self.globals.lock().unwrap_or_else(|e| e.into_inner()) = Some(Globals {
             delta: delta.as_u32(),
             result: result.as_u32(),

@@ -27,6 +27,7 @@ mod error;
 mod event_calls;
 mod exec;
 pub mod gas;
+mod globals;
 mod grow;
 mod host;
 mod memory_pool;

@@ -30,10 +30,11 @@ use std::sync::Mutex;
 
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
 use wasmer::wasmparser::{BlockType, Operator};
-use wasmer::{ExportIndex, GlobalInit, GlobalType, LocalFunctionIndex, Mutability, Type};
+use wasmer::{GlobalInit, LocalFunctionIndex};
 use wasmer_types::{GlobalIndex, ModuleInfo};
 
 use crate::gas::operator_cost;
+use crate::globals::add_global;
 
 /// The export holding the gas left (as a `u64` in an i64 global).
 const REMAINING_EXPORT: &str = "wasmer_metering_remaining_points";
@@ -70,18 +71,8 @@ impl ModuleMiddleware for RegionMetering {
     }
 
     fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
-        let remaining = info
-            .globals
-            .push(GlobalType::new(Type::I64, Mutability::Var));
-        info.global_initializers.push(GlobalInit::I64Const(0));
-        info.exports
-            .insert(REMAINING_EXPORT.to_string(), ExportIndex::Global(remaining));
-        let exhausted = info
-            .globals
-            .push(GlobalType::new(Type::I32, Mutability::Var));
-        info.global_initializers.push(GlobalInit::I32Const(0));
-        info.exports
-            .insert(EXHAUSTED_EXPORT.to_string(), ExportIndex::Global(exhausted));
+        let remaining = add_global(info, GlobalInit::I64Const(0), Some(REMAINING_EXPORT));
+        let exhausted = add_global(info, GlobalInit::I32Const(0), Some(EXHAUSTED_EXPORT));
         *self.globals.lock().unwrap_or_else(|e| e.into_inner()) = Some((remaining, exhausted));
         Ok(())
     }
