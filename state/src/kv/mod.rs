@@ -82,6 +82,15 @@ pub enum Change {
     AddCount(Column, Vec<u8>, u64),
 }
 
+impl Change {
+    /// The column and key it changes.
+    pub fn place(&self) -> (Column, &[u8]) {
+        match self {
+            Change::Put(c, k, _) | Change::Delete(c, k) | Change::AddCount(c, k, _) => (*c, k),
+        }
+    }
+}
+
 /// A count as stored: minimal big-endian bytes (none for 0).
 pub fn encode_count(n: u64) -> Vec<u8> {
     let bytes = n.to_be_bytes();

@@ -285,7 +285,12 @@ impl KvStore for RocksKv {
             return Err(KvError::ReadOnly);
         }
         let mut b = rocksdb::WriteBatch::default();
-        for change in batch.changes {
+        let mut changes = batch.changes;
+        // In key order (stable: changes to one key keep their order), each
+        // memtable insert starts next to the one before it; in hash order
+        // every insert searches the skip list from its top.
+        changes.sort_by(|x, y| x.place().cmp(&y.place()));
+        for change in changes {
             match change {
                 Change::Put(c, k, v) => b.put_cf(self.cf(c)?, k, v),
                 Change::Delete(c, k) => b.delete_cf(self.cf(c)?, k),
