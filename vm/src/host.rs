@@ -475,6 +475,24 @@ fn set_return<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32, len: i32) -> Resu
     Ok(())
 }
 
+fn abort<S: ContractState>(mut ctx: Ctx<'_, S>, ptr: i32, len: i32) -> Result<(), HostTrap> {
+    let (env, mut store) = ctx.data_and_store_mut();
+    charge(env, &mut store, gas::VMCALL)?;
+    let (_, n) = span(env, &store, ptr, len)?;
+    let n = n.min(crate::vmcalls::MAX_ABORT_MESSAGE);
+    charge(env, &mut store, n as u64 * gas::DATA_BYTE)?;
+    let bytes = read(env, &store, ptr, n as i32)?;
+    let mut message = String::from("aborted: ");
+    for c in String::from_utf8_lossy(&bytes).chars() {
+        if c.is_control() {
+            message.extend(c.escape_default());
+        } else {
+            message.push(c);
+        }
+    }
+    Err(bad(message))
+}
+
 /// A register's width in bytes, or a trap.
 fn reg_bytes<S>(env: &mut Env<S>, bits: i32, index: i32) -> Result<usize, HostTrap> {
     Ok(env.registers.get(bits, index)?.len())
@@ -577,6 +595,7 @@ pub(crate) fn vmcall<S: ContractState>(
         "block_height" => Function::new_typed_with_env(store, env, block_height::<S>),
         "block_time" => Function::new_typed_with_env(store, env, block_time::<S>),
         "set_return" => Function::new_typed_with_env(store, env, set_return::<S>),
+        "abort" => Function::new_typed_with_env(store, env, abort::<S>),
         "log" => Function::new_typed_with_env(store, env, crate::event_calls::log::<S>),
         "emit" => Function::new_typed_with_env(store, env, crate::event_calls::emit::<S>),
         "call" => Function::new_typed_with_env(store, env, crate::contract_calls::call::<S>),

@@ -43,6 +43,10 @@ pub const VMCALLS: &[Signature] = &[
     ("block_time", &[], &[I64]),
     // (ptr, len): the call's return data.
     ("set_return", &[I32, I32], &[]),
+    // (ptr, len): stop the call with the UTF-8 message at ptr (at most
+    // `MAX_ABORT_MESSAGE` bytes are read; lossy, control characters
+    // escaped): a trap whose receipt message is `aborted: <message>`.
+    ("abort", &[I32, I32], &[]),
     // (ptr, len): emit an event of `len` data bytes without topics that
     // no index keeps (time-to-live 0).
     ("log", &[I32, I32], &[]),
@@ -146,6 +150,10 @@ pub const MAX_HANDLES: usize = 256;
 /// take: the longest trie key of a structure (a sorted-set member) and one
 /// more byte, so `m ‖ 00` names what follows any member `m`.
 pub const MAX_CURSOR_BYTES: usize = svm_state::structure::MAX_MEMBER_BYTES + 1;
+
+/// The most message bytes `abort` reads (and charges for); a longer
+/// message is cut there.
+pub const MAX_ABORT_MESSAGE: usize = 1024;
 
 /// The register file of a call, as (bits, count): 16 × 32-bit, 16 × 64-bit,
 /// 8 × 160-bit (addresses), 4 × 256-bit, 4 × 512-bit. Registers start zeroed
