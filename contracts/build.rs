@@ -4,7 +4,14 @@
 use std::path::PathBuf;
 
 /// The example packages; `src/lib.rs` names the same list.
-const PACKAGES: &[&str] = &["counter"];
+const PACKAGES: &[&str] = &[
+    "counter",
+    "token",
+    "map-token",
+    "registry",
+    "exchange",
+    "inbox",
+];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));

@@ -26,7 +26,7 @@
 //! result becomes the call's return data, a panic or an `Err(&str)` stops
 //! the call with that message (nothing it did is kept). Encodings: see
 //! [`codec`].
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 
 extern crate alloc;
 

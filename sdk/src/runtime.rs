@@ -73,11 +73,35 @@ extern "C" fn svm_alloc(len: u32) -> *mut u8 {
     p
 }
 
+/// A panic's message, formatted into a fixed buffer (cut at its size).
+struct Message {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl core::fmt::Write for Message {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let room = self.buf.len() - self.len;
+        let mut n = s.len().min(room);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    crate::abort(
-        info.message()
-            .as_str()
-            .unwrap_or("panicked (a formatted message; the SDK keeps only constant ones)"),
-    )
+    let message = info.message();
+    if let Some(s) = message.as_str() {
+        crate::abort(s);
+    }
+    let mut m = Message {
+        buf: [0; 256],
+        len: 0,
+    };
+    let _ = core::fmt::write(&mut m, format_args!("{message}"));
+    crate::abort(core::str::from_utf8(&m.buf[..m.len]).unwrap_or("panicked"))
 }

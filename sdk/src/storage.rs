@@ -360,6 +360,14 @@ impl<K: Key, V> Map<K, V> {
     }
 }
 
+impl<K: Key, V> Map<K, V> {
+    /// Every key, in the order of their keccak256 hashes (one vmcall each;
+    /// a map of structures lists its non-empty ones).
+    pub fn keys(&self) -> impl Iterator<Item = K> {
+        entries(self.h).map(|(k, _)| decode_key(&k))
+    }
+}
+
 impl<K: Key, V: Value> Map<K, V> {
     /// The value at `key`, or `None`.
     pub fn get(&self, key: &K) -> Option<V> {
