@@ -1,5 +1,6 @@
 //! `svm demo`: the first thing a newcomer runs. Deploys the bundled example
-//! contracts (embedded in the binary, so it runs from any directory), runs a
+//! contracts (written in Rust with svm-sdk, built into the binary, so it
+//! runs from any directory), runs a
 //! block of calls (one fails and changes nothing), then a second block on
 //! the contracts with unbounded structures (a map token, a sorted-set
 //! registry, nested mailboxes), and prints a short summary — or, with
@@ -13,35 +14,19 @@ use crate::error::CliError;
 use crate::hexarg;
 use crate::vm_cmd::{CALL_GAS, DEPLOY_GAS, VmArgs, open};
 
-/// The example contracts with structures, and their constructors.
-const STRUCTURE_CONTRACTS: [(&str, &str, Option<&str>); 3] = [
-    (
-        "map_token.wat",
-        include_str!("../../examples/contracts/map_token.wat"),
-        Some("init"),
-    ),
-    (
-        "registry.wat",
-        include_str!("../../examples/contracts/registry.wat"),
-        None,
-    ),
-    (
-        "inbox.wat",
-        include_str!("../../examples/contracts/inbox.wat"),
-        None,
-    ),
+/// The example contracts with structures, and their constructors: the
+/// Rust ones (contracts/rust, built with svm-sdk into the binary).
+const STRUCTURE_CONTRACTS: [(&str, &[u8], Option<&str>); 3] = [
+    ("map-token", svm_contracts::MAP_TOKEN, Some("init")),
+    ("registry", svm_contracts::REGISTRY, None),
+    ("inbox", svm_contracts::INBOX, None),
 ];
 
-/// The example contracts, as shipped in `examples/contracts/`.
-const CONTRACTS: [(&str, &str); 2] = [
-    (
-        "counter.wat",
-        include_str!("../../examples/contracts/counter.wat"),
-    ),
-    (
-        "token.wat",
-        include_str!("../../examples/contracts/token.wat"),
-    ),
+/// The first example contracts, the Rust ones too (their hand-written
+/// twins are in `examples/contracts/`).
+const CONTRACTS: [(&str, &[u8]); 2] = [
+    ("counter", svm_contracts::COUNTER),
+    ("token", svm_contracts::TOKEN),
 ];
 
 /// `svm demo`.
@@ -82,12 +67,11 @@ pub(crate) fn run(args: DemoArgs) -> Result<(), CliError> {
     let author = Address::from_low_u64_be(0xa0001);
     let mut steps = Vec::new();
     let mut deployed = Vec::new();
-    for (name, text) in CONTRACTS {
-        let code = svm_vm::wat_to_wasm(text.as_bytes()).map_err(CliError::Arg)?;
+    for (name, code) in CONTRACTS {
         let tx = Deploy {
             author,
             nonce: vm.next_nonce(&author)?,
-            code,
+            code: code.to_vec(),
             balance: U256::zero(),
             constructor: None,
             gas_limit: DEPLOY_GAS,
@@ -243,12 +227,11 @@ fn structure_block(
     steps: &mut Vec<Step>,
 ) -> Result<Structures, CliError> {
     let mut deployed = Vec::new();
-    for (name, text, constructor) in STRUCTURE_CONTRACTS {
-        let code = svm_vm::wat_to_wasm(text.as_bytes()).map_err(CliError::Arg)?;
+    for (name, code, constructor) in STRUCTURE_CONTRACTS {
         let tx = Deploy {
             author,
             nonce: vm.next_nonce(&author)?,
-            code,
+            code: code.to_vec(),
             balance: U256::zero(),
             constructor: constructor.map(|c| (c.to_string(), vec![])),
             gas_limit: DEPLOY_GAS,

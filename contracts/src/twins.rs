@@ -228,7 +228,7 @@ pub fn run<K: KvStore>(
                 };
                 let r = vm.call(&c, BLOCK)?;
                 ran.push(Ran {
-                    what: format!("{function}"),
+                    what: function.to_string(),
                     receipt: Some(r),
                 });
             }

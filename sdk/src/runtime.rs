@@ -98,6 +98,11 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     if let Some(s) = message.as_str() {
         crate::abort(s);
     }
+    if cfg!(not(feature = "panic-messages")) {
+        crate::abort(
+            "panicked (a formatted message; svm-sdk's `panic-messages` feature keeps them)",
+        );
+    }
     let mut m = Message {
         buf: [0; 256],
         len: 0,

@@ -26,9 +26,7 @@ fn init(token: Address, price: u64) {
 /// Checks the value sent is `amount` × price.
 fn expect_payment(amount: u64) {
     let price = Exchange::price().get();
-    let cost = amount
-        .checked_mul(price)
-        .expect("amount × price overflows");
+    let cost = amount.checked_mul(price).expect("amount × price overflows");
     if value().to_u128() != Some(u128::from(cost)) {
         panic!("the value sent is not amount × price");
     }

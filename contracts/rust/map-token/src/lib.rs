@@ -62,7 +62,7 @@ fn mint(to: Address, amount: u64) {
 #[export]
 fn airdrop(to: Vec<u8>, amount: u64) {
     only_owner();
-    if to.len() % 20 != 0 {
+    if !to.len().is_multiple_of(20) {
         panic!("addresses are 20 bytes each");
     }
     let b = MapToken::balances();

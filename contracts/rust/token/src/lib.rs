@@ -27,7 +27,16 @@ fn slot(h: i32) -> (Var<[u8; 32]>, usize) {
 fn get(h: i32) -> u64 {
     let (var, at) = slot(h);
     let b = var.get();
-    u64::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3], b[at + 4], b[at + 5], b[at + 6], b[at + 7]])
+    u64::from_le_bytes([
+        b[at],
+        b[at + 1],
+        b[at + 2],
+        b[at + 3],
+        b[at + 4],
+        b[at + 5],
+        b[at + 6],
+        b[at + 7],
+    ])
 }
 
 fn set(h: i32, v: u64) {
