@@ -79,7 +79,10 @@ fn deploy_call_and_demo() {
     );
     // Compiled contracts persist for later runs.
     let artifacts = std::fs::read_dir(db.join("artifacts")).unwrap().count();
-    assert_eq!(artifacts, 5, "counter, token, map token, registry, inbox");
+    assert_eq!(
+        artifacts, 6,
+        "counter.wat deployed above; the demo's counter, token, map token, registry, inbox"
+    );
     // The author's next nonce is the default; a used one is refused.
     let o = svm(
         &db,
@@ -98,7 +101,7 @@ fn deploy_call_and_demo() {
     assert_eq!(json(&o), single);
     let artifacts = std::fs::read_dir(db.join("artifacts")).unwrap().count();
     assert_eq!(
-        artifacts, 6,
+        artifacts, 7,
         "counter's cranelift artifact beside the others"
     );
 }
