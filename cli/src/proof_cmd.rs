@@ -200,8 +200,8 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
         }
         Err(AnyProofError::UnknownKind) => {
             return Err(CliError::Arg(format!(
-                "{}: a binary proof of a kind `svm verify` does not read \
-                 (it reads variable, receipt, element, element multi- and range proofs)",
+                "{}: a binary proof of a version or kind `svm verify` does not read \
+                 (it reads version 1 variable, multi-, receipt, element, element multi- and range proofs)",
                 args.file
             )));
         }
@@ -215,6 +215,19 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<(), CliError> {
             let out: Vec<_> = ps
                 .iter()
                 .map(|e| json::element_value_json(e.element.as_ref()))
+                .collect();
+            return print_json(&serde_json::Value::Array(out));
+        }
+        Proven::Variables(ps) => {
+            let out: Vec<_> = ps
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "address": hexarg::format(&p.address),
+                        "variable": p.variable,
+                        "value": p.value.as_deref().map(hexarg::format),
+                    })
+                })
                 .collect();
             return print_json(&serde_json::Value::Array(out));
         }

@@ -133,11 +133,13 @@ pub(crate) fn serve(args: ServeArgs) -> Result<(), CliError> {
             args.db.path().display(),
             db.head().root
         );
+        tracing::info!("light-client page: http://{at}/light");
         let stop = async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("interrupted: stopping");
         };
-        svm_sync::serve(listener, db, &config, stop)
+        let app = svm_sync::server::router(db, &config).merge(svm_light::router());
+        svm_sync::serve_router(listener, app, &config, stop)
             .await
             .map_err(|e| CliError::Arg(format!("serving failed: {e}")))
     })

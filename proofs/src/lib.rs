@@ -13,14 +13,16 @@
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
-mod any;
 mod error;
-pub mod json;
 mod prove;
 
-pub use any::{AnyProofError, Proven, verify_any};
+/// Proofs as JSON (svm-verify's, feature `json`): shaped like an
+/// `eth_getProof` answer, extended with the page and the placement.
+pub use svm_verify::json;
+
 pub use error::ProveError;
 pub use prove::{
     prove_element, prove_elements, prove_many, prove_range, prove_receipt, prove_variable,
 };
 pub use svm_verify as verify;
+pub use svm_verify::{AnyProofError, Proven, verify_any, verify_any_with};

@@ -25,5 +25,5 @@ pub mod wire;
 
 pub use client::{Event, Observer, Silent, SyncConfig, SyncError, SyncReport, sync};
 pub use journal::Stats;
-pub use server::{RangeRequestError, ServeConfig, answer_range, serve};
+pub use server::{RangeRequestError, ServeConfig, answer_range, serve, serve_router};
 pub use source::{DirSource, HttpSource, Source, SourceError};

@@ -163,7 +163,17 @@ pub async fn serve<K: KvStore>(
     config: &ServeConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let app = router(db, config);
+    serve_router(listener, router(db, config), config, shutdown).await
+}
+
+/// Serves `app` ([`router`], perhaps merged with a node's own routes) on
+/// `listener` until `shutdown` completes, with `config`'s connection limits.
+pub async fn serve_router(
+    listener: TcpListener,
+    app: Router,
+    config: &ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let connections = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let header_timeout = config.header_timeout;
     tokio::pin!(shutdown);

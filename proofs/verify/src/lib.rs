@@ -15,7 +15,8 @@
 //!   every node once.
 //! - [`RangeProof`]: every member of a sorted set in a range, nothing
 //!   missing (its nodes cover every subtree that can hold one).
-//! - [`binary`]: the compact encoding of them.
+//! - [`binary`]: the compact encoding of them; `json` (feature `json`):
+//!   their JSON form, shaped like an `eth_getProof` answer.
 //! - [`layout`]: storage layouts (svm-format, shared with svm-state), [`mpt`]: Ethereum
 //!   Merkle-Patricia path proofs, [`Account`]: the account record.
 //!
@@ -27,16 +28,22 @@
 
 extern crate alloc;
 
+#[cfg(feature = "json")]
+mod any;
 pub mod binary;
 mod element;
 mod element_multi;
 mod error;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod mpt;
 mod multi;
 mod receipt;
 mod sorted_range;
 mod variable;
 
+#[cfg(feature = "json")]
+pub use any::{AnyProofError, Proven, verify_any, verify_any_with};
 pub use element::{ElementProof, ElementValue, PathKey, ProvenElement};
 pub use element_multi::{ElementMultiProof, ElementRequest};
 pub use error::VerifyError;

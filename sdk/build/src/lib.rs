@@ -79,28 +79,13 @@ pub struct Built {
     pub wasm: Vec<u8>,
 }
 
-/// Builds `packages` of the cargo workspace at `workspace` (its
-/// `Cargo.toml` directory; release profile, `--locked`) into `target_dir`,
-/// and lowers each module.
-pub fn build(
-    workspace: &Path,
-    target_dir: &Path,
-    packages: &[&str],
-) -> Result<Vec<Built>, BuildError> {
+/// A cargo command for a build script to run a nested build with: the
+/// cargo that runs the script, without the environment the outer build
+/// sets for it (target, flags, wrapper, target directory, package and
+/// feature variables).
+pub fn nested_cargo() -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.arg("build")
-        .arg("--release")
-        .arg("--locked")
-        .arg("--target")
-        .arg("wasm32-unknown-unknown")
-        .arg("--manifest-path")
-        .arg(workspace.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir);
-    for p in packages {
-        cmd.arg("-p").arg(p);
-    }
     for v in SCRUB {
         cmd.env_remove(v);
     }
@@ -112,6 +97,30 @@ pub fn build(
         {
             cmd.env_remove(&*k);
         }
+    }
+    cmd
+}
+
+/// Builds `packages` of the cargo workspace at `workspace` (its
+/// `Cargo.toml` directory; release profile, `--locked`) into `target_dir`,
+/// and lowers each module.
+pub fn build(
+    workspace: &Path,
+    target_dir: &Path,
+    packages: &[&str],
+) -> Result<Vec<Built>, BuildError> {
+    let mut cmd = nested_cargo();
+    cmd.arg("build")
+        .arg("--release")
+        .arg("--locked")
+        .arg("--target")
+        .arg("wasm32-unknown-unknown")
+        .arg("--manifest-path")
+        .arg(workspace.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir);
+    for p in packages {
+        cmd.arg("-p").arg(p);
     }
     cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags(workspace).join("\x1f"));
     let status = cmd.status().map_err(BuildError::Spawn)?;

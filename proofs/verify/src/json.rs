@@ -10,10 +10,17 @@
 //! verifies it and refuses a document whose claims differ from what the
 //! nodes prove.
 
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
 use serde_json::{Map, Value, json};
-use svm_verify::layout::Layout;
-use svm_verify::structure::PathKey;
-use svm_verify::{
+
+use crate::layout::Layout;
+use crate::structure::PathKey;
+use crate::{
     ContractNodes, EMPTY_CODE_HASH, EMPTY_ROOT, ElementMultiProof, ElementProof, ElementRequest,
     ElementValue, Event, Hash, MultiProof, PageProof, ProvenElement, ProvenRange, ProvenVariable,
     RangeProof, ReceiptProof, ReceiptRecord, Request, VariableProof, VerifyError, page_key,
@@ -434,7 +441,7 @@ pub fn elements_from_json(v: &Value) -> Result<ElementMultiProof, JsonError> {
 pub fn verify_elements_json(
     v: &Value,
     root: Option<&Hash>,
-    layouts: &std::collections::BTreeMap<svm_verify::Address, Layout>,
+    layouts: &BTreeMap<crate::Address, Layout>,
 ) -> Result<Vec<ProvenElement>, JsonError> {
     let p = elements_from_json(v)?;
     let proven = p.verify(root.unwrap_or(&p.root), layouts)?;

@@ -1,10 +1,17 @@
 //! Verifying a proof of any kind, binary or JSON, by what it says it is:
-//! what `svm verify` and the C API's verifier share.
+//! what `svm verify`, the C API's verifier and the JavaScript bindings
+//! share.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 use serde_json::{Value, json};
-use svm_verify::layout::Layout;
-use svm_verify::{
-    Hash, ProvenElement, ProvenRange, ProvenVariable, ReceiptRecord, VerifyError, binary,
+
+use crate::layout::Layout;
+use crate::{
+    Address, Hash, ProvenElement, ProvenRange, ProvenVariable, ReceiptRecord, VerifyError, binary,
 };
 
 use crate::json::{self, JsonError};
@@ -14,6 +21,9 @@ use crate::json::{self, JsonError};
 pub enum Proven {
     /// A contract variable (or the account's absence).
     Variable(ProvenVariable),
+    /// Several variables across contracts (a multiproof), in the order
+    /// the proof asks for them.
+    Variables(Vec<ProvenVariable>),
     /// One element of a structure.
     Element(ProvenElement),
     /// Several elements of structures.
@@ -27,10 +37,9 @@ pub enum Proven {
 /// Why a proof of unknown kind is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AnyProofError {
-    /// Binary, but of a kind with no verifier here (a multiproof of
-    /// variables is verified with its requests, not alone).
+    /// Binary, but of a version or kind this verifier does not know.
     #[error(
-        "a binary proof of a kind this verifier does not read (it reads variable, receipt, element, element multi- and range proofs)"
+        "a binary proof of a version or kind this verifier does not read (it reads version 1 variable, multi-, receipt, element, element multi- and range proofs)"
     )]
     UnknownKind,
     /// Neither binary nor JSON.
@@ -49,11 +58,37 @@ pub enum AnyProofError {
 /// the proof is checked against the root it names, which proves only that
 /// it is consistent: a light client passes the root it trusts. `layout`, if
 /// known, is checked against the one the proof carries or stands in for
-/// code the proof leaves out.
+/// code the proof leaves out (for a multiproof: the layout of the first
+/// contract it asks about; [`verify_any_with`] takes one per contract).
 pub fn verify_any(
     bytes: &[u8],
     root: Option<&Hash>,
     layout: Option<&Layout>,
+) -> Result<Proven, AnyProofError> {
+    verify_any_with(bytes, root, layout, &BTreeMap::new())
+}
+
+/// The layouts for a multiproof: `layouts` if any, else `layout` as the
+/// layout of the first contract the proof asks about.
+fn layouts_for(
+    layouts: &BTreeMap<Address, Layout>,
+    layout: Option<&Layout>,
+    first: Option<&Address>,
+) -> BTreeMap<Address, Layout> {
+    match (layouts.is_empty(), layout, first) {
+        (true, Some(l), Some(a)) => [(*a, l.clone())].into_iter().collect(),
+        _ => layouts.clone(),
+    }
+}
+
+/// [`verify_any`] with `layouts`, the layouts the verifier already has for
+/// the contracts of a multiproof (when empty, `layout` stands for the first
+/// contract's, as in [`verify_any`]).
+pub fn verify_any_with(
+    bytes: &[u8],
+    root: Option<&Hash>,
+    layout: Option<&Layout>,
+    layouts: &BTreeMap<Address, Layout>,
 ) -> Result<Proven, AnyProofError> {
     if binary::is_binary(bytes) {
         return Ok(match binary::kind(bytes) {
@@ -65,12 +100,14 @@ pub fn verify_any(
                 let p = binary::decode_element(bytes)?;
                 Proven::Element(p.verify(root.unwrap_or(&p.root), layout)?)
             }
+            Some(binary::Kind::Multi) => {
+                let p = binary::decode_multi(bytes)?;
+                let layouts = layouts_for(layouts, layout, p.requests.first().map(|r| &r.address));
+                Proven::Variables(p.verify(root.unwrap_or(&p.root), &layouts)?)
+            }
             Some(binary::Kind::Elements) => {
                 let p = binary::decode_elements(bytes)?;
-                let layouts = match (layout, p.requests.first()) {
-                    (Some(l), Some(r)) => [(r.address, l.clone())].into_iter().collect(),
-                    _ => Default::default(),
-                };
+                let layouts = layouts_for(layouts, layout, p.requests.first().map(|r| &r.address));
                 Proven::Elements(p.verify(root.unwrap_or(&p.root), &layouts)?)
             }
             Some(binary::Kind::Range) => {
@@ -81,7 +118,7 @@ pub fn verify_any(
                 let p = binary::decode_receipt(bytes)?;
                 Proven::Receipt(p.verify(root.unwrap_or(&p.receipts_root))?)
             }
-            _ => return Err(AnyProofError::UnknownKind),
+            None => return Err(AnyProofError::UnknownKind),
         });
     }
     let v: Value =
@@ -90,6 +127,17 @@ pub fn verify_any(
         Proven::Range(json::verify_range_json(&v, root, layout)?)
     } else if v.get("levels").is_some() {
         Proven::Element(json::verify_element_json(&v, root, layout)?)
+    } else if v.get("contracts").is_some() {
+        let p = json::multi_from_json(&v)?;
+        let layouts = layouts_for(layouts, layout, p.requests.first().map(|r| &r.address));
+        Proven::Variables(
+            p.verify(root.unwrap_or(&p.root), &layouts)
+                .map_err(JsonError::Verify)?,
+        )
+    } else if v.get("requests").is_some() {
+        let p = json::elements_from_json(&v)?;
+        let layouts = layouts_for(layouts, layout, p.requests.first().map(|r| &r.address));
+        Proven::Elements(json::verify_elements_json(&v, root, &layouts)?)
     } else if v.get("receiptsRoot").is_some() {
         Proven::Receipt(json::verify_receipt_json(&v, root)?)
     } else {
@@ -113,6 +161,17 @@ impl Proven {
                 "address": hex(&p.address),
                 "variable": p.variable,
                 "value": p.value.as_deref().map(hex),
+            }),
+            Proven::Variables(ps) => json!({
+                "kind": "variables",
+                "values": ps
+                    .iter()
+                    .map(|p| json!({
+                        "address": hex(&p.address),
+                        "variable": p.variable,
+                        "value": p.value.as_deref().map(hex),
+                    }))
+                    .collect::<Vec<_>>(),
             }),
             Proven::Element(p) => json!({
                 "kind": "element",
