@@ -14,7 +14,8 @@ import (
 
 // Proven is what a verified proof proves.
 type Proven struct {
-	// Kind: "variable", "element", "elements", "range" or "receipt".
+	// Kind: "variable", "variables" (a multiproof), "element", "elements",
+	// "range" or "receipt"; see JSON for the answers of several.
 	Kind string
 	// Value of a variable or a list/map element (nil when Absent).
 	Value []byte

@@ -44,7 +44,8 @@ fn main() {
         .typescript(false)
         .out_name("svm_verify")
         .remove_name_section(true)
-        .remove_producers_section(true);
+        .remove_producers_section(true)
+        .omit_default_module_path(false);
     if let Err(e) = bindgen.web(true) {
         fail("wasm-bindgen --target web", e);
     }

@@ -463,7 +463,7 @@ SvmStatus svm_prove_receipt(const SvmDb *db,
                             SvmBuffer *err);
 
 /**
- * Verifies a proof (binary or JSON, of a variable, element, elements, a
+ * Verifies a proof (binary or JSON, of a variable, variables, element, elements, a
  * sorted-set range or a receipt) against `root`, the 32-byte root the
  * caller trusts (a world root; for a receipt proof, the block's receipts
  * root). `layout` (empty if unknown): the contract's layout section,

@@ -151,7 +151,7 @@ pub unsafe extern "C" fn svm_prove_receipt(
     })
 }
 
-/// Verifies a proof (binary or JSON, of a variable, element, elements, a
+/// Verifies a proof (binary or JSON, of a variable, variables, element, elements, a
 /// sorted-set range or a receipt) against `root`, the 32-byte root the
 /// caller trusts (a world root; for a receipt proof, the block's receipts
 /// root). `layout` (empty if unknown): the contract's layout section,

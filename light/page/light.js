@@ -84,7 +84,7 @@ function showAnswer(a) {
     show('number', '');
   } else if (typeof a.value === 'string') {
     show('value', a.value, 'ok');
-    show('number', a.value.length <= 2 + 64 ? leNumber(a.value) : '');
+    show('number', a.value.length <= 2 + 32 ? leNumber(a.value) : '(longer than 16 bytes)');
   } else {
     show('value', JSON.stringify(a.value), 'ok');
     show('number', '');

@@ -20,10 +20,21 @@ const chrome = spawn(chromium, [
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Stops Chromium, waits until it is gone, removes its profile and exits.
 function finish(code) {
-  chrome.kill('SIGKILL');
-  rmSync(profile, { recursive: true, force: true });
-  process.exit(code);
+  const done = () => {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+    } catch (e) {
+      console.error(`leaving ${profile}: ${e.message}`);
+    }
+    process.exit(code);
+  };
+  if (chrome.exitCode !== null || chrome.signalCode !== null) done();
+  else {
+    chrome.once('exit', done);
+    chrome.kill('SIGKILL');
+  }
 }
 
 let log = '';
