@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-/// The release profile of the nested build: small over fast, one unit,
-/// no unwinding, no debug info.
+/// The release profile of the nested build: sized for a web page (`s`:
+/// 105 KiB gzipped, against 96 KiB at `z`, which verifies a third slower),
+/// one unit, no unwinding, no debug info.
 const PROFILE: &[(&str, &str)] = &[
-    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z"),
+    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s"),
     ("CARGO_PROFILE_RELEASE_LTO", "fat"),
     ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1"),
     ("CARGO_PROFILE_RELEASE_PANIC", "abort"),
